@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+int ctl_error(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("seccompctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return CTL_EXIT_FAILED;
+}
+
+int ctl_usage_error(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("seccompctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs("\nTry 'seccompctl --help'.\n", stderr);
+        return CTL_EXIT_USAGE;
+}
+
+enum output_format output_format_from_string(const char *s)
+{
+        static const char *const t[_FORMAT_MAX] = {
+                [FORMAT_RAW] = "raw", [FORMAT_BASE64] = "base64", [FORMAT_PFC] = "pfc",
+                [FORMAT_OCI] = "oci", [FORMAT_LXC] = "lxc",       [FORMAT_DISASM] = "disasm",
+        };
+        for (int i = 0; i < _FORMAT_MAX; i++)
+                if (streq(s, t[i]))
+                        return (enum output_format)i;
+        return _FORMAT_INVALID;
+}
+
+int ctl_load_profile(const struct ctl *c, const char *path, struct profile **ret)
+{
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        int r = diag_list_new(path, &diags);
+        if (r < 0)
+                return r;
+        r = profile_load_file(path, &c->parse, diags, ret);
+        diag_list_sort(diags);
+        /* Commands other than validate show errors in full and count the warnings. */
+        diag_list_print(diags, stderr, DIAG_ERROR, c->color);
+        if (!c->quiet && !c->json && r == 0 && diags->counts[DIAG_WARNING] > 0)
+                fprintf(stderr, "%s: %zu warning%s (seccompctl validate %s shows them)\n", path,
+                        diags->counts[DIAG_WARNING], diags->counts[DIAG_WARNING] == 1 ? "" : "s",
+                        path);
+        return r;
+}
+
+int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profile,
+              struct resolved **ret_resolved, struct blob **ret_blob)
+{
+        _cleanup_(profile_freep) struct profile *p = NULL;
+        _cleanup_(resolved_freep) struct resolved *res = NULL;
+        _cleanup_(blob_freep) struct blob *b = NULL;
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        int r;
+
+        r = ctl_load_profile(c, path, &p);
+        if (r < 0)
+                return r;
+        r = profile_resolve(p, &c->context, &res);
+        if (r < 0)
+                return r;
+        if (ret_blob) {
+                r = diag_list_new(path, &diags);
+                if (r < 0)
+                        return r;
+                r = compile_resolved(res, &c->compile, diags, &b);
+                diag_list_print(diags, stderr, DIAG_WARNING, c->color);
+                if (r < 0)
+                        return r;
+                *ret_blob = TAKE_PTR(b);
+        }
+        if (ret_resolved)
+                *ret_resolved = TAKE_PTR(res);
+        if (ret_profile)
+                *ret_profile = TAKE_PTR(p);
+        return 0;
+}
+
+static int write_all(int fd, const void *data, size_t size)
+{
+        const char *p = data;
+        while (size > 0) {
+                ssize_t k = write(fd, p, size);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                size -= (size_t)k;
+        }
+        return 0;
+}
+
+int ctl_write_output(const char *path, const void *data, size_t size)
+{
+        if (!path || streq(path, "-"))
+                return write_all(STDOUT_FILENO, data, size);
+
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = write_all(fd, data, size);
+        if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
+char *ctl_base64(const void *data, size_t size)
+{
+        char *out = malloc(4 * ((size + 2) / 3) + 1);
+        if (!out)
+                return NULL;
+        EVP_EncodeBlock((unsigned char *)out, data, (int)size);
+        return out;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+#include "compile.h"
+#include "profile.h"
+#include "resolve.h"
+
+/* Exit codes of seccompctl. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAILED 1
+#define CTL_EXIT_USAGE 2
+
+enum output_format {
+        FORMAT_RAW,
+        FORMAT_BASE64,
+        FORMAT_PFC,
+        FORMAT_OCI,
+        FORMAT_LXC,
+        FORMAT_DISASM,
+        _FORMAT_MAX,
+        _FORMAT_INVALID = -EINVAL,
+};
+
+struct ctl {
+        bool json;
+        bool quiet;
+        bool strict;
+        bool color; /* stderr is a tty */
+        enum dialect dialect;
+        const char *socket_path;
+        const char *output;
+        enum output_format format;
+        bool format_set;
+        struct context context;
+        struct compile_options compile;
+        struct profile_parse_options parse;
+};
+
+/* Prints "seccompctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
+int ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, for usage errors: returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+enum output_format output_format_from_string(const char *s);
+
+/* Loads and validates a profile file, printing its diagnostics (warnings and errors) to
+ * stderr unless quiet. Returns 0, -EINVAL when invalid, other -errno. */
+int ctl_load_profile(const struct ctl *c, const char *path, struct profile **ret);
+/* Load + resolve for the context + compile; prints diagnostics. */
+int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profile,
+              struct resolved **ret_resolved, struct blob **ret_blob);
+
+/* Writes all of `data` to `path` ("-" or NULL: stdout) atomically when it is a file. */
+int ctl_write_output(const char *path, const void *data, size_t size);
+/* Base64 (no line breaks) of `size` bytes: a new string. */
+char *ctl_base64(const void *data, size_t size);
+
+int verb_validate(struct ctl *c, int argc, char **argv);
+int verb_compile(struct ctl *c, int argc, char **argv);
+int verb_test(struct ctl *c, int argc, char **argv);
+int verb_export(struct ctl *c, int argc, char **argv);
+int verb_exec(struct ctl *c, int argc, char **argv);
+int verb_scan(struct ctl *c, int argc, char **argv);
+int verb_stats(struct ctl *c, int argc, char **argv);

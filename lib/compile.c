@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "compile.h"
+#include "profile-internal.h"
+
+static void seccomp_releasep(scmp_filter_ctx *c)
+{
+        if (*c)
+                seccomp_release(*c);
+}
+
+int compile_optimize_level(const struct compile_options *o, size_t n_rules)
+{
+        int level = o ? o->optimize : -1;
+        if (n_rules == 0)
+                return 0;
+        if (level < 0)
+                return n_rules > COMPILE_OPTIMIZE_THRESHOLD ? 2 : 0;
+        return level >= 2 ? 2 : 0;
+}
+
+/* libseccomp 2.5 refuses ERRNO data >= MAX_ERRNO (4095), which the kernel accepts and clamps.
+ * Such actions are compiled with a stand-in errno the profile does not use, and the exported
+ * RET instructions are patched to ERRNO(4095) afterwards. */
+static uint32_t errno_stand_in(const struct resolved *r)
+{
+        for (uint32_t e = PROFILE_MAX_ERRNO - 1; e > 0; e--) {
+                bool used = r->default_action == ACTION_ERRNO && r->default_data == e;
+                for (size_t i = 0; i < r->n_rules && !used; i++)
+                        used = r->rules[i].action == ACTION_ERRNO && r->rules[i].data == e;
+                if (!used)
+                        return e;
+        }
+        return 0;
+}
+
+static uint32_t scmp_action(enum action a, uint32_t data, uint32_t stand_in)
+{
+        if (a == ACTION_ERRNO && data >= PROFILE_MAX_ERRNO)
+                data = stand_in;
+        return action_to_scmp(a, data);
+}
+
+static void patch_stand_in(struct sock_filter *insns, size_t n, uint32_t stand_in)
+{
+        for (size_t i = 0; stand_in && i < n; i++)
+                if (insns[i].code == (BPF_RET | BPF_K) && insns[i].k == SCMP_ACT_ERRNO(stand_in))
+                        insns[i].k = SCMP_ACT_ERRNO(PROFILE_MAX_ERRNO);
+}
+
+static bool needs_stand_in(const struct resolved *r)
+{
+        bool need = r->default_action == ACTION_ERRNO && r->default_data >= PROFILE_MAX_ERRNO;
+        for (size_t i = 0; i < r->n_rules && !need; i++)
+                need = r->rules[i].action == ACTION_ERRNO && r->rules[i].data >= PROFILE_MAX_ERRNO;
+        return need;
+}
+
+static int build(const struct resolved *r, const struct compile_options *o,
+                 struct diag_list *diags, scmp_filter_ctx *ret_ctx, size_t *ret_rules,
+                 size_t *ret_skipped)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        uint32_t native = seccomp_arch_native();
+        bool want_native = false;
+        size_t added = 0, skipped = 0;
+        int rr;
+
+        uint32_t stand_in = needs_stand_in(r) ? errno_stand_in(r) : 0;
+        ctx = seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
+        if (!ctx)
+                return -ENOMEM;
+        /* Runtimes set no_new_privs themselves (or run privileged); the blob must not. */
+        rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (rr < 0)
+                return rr;
+        const struct profile *p = r->profile;
+        if (p->flags & (1U << FILTER_FLAG_TSYNC) &&
+            (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
+                return rr;
+        if (p->flags & (1U << FILTER_FLAG_LOG) &&
+            (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
+                return diag_add(diags, DIAG_ERROR, "/flags", NULL,
+                                "SECCOMP_FILTER_FLAG_LOG is not supported here: %s",
+                                strerror(-rr)) < 0 ? -ENOMEM : -EINVAL;
+        if (p->flags & (1U << FILTER_FLAG_SPEC_ALLOW) &&
+            (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
+                return diag_add(diags, DIAG_ERROR, "/flags", NULL,
+                                "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s",
+                                strerror(-rr)) < 0 ? -ENOMEM : -EINVAL;
+        int level = compile_optimize_level(o, r->n_rules);
+        if (level == 2 && (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+                return rr;
+
+        for (size_t i = 0; i < r->n_arches; i++) {
+                const struct arch_info *a = r->arches[i];
+                if (a->token == 0) {
+                        if (diag_add(diags, DIAG_ERROR, "", NULL,
+                                     "libseccomp %u.%u.%u cannot build filters for %s",
+                                     seccomp_version()->major, seccomp_version()->minor,
+                                     seccomp_version()->micro, a->name) < 0)
+                                return -ENOMEM;
+                        return -EINVAL;
+                }
+                if (a->token == native) {
+                        want_native = true;
+                        continue;
+                }
+                rr = seccomp_arch_add(ctx, a->token);
+                if (rr < 0 && rr != -EEXIST)
+                        return rr;
+        }
+        if (!want_native && (rr = seccomp_arch_remove(ctx, native)) < 0)
+                return rr;
+
+        for (size_t i = 0; i < r->n_rules; i++) {
+                const struct resolved_rule *rule = &r->rules[i];
+                struct scmp_arg_cmp cmp[PROFILE_MAX_ARG_INDEX];
+                for (size_t k = 0; k < rule->n_args; k++) {
+                        const struct profile_arg *a = &rule->args[k];
+                        cmp[k] = (struct scmp_arg_cmp){
+                                .arg = a->index,
+                                .op = (enum scmp_compare)op_to_scmp(a->op),
+                                .datum_a = a->value,
+                                .datum_b = a->op == OP_MASKED_EQ ? a->value_two : 0,
+                        };
+                }
+                uint32_t act = scmp_action(rule->action, rule->data, stand_in);
+                for (size_t n = 0; n < rule->n_names; n++) {
+                        int nr = seccomp_syscall_resolve_name(rule->names[n]);
+                        if (nr == __NR_SCMP_ERROR) {
+                                skipped++; /* reported by the validator */
+                                continue;
+                        }
+                        rr = seccomp_rule_add_array(ctx, act, nr, (unsigned)rule->n_args, cmp);
+                        if (rr < 0) {
+                                _cleanup_free_ char *ptr = NULL;
+                                if (asprintf(&ptr, "/syscalls/%zu", rule->source) < 0)
+                                        return -ENOMEM;
+                                if (diag_add(diags, DIAG_ERROR, ptr, NULL,
+                                             "libseccomp refused the rule for \"%s\": %s",
+                                             rule->names[n], strerror(-rr)) < 0)
+                                        return -ENOMEM;
+                                return -EINVAL;
+                        }
+                        added++;
+                }
+        }
+        *ret_ctx = TAKE_PTR(ctx);
+        *ret_rules = added;
+        *ret_skipped = skipped;
+        return 0;
+}
+
+static int read_memfd(int fd, char **ret, size_t *ret_size)
+{
+        off_t end = lseek(fd, 0, SEEK_END);
+        if (end < 0)
+                return -errno;
+        _cleanup_free_ char *buf = malloc((size_t)end + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = 0;
+        while (n < (size_t)end) {
+                ssize_t k = pread(fd, buf + n, (size_t)end - n, (off_t)n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return k < 0 ? -errno : -EIO;
+                n += (size_t)k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+int compile_resolved(const struct resolved *r, const struct compile_options *o,
+                     struct diag_list *diags, struct blob **ret)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        size_t added, skipped;
+        int rr = build(r, o, diags, &ctx, &added, &skipped);
+        if (rr < 0)
+                return rr;
+
+        _cleanup_close_ int fd = memfd_create("seccompd-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        rr = seccomp_export_bpf(ctx, fd);
+        if (rr < 0)
+                return rr;
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        rr = read_memfd(fd, &data, &size);
+        if (rr < 0)
+                return rr;
+
+        _cleanup_(blob_freep) struct blob *b = NULL;
+        rr = blob_from_bytes(data, size, &b);
+        if (rr < 0)
+                return rr;
+        if (needs_stand_in(r))
+                patch_stand_in(b->insns, b->n_insns, errno_stand_in(r));
+        b->optimize = compile_optimize_level(o, r->n_rules);
+        b->flags = r->profile->flags;
+        b->n_rules = added;
+        b->n_skipped_names = skipped;
+        rr = compile_blob_key(r->profile, &r->context, o, r->n_rules, b->key);
+        if (rr < 0)
+                return rr;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+int compile_pfc(const struct resolved *r, const struct compile_options *o,
+                struct diag_list *diags, char **ret)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        size_t added, skipped;
+        int rr = build(r, o, diags, &ctx, &added, &skipped);
+        if (rr < 0)
+                return rr;
+        _cleanup_close_ int fd = memfd_create("seccompd-pfc", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        rr = seccomp_export_pfc(ctx, fd);
+        if (rr < 0)
+                return rr;
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        rr = read_memfd(fd, &text, &size);
+        if (rr < 0)
+                return rr;
+        if (!needs_stand_in(r)) {
+                *ret = TAKE_PTR(text);
+                return 0;
+        }
+        if (asprintf(ret, "# ERRNO(%u) stands for ERRNO(%d): libseccomp refuses the larger value, "
+                          "the blob carries it\n%s",
+                     errno_stand_in(r), PROFILE_MAX_ERRNO, text) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int compile_blob_key(const struct profile *p, const struct context *ctx,
+                     const struct compile_options *o, size_t n_rules, char ret[SHA256_HEX_SIZE])
+{
+        const struct scmp_version *v = seccomp_version();
+        struct keyhash *k = NULL;
+        _cleanup_free_ char *cs = NULL;
+        char lib[32];
+        int r;
+
+        r = context_to_string(ctx, &cs);
+        if (r < 0)
+                return r;
+        snprintf(lib, sizeof(lib), "%u.%u.%u", v->major, v->minor, v->micro);
+        r = keyhash_new(&k);
+        if (r < 0)
+                return r;
+        if ((r = keyhash_field_u64(k, "format", CACHE_FORMAT_VERSION)) < 0 ||
+            (r = keyhash_field_str(k, "libseccomp", lib)) < 0 ||
+            (r = keyhash_field_u64(k, "optimize", (uint64_t)compile_optimize_level(o, n_rules))) <
+                    0 ||
+            (r = keyhash_field_str(k, "context", cs)) < 0 ||
+            (r = keyhash_field_str(k, "profile", p->canonical)) < 0) {
+                keyhash_free(k);
+                return r;
+        }
+        return keyhash_finish(k, ret);
+}
+
+struct blob *blob_free(struct blob *b)
+{
+        if (!b)
+                return NULL;
+        free(b->insns);
+        free(b);
+        return NULL;
+}
+
+int blob_from_bytes(const void *data, size_t size, struct blob **ret)
+{
+        if (size == 0 || size % sizeof(struct sock_filter) != 0 ||
+            size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -EINVAL;
+        struct blob *b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->insns = malloc(size);
+        if (!b->insns) {
+                free(b);
+                return -ENOMEM;
+        }
+        memcpy(b->insns, data, size);
+        b->n_insns = size / sizeof(struct sock_filter);
+        *ret = b;
+        return 0;
+}
+
+int blob_install(const struct blob *b)
+{
+        struct sock_fprog prog = {
+                .len = (unsigned short)b->n_insns,
+                .filter = b->insns,
+        };
+        unsigned flags = 0;
+        if (b->flags & (1U << FILTER_FLAG_TSYNC))
+                flags |= SECCOMP_FILTER_FLAG_TSYNC;
+        if (b->flags & (1U << FILTER_FLAG_LOG))
+                flags |= SECCOMP_FILTER_FLAG_LOG;
+        if (b->flags & (1U << FILTER_FLAG_SPEC_ALLOW))
+                flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+                return -errno;
+        return 0;
+}

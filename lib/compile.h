@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <linux/filter.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "resolve.h"
+
+#define CACHE_FORMAT_VERSION 1
+/* runc enables the binary tree above this many rules. */
+#define COMPILE_OPTIMIZE_THRESHOLD 32
+
+struct compile_options {
+        int optimize; /* -1: automatic (binary tree above 32 rules), 0: linear, 2: binary tree */
+};
+
+struct blob {
+        struct sock_filter *insns; /* raw, host order: what seccomp(2) and crun take */
+        size_t n_insns;
+        int optimize;                /* the level actually used */
+        unsigned flags;              /* the profile's SECCOMP_FILTER_FLAG_* (1 << filter_flag) */
+        size_t n_rules;              /* libseccomp rules added */
+        size_t n_skipped_names;      /* unknown syscalls skipped */
+        char key[SHA256_HEX_SIZE];   /* blob key (DESIGN §5) */
+};
+
+static inline size_t blob_size(const struct blob *b)
+{
+        return b->n_insns * sizeof(struct sock_filter);
+}
+
+/* Effective optimisation level for `n_rules` resolved rules. libseccomp 2.5.x builds a broken
+ * binary tree for a filter without rules, so that case always stays linear. */
+int compile_optimize_level(const struct compile_options *o, size_t n_rules);
+
+/* Compiles `r` with libseccomp into raw BPF (exported through a memfd: 2.5.4 has no
+ * seccomp_export_bpf_mem). Problems libseccomp reports are errors in `diags` and return
+ * -EINVAL; other -errno on failure. */
+int compile_resolved(const struct resolved *r, const struct compile_options *o,
+                     struct diag_list *diags, struct blob **ret);
+/* The same filter as libseccomp's pseudo filter code (text, NUL-terminated). */
+int compile_pfc(const struct resolved *r, const struct compile_options *o,
+                struct diag_list *diags, char **ret);
+
+/* The blob key: SHA-256 over a length-prefixed encoding of the cache format version,
+ * libseccomp's runtime version, the options, the context and the canonical profile. */
+int compile_blob_key(const struct profile *p, const struct context *ctx,
+                     const struct compile_options *o, size_t n_rules, char ret[SHA256_HEX_SIZE]);
+
+struct blob *blob_free(struct blob *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct blob *, blob_free);
+/* Takes a copy of `size` bytes of raw BPF (a multiple of 8). */
+int blob_from_bytes(const void *data, size_t size, struct blob **ret);
+
+/* Installs the blob in the calling thread (seccomp(SECCOMP_SET_MODE_FILTER)), setting
+ * no_new_privs first so that no privilege is needed. */
+int blob_install(const struct blob *b);

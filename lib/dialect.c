@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "profile-internal.h"
+
+/* What each consumer does with a profile, as read from its sources:
+ * - containerd (CRI, Kubernetes Localhost profiles), runc and crun unmarshal the OCI
+ *   LinuxSeccomp struct: archMap, includes/excludes, "name" and errno names are dropped.
+ * - moby evaluates archMap and includes/excludes, but knows no errno names.
+ * - containers/common (CRI-O, Podman) evaluates everything except minKernel.
+ * - Mesos requires archMap and every rule's includes/excludes/args, every arg's valueTwo,
+ *   and knows no errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY; unknown syscalls fail. */
+
+#define MISSING_KEY "%s requires the key \"%s\" in every rule"
+
+struct checker {
+        const struct profile *p;
+        enum dialect d;
+        struct diag_list *diags;
+};
+
+static bool oci_only(enum dialect d)
+{
+        return d == DIALECT_KUBERNETES_CONTAINERD || d == DIALECT_RUNC || d == DIALECT_CRUN;
+}
+
+static bool syscall_known(const char *name)
+{
+        /* libseccomp 2.5's table knows every name on every arch (with pseudo numbers where an
+         * arch lacks it), so the native lookup tells whether the name exists at all. */
+        return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+static int addf(struct checker *c, enum diag_severity sev, size_t index, const char *suffix,
+                const char *hint, const char *fmt, ...) _printf_(6, 7);
+
+static int addf(struct checker *c, enum diag_severity sev, size_t index, const char *suffix,
+                const char *hint, const char *fmt, ...)
+{
+        _cleanup_free_ char *ptr = NULL, *msg = NULL;
+        va_list ap;
+        int r;
+
+        if (index == SIZE_MAX)
+                ptr = strdup(suffix);
+        else if (asprintf(&ptr, "/syscalls/%zu%s", index, suffix) < 0)
+                ptr = NULL;
+        if (!ptr)
+                return -ENOMEM;
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return diag_add(c->diags, sev, ptr, hint, "%s", msg);
+}
+
+static int check_rule_oci_only(struct checker *c, const struct profile_rule *rule)
+{
+        bool looser = rule->action == ACTION_ALLOW || rule->action == ACTION_LOG;
+        int r = 0;
+        if (rule->legacy_name)
+                r = addf(c, DIAG_WARNING, rule->index, "/name", "write \"names\": [...]", "%s does not know the legacy \"name\" key: this rule matches no syscall%s", dialect_to_string(c->d), "");
+        if (r >= 0 && (rule->includes.n_caps || rule->includes.n_arches ||
+                       rule->includes.has_min_kernel))
+                r = addf(c, DIAG_WARNING, rule->index, "/includes", "resolve it first: seccompctl export --format oci", "%s ignores includes: the rule applies unconditionally, which makes the "
+                         "profile %s", dialect_to_string(c->d), looser ? "more permissive" : "stricter");
+        if (r >= 0 && (rule->excludes.n_caps || rule->excludes.n_arches ||
+                       rule->excludes.has_min_kernel))
+                r = addf(c, DIAG_WARNING, rule->index, "/excludes", "resolve it first: seccompctl export --format oci", "%s ignores excludes: the rule applies unconditionally, which makes the "
+                         "profile %s", dialect_to_string(c->d), looser ? "more permissive" : "stricter");
+        if (r >= 0 && rule->errno_from_name &&
+            (!rule->has_errno_number || rule->errno_number != rule->errno_ret))
+                r = addf(c, DIAG_WARNING, rule->index, "/errno", NULL, "%s ignores errno names%s: errnoRet (or EPERM) is returned instead", dialect_to_string(c->d), "");
+        return r;
+}
+
+static int check_rule_mesos(struct checker *c, const struct profile_rule *rule)
+{
+        int r = 0;
+        if (rule->legacy_name)
+                r = addf(c, DIAG_ERROR, rule->index, "/name", "write \"names\": [...]", "%s does not accept the legacy \"name\" key%s", dialect_to_string(c->d), "");
+        if (r >= 0 && !rule->includes.key_present)
+                r = addf(c, DIAG_ERROR, rule->index, "/includes", "add \"includes\": {}", MISSING_KEY, dialect_to_string(c->d), "includes");
+        if (r >= 0 && !rule->excludes.key_present)
+                r = addf(c, DIAG_ERROR, rule->index, "/excludes", "add \"excludes\": {}", MISSING_KEY, dialect_to_string(c->d), "excludes");
+        if (r >= 0 && !rule->args_key_present)
+                r = addf(c, DIAG_ERROR, rule->index, "/args", "add \"args\": []", MISSING_KEY, dialect_to_string(c->d), "args");
+        for (size_t k = 0; r >= 0 && k < rule->n_args; k++)
+                if (!rule->args[k].has_value_two) {
+                        char suffix[48];
+                        snprintf(suffix, sizeof(suffix), "/args/%zu/valueTwo", k);
+                        r = addf(c, DIAG_ERROR, rule->index, suffix, "add \"valueTwo\": 0", "%s requires \"%s\" in every argument condition", dialect_to_string(c->d), "valueTwo");
+                }
+        if (r >= 0 && rule->has_errno)
+                r = addf(c, DIAG_ERROR, rule->index, rule->errno_from_name ? "/errno" : "/errnoRet", "drop it; Mesos returns EPERM", "%s does not support \"%s\"", dialect_to_string(c->d), rule->errno_from_name ? "errno" : "errnoRet");
+        if (r >= 0 && (rule->includes.has_min_kernel || rule->excludes.has_min_kernel))
+                r = addf(c, DIAG_ERROR, rule->index, rule->includes.has_min_kernel ? "/includes/minKernel"
+                                                       : "/excludes/minKernel", NULL, "%s does not support \"%s\"", dialect_to_string(c->d), "minKernel");
+        if (r >= 0 && (rule->action == ACTION_LOG || rule->action == ACTION_KILL_PROCESS ||
+                       rule->action == ACTION_NOTIFY))
+                r = addf(c, DIAG_ERROR, rule->index, "/action", NULL, "%s does not support the action %s", dialect_to_string(c->d), action_to_string(rule->action));
+        return r;
+}
+
+static int check_profile_level(struct checker *c)
+{
+        const struct profile *p = c->p;
+        int r = 0;
+        if (oci_only(c->d)) {
+                if (p->has_arch_map)
+                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/archMap", "resolve it first: seccompctl export --format oci", "%s ignores archMap%s: the filter covers the native architecture "
+                                 "only", dialect_to_string(c->d), "");
+                if (r >= 0 && p->default_errno_from_name &&
+                    (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
+                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/defaultErrno", NULL, "%s ignores errno names%s: defaultErrnoRet (or EPERM) is returned "
+                                 "instead", dialect_to_string(c->d), "");
+        } else if (c->d == DIALECT_DOCKER) {
+                if (p->default_errno_from_name &&
+                    (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
+                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/defaultErrno", NULL, "%s ignores errno names%s: defaultErrnoRet (or EPERM) is returned "
+                                 "instead", dialect_to_string(c->d), "");
+        } else if (c->d == DIALECT_MESOS) {
+                if (!p->has_arch_map)
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/archMap", "add \"archMap\": [...]", "%s requires \"%s\"", dialect_to_string(c->d), "archMap");
+                if (r >= 0 && p->has_default_errno)
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, p->default_errno_from_name ? "/defaultErrno" : "/defaultErrnoRet", "drop it; Mesos returns EPERM", "%s does not support \"%s\"", dialect_to_string(c->d), p->default_errno_from_name ? "defaultErrno" : "defaultErrnoRet");
+                if (r >= 0 && (p->default_action == ACTION_LOG ||
+                               p->default_action == ACTION_KILL_PROCESS))
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/defaultAction", NULL, "%s does not support the action %s", dialect_to_string(c->d), action_to_string(p->default_action));
+                if (r >= 0 && p->listener_path)
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/listenerPath", NULL, "%s does not support \"%s\"", dialect_to_string(c->d), "listenerPath");
+        }
+        return r;
+}
+
+int dialect_check(const struct profile *p, enum dialect d, bool strict, struct diag_list *diags)
+{
+        struct checker c = { .p = p, .d = d, .diags = diags };
+        int r;
+
+        if (d < 0 || d >= _DIALECT_MAX)
+                return -EINVAL;
+        r = check_profile_level(&c);
+        for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
+                const struct profile_rule *rule = &p->rules[i];
+                if (oci_only(d))
+                        r = check_rule_oci_only(&c, rule);
+                else if (d == DIALECT_MESOS)
+                        r = check_rule_mesos(&c, rule);
+                else if (d == DIALECT_CRIO && (rule->includes.has_min_kernel ||
+                                               rule->excludes.has_min_kernel))
+                        r = addf(&c, DIAG_WARNING, rule->index, rule->includes.has_min_kernel ? "/includes/minKernel"
+                                                               : "/excludes/minKernel", NULL, "%s ignores minKernel%s: the rule is applied on every kernel", dialect_to_string(c.d), "");
+                for (size_t k = 0; r >= 0 && k < rule->n_names; k++) {
+                        if (syscall_known(rule->names[k]))
+                                continue;
+                        bool fatal = strict || d == DIALECT_MESOS;
+                        _cleanup_free_ char *ptr = NULL;
+                        if (rule->legacy_name)
+                                r = asprintf(&ptr, "/syscalls/%zu/name", rule->index);
+                        else
+                                r = asprintf(&ptr, "/syscalls/%zu/names/%zu", rule->index, k);
+                        if (r < 0)
+                                return -ENOMEM;
+                        r = diag_add(diags, fatal ? DIAG_ERROR : DIAG_WARNING, ptr,
+                                     fatal ? NULL : "runc and crun skip it too",
+                                     "unknown syscall \"%s\" (libseccomp %u.%u.%u does not know it)%s",
+                                     rule->names[k], seccomp_version()->major,
+                                     seccomp_version()->minor, seccomp_version()->micro,
+                                     fatal ? "" : "; skipped");
+                }
+        }
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "profile-internal.h"
+#include "resolve.h"
+
+int context_default(struct context *ret)
+{
+        struct context c = { .arch = arch_native() };
+        struct utsname u;
+
+        if (!c.arch)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < ELEMENTSOF(docker_default_caps); i++)
+                c.caps |= UINT64_C(1) << cap_from_string(docker_default_caps[i]);
+        if (uname(&u) < 0)
+                return -errno;
+        if (sscanf(u.release, "%u.%u", &c.kernel_major, &c.kernel_minor) != 2)
+                return -EINVAL;
+        *ret = c;
+        return 0;
+}
+
+int context_set_arch(struct context *c, const char *arch)
+{
+        const struct arch_info *a = arch_lookup(arch);
+        if (!a)
+                return -EINVAL;
+        c->arch = a;
+        return 0;
+}
+
+int context_set_caps(struct context *c, const char *list, const char **ret_bad)
+{
+        uint64_t caps = 0;
+        bool add = list[0] == '+';
+        _cleanup_free_ char *copy = strdup(list + add);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+                if (streq(t, "all")) {
+                        caps |= (UINT64_C(1) << CAP_COUNT) - 1;
+                        continue;
+                }
+                if (streq(t, "none"))
+                        continue;
+                if (streq(t, "default")) {
+                        for (size_t i = 0; i < ELEMENTSOF(docker_default_caps); i++)
+                                caps |= UINT64_C(1) << cap_from_string(docker_default_caps[i]);
+                        continue;
+                }
+                int n = cap_from_string(t);
+                if (n < 0) {
+                        if (ret_bad)
+                                *ret_bad = list + add + (t - copy);
+                        return -EINVAL;
+                }
+                caps |= UINT64_C(1) << n;
+        }
+        c->caps = add ? c->caps | caps : caps;
+        return 0;
+}
+
+int context_set_kernel(struct context *c, const char *version)
+{
+        unsigned maj, min;
+        if (sscanf(version, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+                return -EINVAL;
+        c->kernel_major = maj;
+        c->kernel_minor = min;
+        return 0;
+}
+
+int context_to_string(const struct context *c, char **ret)
+{
+        char caps[1024] = "";
+        size_t n = 0;
+        for (int i = 0; i < CAP_COUNT; i++)
+                if (c->caps & (UINT64_C(1) << i))
+                        n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? "," : "",
+                                              cap_to_string(i));
+        if (asprintf(ret, "arch=%s caps=%s kernel=%u.%u", c->arch ? c->arch->short_name : "?",
+                     n ? caps : "none", c->kernel_major, c->kernel_minor) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static bool holds_cap(const struct context *c, const char *name)
+{
+        int n = cap_from_string(name);
+        return n >= 0 && (c->caps & (UINT64_C(1) << n));
+}
+
+static bool has_arch(const struct profile_cond *cond, const struct arch_info *arch)
+{
+        for (size_t i = 0; i < cond->n_arches; i++)
+                if (arch_go_name_matches(arch, cond->arches[i]))
+                        return true;
+        return false;
+}
+
+static bool kernel_at_least(const struct context *c, unsigned maj, unsigned min)
+{
+        return c->kernel_major > maj || (c->kernel_major == maj && c->kernel_minor >= min);
+}
+
+/* moby's profiles/seccomp setupSeccomp, rule by rule. */
+static bool rule_applies(const struct profile_rule *rule, const struct context *c)
+{
+        const struct profile_cond *ex = &rule->excludes, *in = &rule->includes;
+
+        if (ex->n_arches && has_arch(ex, c->arch))
+                return false;
+        for (size_t i = 0; i < ex->n_caps; i++)
+                if (holds_cap(c, ex->caps[i]))
+                        return false;
+        if (ex->has_min_kernel && kernel_at_least(c, ex->kernel_major, ex->kernel_minor))
+                return false;
+        if (in->n_arches && !has_arch(in, c->arch))
+                return false;
+        for (size_t i = 0; i < in->n_caps; i++)
+                if (!holds_cap(c, in->caps[i]))
+                        return false;
+        if (in->has_min_kernel && !kernel_at_least(c, in->kernel_major, in->kernel_minor))
+                return false;
+        return true;
+}
+
+/* The kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO and libseccomp 2.5 refuses larger
+ * values, so an errno above 4095 (accepted by moby, with a warning here) is compiled as the
+ * 4095 the kernel would return anyway. */
+static uint32_t action_data(enum action a, bool has, uint32_t value)
+{
+        if (!action_has_data(a))
+                return 0;
+        uint32_t d = profile_effective_errno(has, value);
+        return a == ACTION_ERRNO && d > PROFILE_MAX_ERRNO ? PROFILE_MAX_ERRNO : d;
+}
+
+static void add_arch(struct resolved *r, const struct arch_info *a)
+{
+        for (size_t i = 0; i < r->n_arches; i++)
+                if (r->arches[i] == a)
+                        return;
+        if (r->n_arches < ELEMENTSOF(r->arches))
+                r->arches[r->n_arches++] = a;
+}
+
+int profile_resolve(const struct profile *p, const struct context *ctx, struct resolved **ret)
+{
+        _cleanup_(resolved_freep) struct resolved *r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->profile = p;
+        r->context = *ctx;
+        r->default_action = p->default_action;
+        r->default_data = action_data(p->default_action, p->has_default_errno, p->default_errno);
+
+        if (p->n_architectures) {
+                for (size_t i = 0; i < p->n_architectures; i++)
+                        add_arch(r, p->architectures[i]);
+        } else {
+                add_arch(r, ctx->arch);
+                for (size_t i = 0; i < p->n_arch_map; i++) {
+                        if (p->arch_map[i].arch != ctx->arch)
+                                continue;
+                        for (size_t k = 0; k < p->arch_map[i].n_sub_arches; k++)
+                                add_arch(r, p->arch_map[i].sub_arches[k]);
+                        break; /* moby takes the first matching entry */
+                }
+        }
+
+        size_t cap = 0;
+        for (size_t i = 0; i < p->n_rules; i++)
+                cap += p->rules[i].n_args > 1 ? p->rules[i].n_args : 1;
+        r->rules = calloc(cap ? cap : 1, sizeof(*r->rules));
+        if (!r->rules)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const struct profile_rule *rule = &p->rules[i];
+                if (!rule_applies(rule, ctx)) {
+                        r->n_dropped++;
+                        continue;
+                }
+                uint32_t data = action_data(rule->action, rule->has_errno, rule->errno_ret);
+                if (rule->action == r->default_action && data == r->default_data) {
+                        r->n_skipped++;
+                        continue;
+                }
+                struct resolved_rule base = {
+                        .names = rule->names,
+                        .n_names = rule->n_names,
+                        .action = rule->action,
+                        .data = data,
+                        .source = rule->index,
+                };
+                unsigned counts[PROFILE_MAX_ARG_INDEX] = { 0 };
+                bool split = false;
+                for (size_t k = 0; k < rule->n_args; k++)
+                        split = split || ++counts[rule->args[k].index] > 1;
+                if (!split) {
+                        for (size_t k = 0; k < rule->n_args; k++)
+                                base.args[k] = rule->args[k];
+                        base.n_args = rule->n_args;
+                        r->rules[r->n_rules++] = base;
+                        continue;
+                }
+                for (size_t k = 0; k < rule->n_args; k++) {
+                        struct resolved_rule one = base;
+                        one.args[0] = rule->args[k];
+                        one.n_args = 1;
+                        r->rules[r->n_rules++] = one;
+                }
+        }
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+struct resolved *resolved_free(struct resolved *r)
+{
+        if (!r)
+                return NULL;
+        free(r->rules);
+        free(r);
+        return NULL;
+}
+
+static bool arg_matches(const struct profile_arg *a, uint64_t v)
+{
+        switch (a->op) {
+        case OP_NE: return v != a->value;
+        case OP_LT: return v < a->value;
+        case OP_LE: return v <= a->value;
+        case OP_EQ: return v == a->value;
+        case OP_GE: return v >= a->value;
+        case OP_GT: return v > a->value;
+        case OP_MASKED_EQ: return (v & a->value) == a->value_two;
+        default: return false;
+        }
+}
+
+bool resolved_rule_matches(const struct resolved_rule *rule, const uint64_t args[6])
+{
+        for (size_t k = 0; k < rule->n_args; k++)
+                if (!arg_matches(&rule->args[k], args[rule->args[k].index]))
+                        return false;
+        return true;
+}
+
+const struct resolved_rule *resolved_find_rule(const struct resolved *r, const char *syscall,
+                                               const uint64_t args[6], enum action action,
+                                               uint32_t data)
+{
+        for (size_t i = 0; i < r->n_rules; i++) {
+                const struct resolved_rule *rule = &r->rules[i];
+                if (rule->action != action || (action_has_data(action) && rule->data != data))
+                        continue;
+                bool named = false;
+                for (size_t k = 0; k < rule->n_names && !named; k++)
+                        named = streq(rule->names[k], syscall);
+                if (named && resolved_rule_matches(rule, args))
+                        return rule;
+        }
+        return NULL;
+}
