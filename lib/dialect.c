@@ -58,6 +58,38 @@ static int addf(struct checker *c, enum diag_severity sev, size_t index, const c
         return diag_add(c->diags, sev, ptr, hint, "%s", msg);
 }
 
+/* Only containers/common reads errno names; Mesos refuses them (checked on its own). */
+static bool ignores_errno_names(enum dialect d)
+{
+        return d != DIALECT_CRIO && d != DIALECT_MESOS;
+}
+
+static int check_errno_names(struct checker *c)
+{
+        const struct profile *p = c->p;
+        int r = 0;
+        if (!ignores_errno_names(c->d))
+                return 0;
+        if (p->default_errno_from_name &&
+            (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
+                r = addf(c, DIAG_WARNING, SIZE_MAX, "/defaultErrno", NULL,
+                         "%s ignores errno names: it returns %u (defaultErrnoRet or EPERM), not %u",
+                         dialect_to_string(c->d),
+                         p->has_default_errno_number ? p->default_errno_number : EPERM,
+                         p->default_errno);
+        for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
+                const struct profile_rule *rule = &p->rules[i];
+                if (rule->errno_from_name &&
+                    (!rule->has_errno_number || rule->errno_number != rule->errno_ret))
+                        r = addf(c, DIAG_WARNING, rule->index, "/errno", NULL,
+                                 "%s ignores errno names: it returns %u (errnoRet or EPERM), not %u",
+                                 dialect_to_string(c->d),
+                                 rule->has_errno_number ? rule->errno_number : EPERM,
+                                 rule->errno_ret);
+        }
+        return r;
+}
+
 static int check_rule_oci_only(struct checker *c, const struct profile_rule *rule)
 {
         bool looser = rule->action == ACTION_ALLOW || rule->action == ACTION_LOG;
@@ -72,9 +104,6 @@ static int check_rule_oci_only(struct checker *c, const struct profile_rule *rul
                        rule->excludes.has_min_kernel))
                 r = addf(c, DIAG_WARNING, rule->index, "/excludes", "resolve it first: seccompctl export --format oci", "%s ignores excludes: the rule applies unconditionally, which makes the "
                          "profile %s", dialect_to_string(c->d), looser ? "more permissive" : "stricter");
-        if (r >= 0 && rule->errno_from_name &&
-            (!rule->has_errno_number || rule->errno_number != rule->errno_ret))
-                r = addf(c, DIAG_WARNING, rule->index, "/errno", NULL, "%s ignores errno names%s: errnoRet (or EPERM) is returned instead", dialect_to_string(c->d), "");
         return r;
 }
 
@@ -114,15 +143,6 @@ static int check_profile_level(struct checker *c)
                 if (p->has_arch_map)
                         r = addf(c, DIAG_WARNING, SIZE_MAX, "/archMap", "resolve it first: seccompctl export --format oci", "%s ignores archMap%s: the filter covers the native architecture "
                                  "only", dialect_to_string(c->d), "");
-                if (r >= 0 && p->default_errno_from_name &&
-                    (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
-                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/defaultErrno", NULL, "%s ignores errno names%s: defaultErrnoRet (or EPERM) is returned "
-                                 "instead", dialect_to_string(c->d), "");
-        } else if (c->d == DIALECT_DOCKER) {
-                if (p->default_errno_from_name &&
-                    (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
-                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/defaultErrno", NULL, "%s ignores errno names%s: defaultErrnoRet (or EPERM) is returned "
-                                 "instead", dialect_to_string(c->d), "");
         } else if (c->d == DIALECT_MESOS) {
                 if (!p->has_arch_map)
                         r = addf(c, DIAG_ERROR, SIZE_MAX, "/archMap", "add \"archMap\": [...]", "%s requires \"%s\"", dialect_to_string(c->d), "archMap");
@@ -145,6 +165,8 @@ int dialect_check(const struct profile *p, enum dialect d, bool strict, struct d
         if (d < 0 || d >= _DIALECT_MAX)
                 return -EINVAL;
         r = check_profile_level(&c);
+        if (r >= 0)
+                r = check_errno_names(&c);
         for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
                 const struct profile_rule *rule = &p->rules[i];
                 if (oci_only(d))

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <string.h>
+
+#include "bpf.h"
+
+#define SECCOMP_DATA_NR_OFFSET 0U
+#define SECCOMP_DATA_ARCH_OFFSET 4U
+#define SECCOMP_DATA_IP_OFFSET 8U
+
+/* Kernel semantics are those of bpf_check_classic() and seccomp_check_filter(); the latter
+ * whitelists codes, so a code missing from this switch is rejected whatever its operands. */
+static int insn_check(const struct sock_filter *f, size_t pc, size_t n)
+{
+        switch (f->code) {
+        case BPF_LD | BPF_W | BPF_ABS:
+                if (f->k >= sizeof(struct seccomp_data) || (f->k & 3) != 0)
+                        return -EINVAL;
+                return 0;
+        case BPF_ALU | BPF_DIV | BPF_K:
+                return f->k == 0 ? -EINVAL : 0;
+        case BPF_ALU | BPF_LSH | BPF_K:
+        case BPF_ALU | BPF_RSH | BPF_K:
+                return f->k >= 32 ? -EINVAL : 0;
+        case BPF_LD | BPF_MEM:
+        case BPF_LDX | BPF_MEM:
+        case BPF_ST:
+        case BPF_STX:
+                return f->k >= BPF_MEMWORDS ? -EINVAL : 0;
+        case BPF_JMP | BPF_JA:
+                return f->k >= n - pc - 1 ? -EINVAL : 0;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+        case BPF_JMP | BPF_JEQ | BPF_X:
+        case BPF_JMP | BPF_JGT | BPF_K:
+        case BPF_JMP | BPF_JGT | BPF_X:
+        case BPF_JMP | BPF_JGE | BPF_K:
+        case BPF_JMP | BPF_JGE | BPF_X:
+        case BPF_JMP | BPF_JSET | BPF_K:
+        case BPF_JMP | BPF_JSET | BPF_X:
+                if (pc + f->jt + 1 >= n || pc + f->jf + 1 >= n)
+                        return -EINVAL;
+                return 0;
+        case BPF_LD | BPF_W | BPF_LEN:
+        case BPF_LDX | BPF_W | BPF_LEN:
+        case BPF_LD | BPF_IMM:
+        case BPF_LDX | BPF_IMM:
+        case BPF_RET | BPF_K:
+        case BPF_RET | BPF_A:
+        case BPF_ALU | BPF_ADD | BPF_K:
+        case BPF_ALU | BPF_ADD | BPF_X:
+        case BPF_ALU | BPF_SUB | BPF_K:
+        case BPF_ALU | BPF_SUB | BPF_X:
+        case BPF_ALU | BPF_MUL | BPF_K:
+        case BPF_ALU | BPF_MUL | BPF_X:
+        case BPF_ALU | BPF_DIV | BPF_X:
+        case BPF_ALU | BPF_AND | BPF_K:
+        case BPF_ALU | BPF_AND | BPF_X:
+        case BPF_ALU | BPF_OR | BPF_K:
+        case BPF_ALU | BPF_OR | BPF_X:
+        case BPF_ALU | BPF_XOR | BPF_K:
+        case BPF_ALU | BPF_XOR | BPF_X:
+        case BPF_ALU | BPF_LSH | BPF_X:
+        case BPF_ALU | BPF_RSH | BPF_X:
+        case BPF_ALU | BPF_NEG:
+        case BPF_MISC | BPF_TAX:
+        case BPF_MISC | BPF_TXA:
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Replays the kernel's check_load_and_stores(): one bit per scratch cell, jump targets get
+ * the cells valid at every jump into them. Targets were range-checked by insn_check(). */
+static int check_load_and_stores(const struct sock_filter *insns, size_t n)
+{
+        uint16_t masks[BPF_MAXINSNS];
+        uint16_t memvalid = 0;
+
+        memset(masks, 0xff, n * sizeof(masks[0]));
+
+        for (size_t pc = 0; pc < n; pc++) {
+                const struct sock_filter *f = &insns[pc];
+
+                memvalid &= masks[pc];
+
+                switch (f->code) {
+                case BPF_ST:
+                case BPF_STX:
+                        memvalid |= (uint16_t) (1U << f->k);
+                        break;
+                case BPF_LD | BPF_MEM:
+                case BPF_LDX | BPF_MEM:
+                        if (!(memvalid & (1U << f->k)))
+                                return -EINVAL;
+                        break;
+                case BPF_JMP | BPF_JA:
+                        masks[pc + 1 + f->k] &= memvalid;
+                        memvalid = UINT16_MAX;
+                        break;
+                case BPF_JMP | BPF_JEQ | BPF_K:
+                case BPF_JMP | BPF_JEQ | BPF_X:
+                case BPF_JMP | BPF_JGT | BPF_K:
+                case BPF_JMP | BPF_JGT | BPF_X:
+                case BPF_JMP | BPF_JGE | BPF_K:
+                case BPF_JMP | BPF_JGE | BPF_X:
+                case BPF_JMP | BPF_JSET | BPF_K:
+                case BPF_JMP | BPF_JSET | BPF_X:
+                        masks[pc + 1 + f->jt] &= memvalid;
+                        masks[pc + 1 + f->jf] &= memvalid;
+                        memvalid = UINT16_MAX;
+                        break;
+                }
+        }
+
+        return 0;
+}
+
+int bpf_validate(const struct sock_filter *insns, size_t n)
+{
+        int r;
+
+        if (n == 0 || n > BPF_MAXINSNS)
+                return -EINVAL;
+        assert(insns);
+
+        for (size_t pc = 0; pc < n; pc++) {
+                r = insn_check(&insns[pc], pc, n);
+                if (r < 0)
+                        return r;
+        }
+
+        if (insns[n - 1].code != (BPF_RET | BPF_K) && insns[n - 1].code != (BPF_RET | BPF_A))
+                return -EINVAL;
+
+        return check_load_and_stores(insns, n);
+}
+
+static uint32_t alu(uint16_t op, uint32_t a, uint32_t operand)
+{
+        switch (op) {
+        case BPF_ADD:
+                return a + operand;
+        case BPF_SUB:
+                return a - operand;
+        case BPF_MUL:
+                return a * operand;
+        case BPF_DIV:
+                return a / operand;
+        case BPF_AND:
+                return a & operand;
+        case BPF_OR:
+                return a | operand;
+        case BPF_XOR:
+                return a ^ operand;
+        case BPF_LSH:
+                /* The eBPF interpreter and JITs mask 32-bit shift counts with 31. */
+                return a << (operand & 31);
+        case BPF_RSH:
+                return a >> (operand & 31);
+        case BPF_NEG:
+                return (uint32_t) -a;
+        default:
+                assert(!"unreachable ALU op");
+                return 0;
+        }
+}
+
+static bool jump_taken(uint16_t op, uint32_t a, uint32_t operand)
+{
+        switch (op) {
+        case BPF_JEQ:
+                return a == operand;
+        case BPF_JGT:
+                return a > operand;
+        case BPF_JGE:
+                return a >= operand;
+        case BPF_JSET:
+                return (a & operand) != 0;
+        default:
+                assert(!"unreachable JMP op");
+                return false;
+        }
+}
+
+static bool insn_is_const(const struct sock_filter *f)
+{
+        switch (f->code) {
+        case BPF_LD | BPF_W | BPF_ABS:
+                return f->k == SECCOMP_DATA_NR_OFFSET || f->k == SECCOMP_DATA_ARCH_OFFSET;
+        case BPF_ALU | BPF_AND | BPF_K:
+        case BPF_JMP | BPF_JA:
+        case BPF_JMP | BPF_JEQ | BPF_K:
+        case BPF_JMP | BPF_JGT | BPF_K:
+        case BPF_JMP | BPF_JGE | BPF_K:
+        case BPF_JMP | BPF_JSET | BPF_K:
+        case BPF_RET | BPF_K:
+                return true;
+        default:
+                return false;
+        }
+}
+
+int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_input *in,
+                struct bpf_sim_result *ret)
+{
+        struct seccomp_data data;
+        uint32_t a = 0, x = 0, verdict, mem[BPF_MEMWORDS] = { 0 };
+        bool reads_args = false, const_path = true;
+        unsigned steps = 0;
+        size_t pc = 0;
+        int r;
+
+        assert(in);
+        assert(ret);
+
+        r = bpf_validate(insns, n);
+        if (r < 0)
+                return r;
+
+        data = (struct seccomp_data) {
+                .nr = (int) in->nr,
+                .arch = in->arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : in->arch,
+                .instruction_pointer = in->ip,
+        };
+        memcpy(data.args, in->args, sizeof(data.args));
+
+        for (;;) {
+                const struct sock_filter *f;
+
+                /* Validation already rules both out; kept so a bug cannot walk off the end. */
+                if (pc >= n)
+                        return -EINVAL;
+                if (++steps > n)
+                        return -ELOOP;
+
+                f = &insns[pc];
+                if (!insn_is_const(f))
+                        const_path = false;
+
+                switch (BPF_CLASS(f->code)) {
+                case BPF_LD:
+                case BPF_LDX: {
+                        uint32_t v;
+
+                        switch (BPF_MODE(f->code)) {
+                        case BPF_ABS:
+                                if (f->k >= SECCOMP_DATA_IP_OFFSET)
+                                        reads_args = true;
+                                memcpy(&v, (const uint8_t *) &data + f->k, sizeof(v));
+                                break;
+                        case BPF_LEN:
+                                v = sizeof(struct seccomp_data);
+                                break;
+                        case BPF_IMM:
+                                v = f->k;
+                                break;
+                        case BPF_MEM:
+                                v = mem[f->k];
+                                break;
+                        default:
+                                return -EINVAL;
+                        }
+                        if (BPF_CLASS(f->code) == BPF_LD)
+                                a = v;
+                        else
+                                x = v;
+                        pc++;
+                        break;
+                }
+                case BPF_ST:
+                        mem[f->k] = a;
+                        pc++;
+                        break;
+                case BPF_STX:
+                        mem[f->k] = x;
+                        pc++;
+                        break;
+                case BPF_ALU: {
+                        uint32_t operand = BPF_SRC(f->code) == BPF_X ? x : f->k;
+
+                        /* bpf_convert_filter() emits "if X == 0 return 0" before DIV X. */
+                        if (BPF_OP(f->code) == BPF_DIV && operand == 0) {
+                                verdict = 0;
+                                goto out;
+                        }
+                        a = alu(BPF_OP(f->code), a, operand);
+                        pc++;
+                        break;
+                }
+                case BPF_JMP:
+                        if (BPF_OP(f->code) == BPF_JA)
+                                pc += 1 + (size_t) f->k;
+                        else if (jump_taken(BPF_OP(f->code), a,
+                                            BPF_SRC(f->code) == BPF_X ? x : f->k))
+                                pc += 1 + (size_t) f->jt;
+                        else
+                                pc += 1 + (size_t) f->jf;
+                        break;
+                case BPF_RET:
+                        verdict = BPF_RVAL(f->code) == BPF_A ? a : f->k;
+                        goto out;
+                case BPF_MISC:
+                        if (BPF_MISCOP(f->code) == BPF_TAX)
+                                x = a;
+                        else
+                                a = x;
+                        pc++;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        }
+
+out:
+        *ret = (struct bpf_sim_result) {
+                .ret = verdict,
+                .steps = steps,
+                .reads_args = reads_args,
+                .const_path = const_path,
+        };
+        return 0;
+}
+
+int bpf_action_format(uint32_t ret, char *buf, size_t len)
+{
+        uint32_t data = ret & SECCOMP_RET_DATA;
+
+        assert(buf || len == 0);
+
+        switch (ret & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_KILL_PROCESS:
+                return snprintf(buf, len, "KILL_PROCESS");
+        case SECCOMP_RET_KILL_THREAD:
+                return snprintf(buf, len, "KILL_THREAD");
+        case SECCOMP_RET_TRAP:
+                return snprintf(buf, len, "TRAP(%u)", data);
+        case SECCOMP_RET_ERRNO:
+                return snprintf(buf, len, "ERRNO(%u)", data);
+        case SECCOMP_RET_USER_NOTIF:
+                return snprintf(buf, len, "USER_NOTIF");
+        case SECCOMP_RET_TRACE:
+                return snprintf(buf, len, "TRACE(%u)", data);
+        case SECCOMP_RET_LOG:
+                return snprintf(buf, len, "LOG");
+        case SECCOMP_RET_ALLOW:
+                return snprintf(buf, len, "ALLOW");
+        default:
+                return snprintf(buf, len, "UNKNOWN(0x%08x)", ret);
+        }
+}

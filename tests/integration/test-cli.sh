@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# seccompctl's offline commands as a user runs them: exit codes, outputs, and the filter
+# installed by `exec` against the real kernel.
+set -u
+CTL=${1:?seccompctl}
+SRC=${2:?source dir}
+CORPUS=${SECCOMPD_CORPUS:-$SRC/../shared/corpus}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { # rc command...
+        local want=$1; shift
+        "$@" >"$T/out" 2>"$T/err"; local rc=$?
+        [ "$rc" = "$want" ] && ok || { ko "rc $rc (want $want): $*"; sed 's/^/  /' "$T/err" | head -5; }
+}
+expect_out() { # fragment command...
+        local frag=$1; shift
+        "$@" >"$T/out" 2>&1
+        grep -qF -- "$frag" "$T/out" && ok || { ko "no '$frag' in: $*"; sed 's/^/  /' "$T/out" | head -5; }
+}
+
+# validate: every corpus JSON profile, exit 0; invalid data, exit 1; usage, exit 2
+for f in $(find "$CORPUS" -name '*.json' ! -path '*/firecracker/*' | sort); do
+        expect_rc 0 "$CTL" validate -q "$f"
+done
+expect_rc 1 "$CTL" validate "$SRC/tests/data/invalid/unknown-action.json"
+expect_rc 2 "$CTL" validate
+expect_rc 2 "$CTL" --dialect nosuch validate "$CORPUS/moby/default.json"
+expect_rc 2 "$CTL" frobnicate
+expect_out '"valid": true' "$CTL" validate --json "$CORPUS/moby/default.json"
+expect_out 'error: /syscalls/2/action: unknown action' \
+        "$CTL" validate "$SRC/tests/data/invalid/unknown-action.json"
+expect_out 'mesos requires' "$CTL" validate --dialect mesos "$CORPUS/moby/fixtures/example.json"
+expect_rc 0 "$CTL" validate --dialect mesos "$CORPUS/mesos/seccomp_default.json"
+expect_rc 1 "$CTL" validate --strict "$CORPUS/moby/default.json"
+
+# compile: raw bytes are a multiple of 8 and equal to base64-decoded output
+expect_rc 0 "$CTL" compile "$CORPUS/moby/default.json" -o "$T/moby.bpf"
+size=$(stat -c %s "$T/moby.bpf")
+[ $((size % 8)) = 0 ] && [ "$size" -gt 800 ] && ok || ko "raw blob size $size"
+"$CTL" -q compile --format base64 "$CORPUS/moby/default.json" | base64 -d > "$T/moby.b64.bpf"
+cmp -s "$T/moby.bpf" "$T/moby.b64.bpf" && ok || ko "base64 output differs from raw"
+expect_out 'ALLOW' "$CTL" compile --format pfc "$CORPUS/moby/default.json"
+expect_out 'ret ERRNO(1)' "$CTL" compile --format disasm "$CORPUS/moby/default.json"
+expect_rc 0 "$CTL" compile --optimize 2 "$CORPUS/moby/default.json" -o "$T/tree.bpf"
+cmp -s "$T/moby.bpf" "$T/tree.bpf" && ko "optimised blob equals the linear one" || ok
+
+# test: verdicts and the deciding rule
+expect_out 'ERRNO(1)' "$CTL" test "$CORPUS/moby/default.json" unshare 0x10000000
+expect_out 'ALLOW' "$CTL" test --caps +CAP_SYS_ADMIN "$CORPUS/moby/default.json" unshare 0x10000000
+expect_out 'decided by /syscalls/' "$CTL" test "$CORPUS/moby/default.json" read
+expect_out 'decided by defaultAction' "$CTL" test "$CORPUS/moby/default.json" kexec_load
+expect_out 'ERRNO(38)' "$CTL" test "$CORPUS/moby/default.json" clone3
+expect_out 'ERRNO(55)' "$CTL" test "$CORPUS/runc/seccomp_syscall_test1.json" process_vm_writev 2020
+expect_out 'ERRNO(55)' "$CTL" test "$CORPUS/runc/seccomp_syscall_test1.json" process_vm_writev 1337
+expect_out 'ERRNO(1)' "$CTL" test "$CORPUS/runc/seccomp_syscall_test1.json" process_vm_writev 7
+expect_out '"action": "ERRNO(1)"' "$CTL" test --json "$CORPUS/moby/default.json" socket 40
+expect_rc 1 "$CTL" test "$CORPUS/moby/default.json" no_such_syscall
+
+# export: OCI is valid and plain; LXC is version 2
+"$CTL" -q export --format oci "$CORPUS/moby/default.json" > "$T/oci.json"
+grep -q archMap "$T/oci.json" && ko "OCI export still has archMap" || ok
+expect_rc 0 "$CTL" validate --dialect kubernetes-containerd "$T/oci.json"
+"$CTL" -q compile "$T/oci.json" -o "$T/oci.bpf"
+cmp -s "$T/moby.bpf" "$T/oci.bpf" && ok || ko "OCI export compiles to a different blob"
+expect_out 'allowlist errno 1' "$CTL" export --format lxc "$CORPUS/moby/default.json"
+expect_rc 1 "$CTL" export --format lxc "$CORPUS/kubernetes-website/audit.json"
+expect_rc 2 "$CTL" export "$CORPUS/moby/default.json"
+
+# exec: the filter is real
+expect_rc 0 "$CTL" exec "$CORPUS/moby/default.json" -- mkdir "$T/made"
+[ -d "$T/made" ] && ok || ko "mkdir under the default profile did not happen"
+if unshare -U true 2>/dev/null; then
+        expect_rc 1 "$CTL" exec "$CORPUS/moby/default.json" -- unshare -U true
+        expect_out 'Operation not permitted' "$CTL" exec "$CORPUS/moby/default.json" -- unshare -U true
+fi
+cat > "$T/deny-mkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]}
+JSON
+expect_out 'Invalid cross-device link' "$CTL" exec "$T/deny-mkdir.json" -- mkdir "$T/never"
+[ -d "$T/never" ] && ko "mkdir happened under a filter denying it" || ok
+
+# scan: a table of a directory
+expect_out 'profiles, ' "$CTL" scan "$SRC/profiles"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
