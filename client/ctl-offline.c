@@ -42,6 +42,21 @@ int verb_validate(struct ctl *c, int argc, char **argv)
                 int r = profile_load_file(argv[i], &c->parse, diags, &p);
                 if (r < 0 && r != -EINVAL && diags->n == 0)
                         diag_add(diags, DIAG_ERROR, "", NULL, "%s", strerror(-r));
+                if (r == 0) {
+                        /* A profile is valid when it also compiles, for the context asked
+                         * (by default the host's): libseccomp and the kernel have the last
+                         * word (e.g. more than 4096 instructions). */
+                        _cleanup_(resolved_freep) struct resolved *res = NULL;
+                        _cleanup_(blob_freep) struct blob *b = NULL;
+                        r = profile_resolve(p, &c->context, &res);
+                        if (r == 0)
+                                r = compile_resolved(res, &c->compile, diags, &b);
+                        if (r < 0 && r != -EINVAL)
+                                diag_add(diags, DIAG_ERROR, "", NULL, "cannot compile: %s",
+                                         strerror(-r));
+                        if (r < 0)
+                                profile_free(TAKE_PTR(p));
+                }
                 diag_list_sort(diags);
                 bool valid = r == 0;
                 if (!valid)
@@ -184,6 +199,10 @@ int verb_test(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return r == -EINVAL ? CTL_EXIT_FAILED
                                     : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+        if (b->foreign_byte_order)
+                return ctl_error("%s filters are in the other byte order; they cannot be "
+                                 "simulated here",
+                                 c->context.arch->short_name);
         r = bpf_sim_run(b->insns, b->n_insns, &in, &out);
         if (r < 0)
                 return ctl_error("Failed to simulate the filter: %s", strerror(-r));
@@ -291,6 +310,10 @@ int verb_stats(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return r == -EINVAL ? CTL_EXIT_FAILED
                                     : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+        if (b->foreign_byte_order)
+                return ctl_error("%s filters are in the other byte order; they cannot be "
+                                 "simulated here",
+                                 c->context.arch->short_name);
         r = bpf_stats_compute(b->insns, b->n_insns, c->context.arch->token, &st);
         if (r < 0)
                 return ctl_error("Failed to compute stats: %s", strerror(-r));

@@ -22,7 +22,7 @@ static void help(void)
                "  stats FILE                   instructions, paths, kernel-cacheable syscalls\n"
                "  scan DIR...                  validate and compile every *.json below DIR\n\n"
                "Options:\n"
-               "  --dialect D      kubernetes-containerd, cri-o (default), mesos, crun, runc, docker\n"
+               "  --dialect D      docker (default), kubernetes-containerd, cri-o, mesos, crun, runc\n"
                "  --strict         unknown syscalls are errors\n"
                "  --arch A         target architecture (default: the host's)\n"
                "  --caps C,...     capabilities held (default: Docker's 14; 'all', 'none', '+CAP_X')\n"

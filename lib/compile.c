@@ -111,16 +111,27 @@ static int build(const struct resolved *r, const struct compile_options *o,
                                 return -ENOMEM;
                         return -EINVAL;
                 }
-                if (a->token == native) {
-                        want_native = true;
+                want_native = want_native || a->token == native;
+        }
+        /* The native arch goes first when unwanted: libseccomp refuses (-EDOM) to hold
+         * architectures of different byte order in one filter. */
+        if (!want_native && (rr = seccomp_arch_remove(ctx, native)) < 0)
+                return rr;
+        for (size_t i = 0; i < r->n_arches; i++) {
+                const struct arch_info *a = r->arches[i];
+                if (a->token == native)
                         continue;
-                }
                 rr = seccomp_arch_add(ctx, a->token);
+                if (rr == -EDOM) {
+                        if (diag_add(diags, DIAG_ERROR, "", "compile one filter per byte order",
+                                     "%s cannot share a filter with %s: their byte orders differ",
+                                     a->name, r->arches[0]->name) < 0)
+                                return -ENOMEM;
+                        return -EINVAL;
+                }
                 if (rr < 0 && rr != -EEXIST)
                         return rr;
         }
-        if (!want_native && (rr = seccomp_arch_remove(ctx, native)) < 0)
-                return rr;
 
         for (size_t i = 0; i < r->n_rules; i++) {
                 const struct resolved_rule *rule = &r->rules[i];
@@ -205,10 +216,20 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
         if (rr < 0)
                 return rr;
 
+        if (size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+                int level = compile_optimize_level(o, r->n_rules);
+                if (diag_add(diags, DIAG_ERROR, "", level == 2 ? NULL : "try --optimize 2",
+                             "the filter has %zu instructions; the kernel accepts at most %d",
+                             size / sizeof(struct sock_filter), BPF_MAXINSNS) < 0)
+                        return -ENOMEM;
+                return -EINVAL;
+        }
         _cleanup_(blob_freep) struct blob *b = NULL;
         rr = blob_from_bytes(data, size, &b);
         if (rr < 0)
                 return rr;
+        b->foreign_byte_order = r->n_arches > 0 && r->arches[0]->big_endian !=
+                                                           (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
         if (needs_stand_in(r))
                 patch_stand_in(b->insns, b->n_insns, errno_stand_in(r));
         b->optimize = compile_optimize_level(o, r->n_rules);
@@ -310,6 +331,8 @@ int blob_from_bytes(const void *data, size_t size, struct blob **ret)
 
 int blob_install(const struct blob *b)
 {
+        if (b->foreign_byte_order)
+                return -EPROTOTYPE;
         struct sock_fprog prog = {
                 .len = (unsigned short)b->n_insns,
                 .filter = b->insns,

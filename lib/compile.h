@@ -2,6 +2,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,10 @@ struct compile_options {
 };
 
 struct blob {
-        struct sock_filter *insns; /* raw, host order: what seccomp(2) and crun take */
+        struct sock_filter *insns; /* raw, in the byte order of the target: what seccomp(2)
+                                    * and crun take on that node */
+        bool foreign_byte_order;     /* built for an arch whose byte order differs from ours:
+                                      * serve it, but do not load or simulate it here */
         size_t n_insns;
         int optimize;                /* the level actually used */
         unsigned flags;              /* the profile's SECCOMP_FILTER_FLAG_* (1 << filter_flag) */
@@ -55,5 +59,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct blob *, blob_free);
 int blob_from_bytes(const void *data, size_t size, struct blob **ret);
 
 /* Installs the blob in the calling thread (seccomp(SECCOMP_SET_MODE_FILTER)), setting
- * no_new_privs first so that no privilege is needed. */
+ * no_new_privs first so that no privilege is needed. -EPROTOTYPE for a foreign byte order. */
 int blob_install(const struct blob *b);

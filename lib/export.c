@@ -5,32 +5,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "export.h"
 #include "profile-internal.h"
 
 /* jansson's integers are int64; values above INT64_MAX go out as a marker string that is
- * replaced by the digits after dumping. */
-#define U64_MARK "@@seccompd-u64:"
+ * replaced by the digits after dumping. The marker carries a random nonce so that no string
+ * of the profile (a syscall name, listenerMetadata) can pass for one. */
+struct u64_marker {
+        char prefix[48];
+};
 
-static json_t *json_u64(uint64_t v)
+static void u64_marker_init(struct u64_marker *m)
+{
+        uint64_t nonce = 0;
+        if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+                nonce = (uint64_t)(uintptr_t)m ^ (uint64_t)time(NULL);
+        snprintf(m->prefix, sizeof(m->prefix), "@@seccompd-u64-%016" PRIx64 ":", nonce);
+}
+
+static json_t *json_u64(const struct u64_marker *m, uint64_t v)
 {
         if (v <= INT64_MAX)
                 return json_integer((json_int_t)v);
-        char buf[64];
-        snprintf(buf, sizeof(buf), U64_MARK "%" PRIu64 "@@", v);
+        char buf[96];
+        snprintf(buf, sizeof(buf), "%s%" PRIu64 "@@", m->prefix, v);
         return json_string(buf);
 }
 
-static char *unmark_u64(const char *s)
+static char *unmark_u64(const struct u64_marker *m, const char *s)
 {
-        size_t n = strlen(s);
+        size_t n = strlen(s), pl = strlen(m->prefix);
         char *out = malloc(n + 1), *o = out;
         if (!out)
                 return NULL;
         while (*s) {
-                if (s[0] == '"' && strncmp(s + 1, U64_MARK, strlen(U64_MARK)) == 0) {
-                        const char *d = s + 1 + strlen(U64_MARK);
+                if (s[0] == '"' && strncmp(s + 1, m->prefix, pl) == 0) {
+                        const char *d = s + 1 + pl;
                         size_t dl = strspn(d, "0123456789");
                         if (strncmp(d + dl, "@@\"", 3) == 0) {
                                 memcpy(o, d, dl);
@@ -53,6 +66,8 @@ static int set_new(json_t *obj, const char *key, json_t *v)
 int export_oci(const struct resolved *r, char **ret)
 {
         const struct profile *p = r->profile;
+        struct u64_marker mark;
+        u64_marker_init(&mark);
         _cleanup_(json_decrefp) json_t *root = json_object();
         json_t *arches = json_array(), *rules = json_array();
         if (!root || set_new(root, "defaultAction",
@@ -109,8 +124,8 @@ int export_oci(const struct resolved *r, char **ret)
                         json_t *ao = json_object();
                         if (!ao || json_array_append_new(args, ao) < 0 ||
                             set_new(ao, "index", json_integer(a->index)) < 0 ||
-                            set_new(ao, "value", json_u64(a->value)) < 0 ||
-                            set_new(ao, "valueTwo", json_u64(a->value_two)) < 0 ||
+                            set_new(ao, "value", json_u64(&mark, a->value)) < 0 ||
+                            set_new(ao, "valueTwo", json_u64(&mark, a->value_two)) < 0 ||
                             set_new(ao, "op", json_string(op_to_string(a->op))) < 0)
                                 return -ENOMEM;
                 }
@@ -118,7 +133,7 @@ int export_oci(const struct resolved *r, char **ret)
         _cleanup_free_ char *dumped = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (!dumped)
                 return -ENOMEM;
-        char *out = unmark_u64(dumped);
+        char *out = unmark_u64(&mark, dumped);
         if (!out)
                 return -ENOMEM;
         size_t l = strlen(out);

@@ -421,7 +421,16 @@ int json_source_new(const char *data, size_t size, unsigned max_depth, struct di
                 return -ENOMEM;
         s.path_alloc = 64;
 
-        /* A UTF-8 byte order mark is not JSON; jansson rejects it and so do we (later). */
+        if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+                free(s.path);
+                int r = diag_add_at(diags, DIAG_ERROR, 1, 1, "", "save the file without a BOM",
+                                    "the file starts with a UTF-8 byte order mark, which JSON "
+                                    "does not allow");
+                if (r < 0)
+                        return r;
+                *ret = TAKE_PTR(src);
+                return 0;
+        }
         bool ok = scan_value(&s, 1);
         free(s.path);
         if (s.error < 0)
@@ -430,7 +439,8 @@ int json_source_new(const char *data, size_t size, unsigned max_depth, struct di
                 skip_ws(&s);
                 src->complete = s.p == s.end;
         }
-        qsort(src->locs, src->n_locs, sizeof(*src->locs), loc_compare);
+        if (src->n_locs > 0)
+                qsort(src->locs, src->n_locs, sizeof(*src->locs), loc_compare);
         *ret = TAKE_PTR(src);
         return 0;
 }
@@ -453,6 +463,8 @@ struct json_source *json_source_free(struct json_source *s)
 static const struct json_loc *find_exact(const struct json_source *s, const char *pointer)
 {
         struct json_loc key = { .pointer = (char *)pointer };
+        if (s->n_locs == 0)
+                return NULL;
         return bsearch(&key, s->locs, s->n_locs, sizeof(*s->locs), loc_compare);
 }
 

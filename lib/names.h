@@ -55,6 +55,7 @@ struct arch_info {
         const char *short_name; /* x86_64, as libseccomp names it */
         const char *go_name;   /* amd64, as moby's includes/excludes name it */
         uint32_t token;        /* SCMP_ARCH_* value, 0 when libseccomp 2.5.4 cannot build it */
+        bool big_endian;       /* libseccomp writes such filters in the target's byte order */
 };
 /* Every architecture of the runtime spec. Accepts SCMP_ARCH_X86_64, x86_64 and amd64. */
 const struct arch_info *arch_lookup(const char *name) _pure_;

@@ -94,14 +94,30 @@ static json_t *member(json_t *obj, const char *key)
         return v && !json_is_null(v) ? v : NULL;
 }
 
+/* Integers outside int64 reach us as marker strings (see jsonsrc.h): wherever a string is
+ * expected they must still be reported as the integers they are. */
+static const char *bignum(struct parser *p, json_t *v)
+{
+        return json_is_string(v) ? json_source_bignum(p->src, json_string_value(v)) : NULL;
+}
+
 static bool expect_type(struct parser *p, json_t *v, json_type t, const char *ptr, const char *what)
 {
-        if (json_typeof(v) == t)
-                return true;
         static const char *const tn[] = {
                 [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
                 [JSON_INTEGER] = "an integer", [JSON_REAL] = "a number",
         };
+        const char *digits = bignum(p, v);
+        if (digits) {
+                if (t == JSON_INTEGER)
+                        report(p, DIAG_ERROR, ptr, NULL, "%s %s is out of range", what, digits);
+                else
+                        report(p, DIAG_ERROR, ptr, NULL, "%s must be %s, not an integer", what,
+                               tn[t]);
+                return false;
+        }
+        if (json_typeof(v) == t)
+                return true;
         report(p, DIAG_ERROR, ptr, NULL, "%s must be %s, not %s", what, tn[t], json_type_name(v));
         return false;
 }
@@ -117,6 +133,10 @@ static int parse_action(struct parser *p, json_t *v, const char *ptr, enum actio
                 size_t n = names_all("action", &all);
                 const char *sugg = names_closest(s, all, n);
                 char hint[96];
+                /* Denials are spelled many ways; the usual intent is an errno. */
+                if (strstr(s, "DENY") || strstr(s, "REJECT") || strstr(s, "BLOCK") ||
+                    strstr(s, "DROP"))
+                        sugg = "SCMP_ACT_ERRNO";
                 if (sugg)
                         snprintf(hint, sizeof(hint), "did you mean %s?", sugg);
                 else
@@ -135,8 +155,9 @@ static int parse_errno_number(struct parser *p, json_t *v, const char *ptr, uint
                 return -EINVAL;
         json_int_t e = json_integer_value(v);
         if (e < 0 || e > PROFILE_MAX_RET_DATA) {
-                report(p, DIAG_ERROR, ptr, NULL, "errno %" JSON_INTEGER_FORMAT
-                       " is out of range (0..%d)", e, PROFILE_MAX_ERRNO);
+                report(p, DIAG_ERROR, ptr, "use an errno between 1 and 4094",
+                       "errno %" JSON_INTEGER_FORMAT " is out of range (0..%d)", e,
+                       PROFILE_MAX_RET_DATA);
                 return -EINVAL;
         }
         if (e >= PROFILE_MAX_ERRNO) {
@@ -224,9 +245,9 @@ static int parse_string_array(struct parser *p, json_t *v, const char *ptr, cons
                 _cleanup_free_ char *c = child_index(p, ptr, i);
                 if (!c)
                         break;
-                if (!json_is_string(e)) {
+                if (!json_is_string(e) || bignum(p, e)) {
                         report(p, DIAG_ERROR, c, NULL, "%s entries must be strings, not %s", what,
-                               json_type_name(e));
+                               bignum(p, e) ? "an integer" : json_type_name(e));
                         r = -EINVAL;
                         continue;
                 }
@@ -254,18 +275,37 @@ static void strv_free(char **v, size_t n)
         free(v);
 }
 
+/* moby's KernelVersion: "major.minor", each parsed by ParseUint(s, 10, 8), not "0.0". */
+static bool parse_kernel_part(const char *s, size_t len, unsigned *ret)
+{
+        unsigned v = 0;
+        if (len == 0 || len > 3)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned)(s[i] - '0');
+        }
+        *ret = v;
+        return v <= 255;
+}
+
 static int parse_min_kernel(struct parser *p, json_t *v, const char *ptr, struct profile_cond *c)
 {
         if (!expect_type(p, v, JSON_STRING, ptr, "minKernel"))
                 return -EINVAL;
-        const char *s = json_string_value(v);
-        unsigned maj, min;
-        int n = 0;
-        if (sscanf(s, "%3u.%3u%n", &maj, &min, &n) != 2 || (size_t)n != strlen(s) || s[0] == '+' ||
-            strchr(s, ' ') || strchr(s, '-') || maj > 255 || min > 255 || (maj == 0 && min == 0)) {
+        const char *s = json_string_value(v), *dot = strchr(s, '.');
+        unsigned maj = 0, min = 0;
+        bool ok = dot && parse_kernel_part(s, (size_t)(dot - s), &maj) &&
+                  parse_kernel_part(dot + 1, strlen(dot + 1), &min);
+        if (!ok) {
                 report(p, DIAG_ERROR, ptr, "write it as \"major.minor\", e.g. \"4.8\"",
-                       "invalid minKernel \"%s\": must be \"X.Y\" with numbers 0..255, not \"0.0\"",
-                       s);
+                       "invalid minKernel \"%s\": must be \"X.Y\" with numbers 0..255", s);
+                return -EINVAL;
+        }
+        if (maj == 0 && min == 0) {
+                report(p, DIAG_ERROR, ptr, "drop the condition to apply it on every kernel",
+                       "invalid minKernel \"0.0\": must be greater than 0.0");
                 return -EINVAL;
         }
         c->has_min_kernel = true;
@@ -387,6 +427,10 @@ static int parse_arg(struct parser *p, json_t *v, const char *ptr, struct profil
                 return -ENOMEM;
         if (!idx) {
                 report(p, DIAG_ERROR, ip, NULL, "missing required key \"index\"");
+                r = -EINVAL;
+        } else if (bignum(p, idx)) {
+                report(p, DIAG_ERROR, ip, "syscalls have 6 arguments, numbered 0 to 5",
+                       "argument index %s is out of range (0..5)", bignum(p, idx));
                 r = -EINVAL;
         } else if (expect_type(p, idx, JSON_INTEGER, ip, "index")) {
                 json_int_t i = json_integer_value(idx);

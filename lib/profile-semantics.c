@@ -52,7 +52,7 @@ int profile_semantics_check(const struct profile *p, struct diag_list *diags)
                                         npi = json_pointer_append_index(np, k);
                                 r = diag_add(diags, DIAG_ERROR, npi ? npi : np, NULL,
                                              "SCMP_ACT_NOTIFY on \"write\" can deadlock the "
-                                             "runtime that sends the listener fd; runc and crun "
+                                             "runtime that sends the listener fd; runc and youki "
                                              "refuse it");
                                 if (r < 0)
                                         return r;

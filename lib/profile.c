@@ -67,9 +67,12 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
         _cleanup_(json_decrefp) json_t *root =
                 json_loadb(src->text, src->size, JSON_REJECT_DUPLICATES, &err);
         if (!root) {
+                /* jansson names its own flag when it meets \u0000; say what it means. */
+                bool nul = strstr(err.text, "NUL") != NULL;
                 r = diag_add_at(diags, DIAG_ERROR, (unsigned)(err.line > 0 ? err.line : 1),
                                 (unsigned)(err.column > 0 ? err.column : 1), "", NULL,
-                                "invalid JSON: %s", err.text);
+                                "invalid JSON: %s",
+                                nul ? "a string contains a NUL character (\\u0000)" : err.text);
                 return r < 0 ? r : -EINVAL;
         }
 
@@ -89,10 +92,12 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
                         return r;
         }
         /* Locate only what this call added. */
-        struct diag_list view = *diags;
-        view.items += first;
-        view.n -= first;
-        json_source_locate_diags(src, &view);
+        if (diags->n > first) {
+                struct diag_list view = *diags;
+                view.items += first;
+                view.n -= first;
+                json_source_locate_diags(src, &view);
+        }
         if (diags->counts[DIAG_ERROR] > before)
                 return -EINVAL;
 
