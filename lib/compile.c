@@ -18,6 +18,15 @@ static void seccomp_releasep(scmp_filter_ctx *c)
                 seccomp_release(*c);
 }
 
+size_t compile_count_rules(const struct resolved *r)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < r->n_rules; i++)
+                for (size_t k = 0; k < r->rules[i].n_names; k++)
+                        n += seccomp_syscall_resolve_name(r->rules[i].names[k]) != __NR_SCMP_ERROR;
+        return n;
+}
+
 int compile_optimize_level(const struct compile_options *o, size_t n_rules)
 {
         int level = o ? o->optimize : -1;
@@ -97,7 +106,7 @@ static int build(const struct resolved *r, const struct compile_options *o,
                 return diag_add(diags, DIAG_ERROR, "/flags", NULL,
                                 "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s",
                                 strerror(-rr)) < 0 ? -ENOMEM : -EINVAL;
-        int level = compile_optimize_level(o, r->n_rules);
+        int level = compile_optimize_level(o, compile_count_rules(r));
         if (level == 2 && (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
                 return rr;
 
@@ -217,7 +226,7 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
                 return rr;
 
         if (size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-                int level = compile_optimize_level(o, r->n_rules);
+                int level = compile_optimize_level(o, compile_count_rules(r));
                 if (diag_add(diags, DIAG_ERROR, "", level == 2 ? NULL : "try --optimize 2",
                              "the filter has %zu instructions; the kernel accepts at most %d",
                              size / sizeof(struct sock_filter), BPF_MAXINSNS) < 0)
@@ -232,11 +241,11 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
                                                            (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
         if (needs_stand_in(r))
                 patch_stand_in(b->insns, b->n_insns, errno_stand_in(r));
-        b->optimize = compile_optimize_level(o, r->n_rules);
+        b->optimize = compile_optimize_level(o, compile_count_rules(r));
         b->flags = r->profile->flags;
         b->n_rules = added;
         b->n_skipped_names = skipped;
-        rr = compile_blob_key(r->profile, &r->context, o, r->n_rules, b->key);
+        rr = compile_blob_key(r, o, b->key);
         if (rr < 0)
                 return rr;
         *ret = TAKE_PTR(b);
@@ -273,9 +282,12 @@ int compile_pfc(const struct resolved *r, const struct compile_options *o,
         return 0;
 }
 
-int compile_blob_key(const struct profile *p, const struct context *ctx,
-                     const struct compile_options *o, size_t n_rules, char ret[SHA256_HEX_SIZE])
+int compile_blob_key(const struct resolved *res, const struct compile_options *o,
+                     char ret[SHA256_HEX_SIZE])
 {
+        const struct profile *p = res->profile;
+        const struct context *ctx = &res->context;
+        size_t n_rules = compile_count_rules(res);
         const struct scmp_version *v = seccomp_version();
         struct keyhash *k = NULL;
         _cleanup_free_ char *cs = NULL;

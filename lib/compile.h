@@ -35,7 +35,10 @@ static inline size_t blob_size(const struct blob *b)
         return b->n_insns * sizeof(struct sock_filter);
 }
 
-/* Effective optimisation level for `n_rules` resolved rules. libseccomp 2.5.x builds a broken
+/* The libseccomp rules a resolved profile makes: one per known syscall name of each rule. */
+size_t compile_count_rules(const struct resolved *r);
+
+/* Effective optimisation level for `n_rules` libseccomp rules (runc's threshold). libseccomp 2.5.x builds a broken
  * binary tree for a filter without rules, so that case always stays linear. */
 int compile_optimize_level(const struct compile_options *o, size_t n_rules);
 
@@ -50,8 +53,8 @@ int compile_pfc(const struct resolved *r, const struct compile_options *o,
 
 /* The blob key: SHA-256 over a length-prefixed encoding of the cache format version,
  * libseccomp's runtime version, the options, the context and the canonical profile. */
-int compile_blob_key(const struct profile *p, const struct context *ctx,
-                     const struct compile_options *o, size_t n_rules, char ret[SHA256_HEX_SIZE]);
+int compile_blob_key(const struct resolved *r, const struct compile_options *o,
+                     char ret[SHA256_HEX_SIZE]);
 
 struct blob *blob_free(struct blob *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct blob *, blob_free);

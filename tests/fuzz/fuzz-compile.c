@@ -271,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         }
         fuzz_check(k == 0 && b, "compile_resolved = %d (%s)", k, strerror(-k));
-        fuzz_check(b->optimize == compile_optimize_level(&kn.copts, r->n_rules),
+        fuzz_check(b->optimize == compile_optimize_level(&kn.copts, compile_count_rules(r)),
                    "optimize %d", b->optimize);
         fuzz_check(strlen(b->key) == SHA256_HEX_SIZE - 1, "key \"%s\"", b->key);
 
