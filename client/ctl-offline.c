@@ -143,6 +143,12 @@ int verb_compile(struct ctl *c, int argc, char **argv)
         return CTL_EXIT_OK;
 }
 
+static int refuse_foreign(const struct ctl *c)
+{
+        return ctl_error("%s filters are in the other byte order; they cannot be simulated here",
+                         c->context.arch->short_name);
+}
+
 static enum action action_from_ret(uint32_t ret, uint32_t *ret_data)
 {
         *ret_data = ret & SECCOMP_RET_DATA;
@@ -200,9 +206,7 @@ int verb_test(struct ctl *c, int argc, char **argv)
                 return r == -EINVAL ? CTL_EXIT_FAILED
                                     : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         if (b->foreign_byte_order)
-                return ctl_error("%s filters are in the other byte order; they cannot be "
-                                 "simulated here",
-                                 c->context.arch->short_name);
+                return refuse_foreign(c);
         r = bpf_sim_run(b->insns, b->n_insns, &in, &out);
         if (r < 0)
                 return ctl_error("Failed to simulate the filter: %s", strerror(-r));
@@ -311,9 +315,7 @@ int verb_stats(struct ctl *c, int argc, char **argv)
                 return r == -EINVAL ? CTL_EXIT_FAILED
                                     : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         if (b->foreign_byte_order)
-                return ctl_error("%s filters are in the other byte order; they cannot be "
-                                 "simulated here",
-                                 c->context.arch->short_name);
+                return refuse_foreign(c);
         r = bpf_stats_compute(b->insns, b->n_insns, c->context.arch->token, &st);
         if (r < 0)
                 return ctl_error("Failed to compute stats: %s", strerror(-r));

@@ -10,25 +10,30 @@
 
 #include "ctl.h"
 
+static void vreport(const char *fmt, va_list ap, bool usage) __attribute__((format(printf, 1, 0)));
+
+static void vreport(const char *fmt, va_list ap, bool usage)
+{
+        fputs("seccompctl: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputs(usage ? "\nTry 'seccompctl --help'.\n" : "\n", stderr);
+}
+
 int ctl_error(const char *fmt, ...)
 {
         va_list ap;
-        fputs("seccompctl: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vreport(fmt, ap, false);
         va_end(ap);
-        fputc('\n', stderr);
         return CTL_EXIT_FAILED;
 }
 
 int ctl_usage_error(const char *fmt, ...)
 {
         va_list ap;
-        fputs("seccompctl: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vreport(fmt, ap, true);
         va_end(ap);
-        fputs("\nTry 'seccompctl --help'.\n", stderr);
         return CTL_EXIT_USAGE;
 }
 

@@ -204,24 +204,31 @@ static int read_memfd(int fd, char **ret, size_t *ret_size)
         return 0;
 }
 
+/* Builds the filter and exports it with `exporter` (seccomp_export_bpf or _pfc) through a
+ * memfd: libseccomp 2.5.4 has no export to memory. */
+static int build_and_export(const struct resolved *r, const struct compile_options *o,
+                            struct diag_list *diags, int (*exporter)(const scmp_filter_ctx, int),
+                            char **ret, size_t *ret_size, size_t *ret_added, size_t *ret_skipped)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        int rr = build(r, o, diags, &ctx, ret_added, ret_skipped);
+        if (rr < 0)
+                return rr;
+        _cleanup_close_ int fd = memfd_create("seccompd-export", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        rr = exporter(ctx, fd);
+        if (rr < 0)
+                return rr;
+        return read_memfd(fd, ret, ret_size);
+}
+
 int compile_resolved(const struct resolved *r, const struct compile_options *o,
                      struct diag_list *diags, struct blob **ret)
 {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        size_t added, skipped;
-        int rr = build(r, o, diags, &ctx, &added, &skipped);
-        if (rr < 0)
-                return rr;
-
-        _cleanup_close_ int fd = memfd_create("seccompd-bpf", MFD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        rr = seccomp_export_bpf(ctx, fd);
-        if (rr < 0)
-                return rr;
         _cleanup_free_ char *data = NULL;
-        size_t size;
-        rr = read_memfd(fd, &data, &size);
+        size_t size, added, skipped;
+        int rr = build_and_export(r, o, diags, seccomp_export_bpf, &data, &size, &added, &skipped);
         if (rr < 0)
                 return rr;
 
@@ -255,20 +262,9 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
 int compile_pfc(const struct resolved *r, const struct compile_options *o,
                 struct diag_list *diags, char **ret)
 {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        size_t added, skipped;
-        int rr = build(r, o, diags, &ctx, &added, &skipped);
-        if (rr < 0)
-                return rr;
-        _cleanup_close_ int fd = memfd_create("seccompd-pfc", MFD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        rr = seccomp_export_pfc(ctx, fd);
-        if (rr < 0)
-                return rr;
         _cleanup_free_ char *text = NULL;
-        size_t size;
-        rr = read_memfd(fd, &text, &size);
+        size_t size, added, skipped;
+        int rr = build_and_export(r, o, diags, seccomp_export_pfc, &text, &size, &added, &skipped);
         if (rr < 0)
                 return rr;
         if (!needs_stand_in(r)) {

@@ -89,34 +89,38 @@ static int diag_push(struct diag_list *l, enum diag_severity severity, unsigned 
         return 0;
 }
 
+static int diag_vadd(struct diag_list *l, enum diag_severity severity, unsigned line,
+                     unsigned column, const char *pointer, const char *hint, const char *fmt,
+                     va_list ap) _printf_(7, 0);
+
+static int diag_vadd(struct diag_list *l, enum diag_severity severity, unsigned line,
+                     unsigned column, const char *pointer, const char *hint, const char *fmt,
+                     va_list ap)
+{
+        char *m;
+        if (vasprintf(&m, fmt, ap) < 0)
+                return -ENOMEM;
+        return diag_push(l, severity, line, column, pointer, hint, m);
+}
+
 int diag_add(struct diag_list *l, enum diag_severity severity, const char *pointer,
              const char *hint, const char *fmt, ...)
 {
         va_list ap;
-        char *m;
-        int r;
-
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        int r = diag_vadd(l, severity, 0, 0, pointer, hint, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return diag_push(l, severity, 0, 0, pointer, hint, m);
+        return r;
 }
 
 int diag_add_at(struct diag_list *l, enum diag_severity severity, unsigned line, unsigned column,
                 const char *pointer, const char *hint, const char *fmt, ...)
 {
         va_list ap;
-        char *m;
-        int r;
-
         va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
+        int r = diag_vadd(l, severity, line, column, pointer, hint, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return diag_push(l, severity, line, column, pointer, hint, m);
+        return r;
 }
 
 int diag_list_extend(struct diag_list *dst, const struct diag_list *src)
