@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "diag.h"
+
+/* The on-disk blob cache (DESIGN §5): blobs/<key>.bpf holds the raw BPF, usable as is, and
+ * blobs/<key>.json its metadata (payload sha256, sizes, stats, diagnostics). The .json is
+ * renamed into place last, so an entry exists exactly when its .json does, and every lookup
+ * verifies the payload against it: whatever a crash or a concurrent writer leaves behind, a
+ * lookup returns a valid entry or -ENOENT.
+ *
+ * Every function may be called from several threads at once on the same cache. */
+
+#define CACHE_MAX_BYTES_DEFAULT (UINT64_C(256) << 20)
+#define CACHE_METADATA_FORMAT   1
+
+struct cache;
+
+struct cache_stats {
+        uint64_t hits, misses, corrupt, stores, evictions; /* since cache_open() */
+        uint64_t entries, bytes, max_bytes;                /* bytes: both files of every entry */
+};
+
+/* Whether `key` is a blob key: exactly 64 lowercase hex digits. */
+bool cache_key_is_valid(const char *key) _pure_;
+
+/* Opens the cache in `dir`, creating it (not its parents) and dir/blobs with mode 0755.
+ * Removes what a crash can leave behind (temporary files, a .bpf without its .json) and scans
+ * the entries for the index (sizes, and the .json's mtime as the LRU order); payloads are
+ * verified on lookup, not here. Nothing is evicted: that waits for cache_evict(), which knows
+ * the referenced keys. `max_bytes` 0 means CACHE_MAX_BYTES_DEFAULT. Returns 0 or -errno. */
+int cache_open(const char *dir, uint64_t max_bytes, struct cache **ret);
+struct cache *cache_free(struct cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_free);
+
+/* Looks up the blob of `key`. On success returns 0, a new blob with every field restored from
+ * the metadata, and (when `ret_diags` is not NULL) the diagnostics stored with it: a hit keeps
+ * its warnings. Their file name, lines and columns are those of the profile that was stored;
+ * a profile of the same canonical content under another name or layout has the same key, so
+ * callers may want to rename the list (pointers stay right). A hit makes the entry the most
+ * recently used (its .json's mtime).
+ * Returns -EINVAL for a malformed key, -ENOENT for a miss; an entry that fails verification
+ * (payload hash, sizes, metadata, unreadable files) is removed, counted as corrupt and as a
+ * miss, and also gives -ENOENT so that the caller rebuilds it. Other -errno (-ENOMEM,
+ * -EMFILE) leave the entry alone. */
+int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
+                 struct diag_list **ret_diags);
+
+/* Stores `b` under b->key with `diags` (may be NULL), the profile digest ("sha256:...") and
+ * the context string (both may be NULL), replacing an entry of the same key. Each file is
+ * written to a temporary file in blobs/, fsync'd and renamed (the .bpf first, then the .json),
+ * then the directory is fsync'd. Evicts least recently used entries, never this one, when the
+ * cache is over its bound. Returns 0, -EINVAL for a malformed key or empty blob, or -errno
+ * (nothing of a failed store is left behind but, at worst, a .bpf without .json that the
+ * next cache_open() removes). */
+int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
+                const char *profile_digest, const char *context);
+
+/* Evicts least recently used entries whose key is not one of the `n` keys of `referenced`
+ * (may be NULL when n is 0) until the cache holds at most max_bytes. Returns the number of
+ * entries evicted or -ENOMEM. */
+int cache_evict(struct cache *c, const char *const *referenced, size_t n);
+
+void cache_get_stats(struct cache *c, struct cache_stats *ret);
+/* The directory given to cache_open(). */
+const char *cache_dir(const struct cache *c);
