@@ -34,6 +34,9 @@ struct ctl {
         enum output_format format;
         bool format_set;
         struct context context;
+        /* Which of --arch, --caps and --kernel were given: only those are sent to the daemon,
+         * which otherwise resolves for its own host. */
+        bool arch_set, caps_set, kernel_set;
         struct compile_options compile;
         struct profile_parse_options parse;
 };
@@ -64,3 +67,16 @@ int verb_export(struct ctl *c, int argc, char **argv);
 int verb_exec(struct ctl *c, int argc, char **argv);
 int verb_scan(struct ctl *c, int argc, char **argv);
 int verb_stats(struct ctl *c, int argc, char **argv);
+
+/* Commands answered by the daemon over c->socket_path (ctl-online.c). */
+int verb_list(struct ctl *c, int argc, char **argv);
+int verb_show(struct ctl *c, int argc, char **argv);
+int verb_reload(struct ctl *c, int argc, char **argv);
+int verb_status(struct ctl *c, int argc, char **argv);
+int verb_digest(struct ctl *c, int argc, char **argv);
+/* validate, compile and test of FILE|NAME: an argument that is an existing file (or a path
+ * starting with "/", "./" or "../") goes to the offline verb above, anything else is a
+ * profile name asked to the daemon. */
+int verb_validate_dispatch(struct ctl *c, int argc, char **argv);
+int verb_compile_dispatch(struct ctl *c, int argc, char **argv);
+int verb_test_dispatch(struct ctl *c, int argc, char **argv);

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "seccompd/protocol.h"
 
 static void help(void)
 {
@@ -21,6 +22,17 @@ static void help(void)
                "  exec FILE -- CMD [ARG...]    install the filter and exec CMD\n"
                "  stats FILE                   instructions, paths, kernel-cacheable syscalls\n"
                "  scan DIR...                  validate and compile every *.json below DIR\n\n"
+               "Commands asked to seccompd (NAME is a profile name such as runtime/default):\n"
+               "  list                         profiles with their state and digest\n"
+               "  show NAME                    one profile: state, diagnostics, summary, blobs\n"
+               "  validate NAME...             the daemon's diagnostics; exit 1 unless valid\n"
+               "  compile NAME [-o OUT]        the daemon's blob (--format raw|base64|disasm)\n"
+               "  test NAME SYSCALL [ARG...]   simulate the daemon's blob\n"
+               "  status                       version, readiness, roots, counts, cache\n"
+               "  digest                       the node digest (equal on nodes with equal profiles)\n"
+               "  reload                       rescan every root (root or the seccompd group)\n"
+               "An argument of validate, compile or test that is an existing file, or starts with\n"
+               "/, ./ or ../, is a file checked offline; anything else is a NAME.\n\n"
                "Options:\n"
                "  --dialect D      docker (default), kubernetes-containerd, cri-o, mesos, crun, runc\n"
                "  --strict         unknown syscalls are errors\n"
@@ -31,7 +43,9 @@ static void help(void)
                "  --format F       raw, base64, pfc, disasm (compile); oci, lxc (export)\n"
                "  -o, --output F   write to F instead of stdout (atomically)\n"
                "  --max-size N     largest profile accepted, in bytes (default 1 MiB)\n"
-               "  --json           machine-readable output\n"
+               "  --socket PATH    seccompd's socket (default: $" SECCOMPD_SOCKET_ENV ", else\n"
+               "                   " SECCOMPD_SOCKET_PATH ")\n"
+               "  --json           machine-readable output (the daemon's own JSON)\n"
                "  -q, --quiet      print only errors\n"
                "  --version        print versions\n\n"
                "Exit status: 0 ok/valid, 1 invalid or failed, 2 usage error.\n");
@@ -41,9 +55,18 @@ static const struct {
         const char *name;
         int (*fn)(struct ctl *c, int argc, char **argv);
 } verbs[] = {
-        { "validate", verb_validate }, { "compile", verb_compile }, { "test", verb_test },
-        { "export", verb_export },     { "exec", verb_exec },       { "stats", verb_stats },
+        { "validate", verb_validate_dispatch },
+        { "compile", verb_compile_dispatch },
+        { "test", verb_test_dispatch },
+        { "export", verb_export },
+        { "exec", verb_exec },
+        { "stats", verb_stats },
         { "scan", verb_scan },
+        { "list", verb_list },
+        { "show", verb_show },
+        { "reload", verb_reload },
+        { "status", verb_status },
+        { "digest", verb_digest },
 };
 
 enum {
@@ -106,14 +129,17 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
         case ARG_ARCH:
                 if (context_set_arch(&c->context, arg) < 0)
                         return ctl_usage_error("unknown architecture \"%s\"", arg);
+                c->arch_set = true;
                 return -1;
         case ARG_CAPS:
                 if (context_set_caps(&c->context, arg, &bad) < 0)
                         return ctl_usage_error("unknown capability in \"%s\"", bad);
+                c->caps_set = true;
                 return -1;
         case ARG_KERNEL:
                 if (context_set_kernel(&c->context, arg) < 0)
                         return ctl_usage_error("kernel version \"%s\" is not X.Y", arg);
+                c->kernel_set = true;
                 return -1;
         case ARG_OPTIMIZE:
                 if (streq(arg, "0"))
@@ -200,6 +226,10 @@ int main(int argc, char **argv)
         if (!verb) {
                 help();
                 return CTL_EXIT_USAGE;
+        }
+        if (!c.socket_path) {
+                const char *e = getenv(SECCOMPD_SOCKET_ENV);
+                c.socket_path = e && e[0] ? e : SECCOMPD_SOCKET_PATH;
         }
         c.parse.dialect = c.dialect;
         c.parse.strict = c.strict;

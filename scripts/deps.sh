@@ -9,7 +9,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libjansson
             libssl-dev libsystemd-dev libinotifytools0-dev libmicrohttpd-dev
             libcurl4-openssl-dev)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 crun busybox-static curl jq
-           util-linux)
+           util-linux systemd)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "cache.h"
+#include "compile.h"
+#include "metrics.h"
+#include "profile.h"
+#include "resolve.h"
+
+/* Reads `rel` below `root_path` the safe way: only regular files, at most `max_size` bytes,
+ * never through a symlink that leaves every one of `roots` (realpaths), and never a file
+ * that changed while it was read (-EAGAIN). */
+int read_in_root(const char *root_path, const char *rel, const char *const *roots, size_t n_roots,
+                 size_t max_size, char **ret, size_t *ret_size);
+
+/* Whether a profile name's relative part is acceptable: not empty, not absolute, no "..",
+ * no "." component, no NUL, no "//", at most 4096 bytes. */
+bool name_is_safe(const char *rel);
+
+/* Builds blobs for the loop's workers and the HTTP threads alike. One compile per blob key
+ * at a time: a second request for a key being compiled waits for that compile and then
+ * takes its blob from the cache, so two profiles with the same content (or a profile asked
+ * for by two clients) cost one compile. Requests for other keys never wait. */
+struct builder {
+        struct cache *cache;     /* may be NULL: no cache, no sharing */
+        struct metrics *metrics; /* may be NULL */
+        pthread_mutex_t lock;
+        pthread_cond_t landed;
+        char (*flying)[SHA256_HEX_SIZE]; /* keys being compiled */
+        size_t n_flying, allocated_flying;
+};
+
+void builder_init(struct builder *b, struct cache *cache, struct metrics *metrics);
+void builder_done(struct builder *b);
+
+/* Resolves `p` for `ctx`, then returns the blob from the cache or compiles (and stores) it.
+ * `ret_compiled` says which. Diagnostics of the compile (kept by the cache) in ret_diags. */
+int build_blob(struct builder *bd, const struct profile *p, const struct context *ctx,
+               const struct compile_options *o, struct blob **ret_blob,
+               struct diag_list **ret_diags, bool *ret_compiled);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+
+static int add_root(struct config *c, const char *name, const char *path, enum dialect d,
+                    bool recursive)
+{
+        if (c->n_roots >= CONFIG_MAX_ROOTS)
+                return -E2BIG;
+        for (size_t i = 0; i < c->n_roots; i++)
+                if (streq(c->roots[i].name, name))
+                        return -EEXIST;
+        struct root_config *r = &c->roots[c->n_roots];
+        r->name = strdup(name);
+        r->path = strdup(path);
+        if (!r->name || !r->path) {
+                free(r->name);
+                free(r->path);
+                return -ENOMEM;
+        }
+        r->dialect = d;
+        r->recursive = recursive;
+        c->n_roots++;
+        return 0;
+}
+
+int config_init(struct config *c)
+{
+        *c = (struct config){
+                .cache_max_bytes = 256ULL << 20,
+                .log_level = 6, /* LOG_INFO */
+                .max_profile_size = PROFILE_MAX_SIZE_DEFAULT,
+                .max_body_size = PROFILE_MAX_SIZE_DEFAULT,
+                .max_connections = 64,
+                .connection_timeout = 10,
+                .debounce_ms = 100,
+        };
+        int r;
+        if ((r = add_root(c, "kubernetes", "/var/lib/kubelet/seccomp",
+                          DIALECT_KUBERNETES_CONTAINERD, true)) < 0 ||
+            (r = add_root(c, "mesos", "/etc/dcos/mesos/seccomp", DIALECT_MESOS, false)) < 0 ||
+            (r = add_root(c, "runtime", PROFILES_INSTALL_DIR, DIALECT_DOCKER, false)) < 0)
+                return r;
+        c->roots_are_defaults = true;
+        c->socket_path = strdup("/run/seccompd/seccompd.sock");
+        c->cache_dir = strdup("/var/cache/seccompd");
+        if (!c->socket_path || !c->cache_dir)
+                return -ENOMEM;
+        return 0;
+}
+
+static void clear_roots(struct config *c)
+{
+        for (size_t i = 0; i < c->n_roots; i++) {
+                free(c->roots[i].name);
+                free(c->roots[i].path);
+        }
+        c->n_roots = 0;
+}
+
+void config_done(struct config *c)
+{
+        clear_roots(c);
+        free(c->socket_path);
+        free(c->socket_group);
+        free(c->cache_dir);
+        free(c->ready_file);
+}
+
+int config_add_root(struct config *c, const char *spec)
+{
+        _cleanup_free_ char *copy = strdup(spec);
+        char *save = NULL;
+        if (!copy)
+                return -ENOMEM;
+        char *eq = strchr(copy, '=');
+        if (!eq || eq == copy || !eq[1])
+                return -EINVAL;
+        *eq = 0;
+        const char *name = copy;
+        if (strchr(name, '/') || streq(name, ".") || streq(name, ".."))
+                return -EINVAL;
+        char *path = strtok_r(eq + 1, ":", &save);
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        enum dialect d = DIALECT_DEFAULT;
+        bool recursive = false;
+        for (char *opt = strtok_r(NULL, ":", &save); opt; opt = strtok_r(NULL, ":", &save)) {
+                if (streq(opt, "recursive"))
+                        recursive = true;
+                else if ((d = dialect_from_string(opt)) < 0)
+                        return -EINVAL;
+        }
+        if (c->roots_are_defaults) {
+                clear_roots(c);
+                c->roots_are_defaults = false;
+        }
+        return add_root(c, name, path, d, recursive);
+}
+
+static int parse_u64(const char *v, uint64_t *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || end == v)
+                return -EINVAL;
+        if (*end == 'K' || *end == 'k')
+                n <<= 10, end++;
+        else if (*end == 'M')
+                n <<= 20, end++;
+        else if (*end == 'G')
+                n <<= 30, end++;
+        if (*end)
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+        if (streq(v, "yes") || streq(v, "true") || streq(v, "1") || streq(v, "on"))
+                *ret = true;
+        else if (streq(v, "no") || streq(v, "false") || streq(v, "0") || streq(v, "off"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static char *strip(char *s)
+{
+        while (isspace((unsigned char)*s))
+                s++;
+        size_t l = strlen(s);
+        while (l > 0 && isspace((unsigned char)s[l - 1]))
+                s[--l] = 0;
+        return s;
+}
+
+static int set_string(char **field, const char *v)
+{
+        char *n = strdup(v);
+        if (!n)
+                return -ENOMEM;
+        free(*field);
+        *field = n;
+        return 0;
+}
+
+int config_load_file(struct config *c, const char *path)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned n = 0;
+
+        if (!f)
+                return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to open '%s': %m",
+                                                             path);
+        while (getline(&line, &cap, f) >= 0) {
+                n++;
+                char *s = strip(line);
+                if (!*s || *s == '#' || *s == ';')
+                        continue;
+                char *eq = strchr(s, '=');
+                if (!eq)
+                        return log_error_errno(-EINVAL, "%s:%u: expected key = value", path, n);
+                *eq = 0;
+                char *k = strip(s), *v = strip(eq + 1);
+                uint64_t u = 0;
+                bool b = false;
+                int r;
+                if (streq(k, "root"))
+                        r = config_add_root(c, v);
+                else if (streq(k, "socket"))
+                        r = set_string(&c->socket_path, v);
+                else if (streq(k, "socket-group"))
+                        r = set_string(&c->socket_group, v);
+                else if (streq(k, "cache-dir"))
+                        r = set_string(&c->cache_dir, v);
+                else if (streq(k, "cache-max"))
+                        r = parse_u64(v, &c->cache_max_bytes);
+                else if (streq(k, "strict"))
+                        r = parse_bool(v, &c->strict);
+                else if (streq(k, "log-level"))
+                        r = (c->log_level = log_level_from_string(v)) < 0 ? -EINVAL : 0;
+                else if (streq(k, "max-profile-size") || streq(k, "max-body")) {
+                        r = parse_u64(v, &u);
+                        if (r == 0)
+                                *(streq(k, "max-body") ? &c->max_body_size
+                                                       : &c->max_profile_size) = (size_t)u;
+                } else if (streq(k, "max-connections") || streq(k, "connection-timeout") ||
+                           streq(k, "workers")) {
+                        r = parse_u64(v, &u);
+                        if (r == 0 && u > 100000)
+                                r = -ERANGE;
+                        if (r == 0)
+                                *(streq(k, "workers")           ? &c->workers
+                                  : streq(k, "max-connections") ? &c->max_connections
+                                                                : &c->connection_timeout) =
+                                        (unsigned)u;
+                } else if (streq(k, "foreground")) {
+                        r = parse_bool(v, &b);
+                        c->foreground = b;
+                } else
+                        return log_error_errno(-EINVAL, "%s:%u: unknown setting '%s'", path, n,
+                                               k);
+                if (r < 0)
+                        return log_error_errno(r, "%s:%u: invalid value for '%s': '%s'", path,
+                                               n, k, v);
+        }
+        return 0;
+}

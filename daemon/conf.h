@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+#define CONFIG_FILE_DEFAULT "/etc/seccompd/seccompd.conf"
+#define CONFIG_MAX_ROOTS 32
+
+struct root_config {
+        char *name;
+        char *path;
+        enum dialect dialect;
+        bool recursive;
+};
+
+struct config {
+        struct root_config roots[CONFIG_MAX_ROOTS];
+        size_t n_roots;
+        bool roots_are_defaults; /* the first explicit root replaces them */
+        char *socket_path;
+        char *socket_group;  /* may be NULL: root only for mutating routes */
+        char *cache_dir;
+        uint64_t cache_max_bytes;
+        bool strict;
+        int log_level;
+        bool foreground;
+        size_t max_profile_size;
+        size_t max_body_size;
+        unsigned max_connections;
+        unsigned connection_timeout; /* seconds */
+        unsigned workers;            /* 0: one per core */
+        unsigned debounce_ms;
+        char *ready_file;            /* test hook: written once READY=1 is true */
+};
+
+/* Defaults: the kubernetes, mesos and runtime roots, /run/seccompd/seccompd.sock,
+ * /var/cache/seccompd. */
+int config_init(struct config *c);
+void config_done(struct config *c);
+
+/* Reads a config file (missing: 0). Format, one setting a line, '#' comments:
+ *   root = NAME=DIR[:DIALECT][:recursive]   (repeatable; the first one replaces the defaults)
+ *   socket = PATH      socket-group = GROUP   cache-dir = DIR   cache-max = BYTES
+ *   strict = yes|no    log-level = info        max-profile-size = BYTES
+ *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
+ * Errors name the file and line. */
+int config_load_file(struct config *c, const char *path);
+
+/* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its
+ * first use). */
+int config_add_root(struct config *c, const char *spec);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+/* Logging to the journal (with PROFILE=, ROOT=, DIGEST= fields) when stderr is the journal
+ * or the daemon runs under systemd, to stderr otherwise. Thread-safe. Log once, where the
+ * decision is made; the *_errno helpers return the (negative) error they were given. */
+
+void log_setup(int max_level, bool force_journal);
+int log_level_from_string(const char *s);
+int log_max_level(void);
+
+/* `fields`: NULL or a NULL-terminated list of "KEY=value" journal fields. */
+int log_fullv(int level, int error, const char *const *fields, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#define log_full(level, ...) log_fullv(level, 0, NULL, __VA_ARGS__)
+#define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
+#define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
+#define log_error_errno(e, ...) log_fullv(LOG_ERR, (e), NULL, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_fullv(LOG_WARNING, (e), NULL, __VA_ARGS__)
+
+/* A profile event, with its structured fields. */
+#define log_profile(level, root, name, digest, ...)                                                \
+        log_fullv(level, 0,                                                                        \
+                  (const char *const[]){ "ROOT", (root), "PROFILE", (name), "DIGEST",              \
+                                         (digest), NULL },                                         \
+                  __VA_ARGS__)

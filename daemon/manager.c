@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "server.h"
+#include "watcher.h"
+
+/* One unit of work: (re)load one file of one root. */
+struct load_work {
+        struct pool_work work;
+        struct manager *m;
+        struct root *root;
+        char *rel;
+        bool part_of_scan;
+        /* results */
+        int error;
+        char *data;
+        size_t size;
+        struct diag_list *diags;
+        struct profile *profile;
+        struct blob *blob;
+        struct diag_list *compile_diags;
+        char *context;
+};
+
+static void refresh_root_realpath(struct manager *m, size_t i)
+{
+        free(m->root_realpaths[i]);
+        m->root_realpaths[i] = realpath(m->roots[i].config->path, NULL);
+        m->roots[i].exists = m->root_realpaths[i] != NULL;
+}
+
+size_t manager_root_paths(struct manager *m, const char **ret)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < m->n_roots; i++)
+                if (m->root_realpaths[i])
+                        ret[n++] = m->root_realpaths[i];
+        return n;
+}
+
+static void load_run(struct pool_work *w)
+{
+        struct load_work *lw = (struct load_work *)w;
+        struct manager *m = lw->m;
+        const char *roots[CONFIG_MAX_ROOTS];
+        size_t n_roots;
+
+        pthread_rwlock_rdlock(&m->registry.lock);
+        n_roots = manager_root_paths(m, roots);
+        lw->error = read_in_root(lw->root->config->path, lw->rel, roots, n_roots,
+                                 m->config.max_profile_size, &lw->data, &lw->size);
+        pthread_rwlock_unlock(&m->registry.lock);
+        if (lw->error < 0)
+                return;
+
+        struct profile_parse_options o = {
+                .dialect = lw->root->config->dialect,
+                .strict = m->config.strict,
+                .max_size = m->config.max_profile_size,
+        };
+        /* Diagnostics name the file on disk, as the offline seccompctl does. */
+        _cleanup_free_ char *file = NULL;
+        if (asprintf(&file, "%s/%s", lw->root->config->path, lw->rel) < 0) {
+                lw->error = -ENOMEM;
+                return;
+        }
+        lw->error = diag_list_new(file, &lw->diags);
+        if (lw->error < 0)
+                return;
+        int r = profile_parse(lw->data, lw->size, &o, lw->diags, &lw->profile);
+        if (r < 0 && r != -EINVAL) {
+                lw->error = r;
+                return;
+        }
+        if (r == -EINVAL)
+                return; /* invalid: diagnostics tell why */
+        bool compiled;
+        r = build_blob(&m->builder, lw->profile, &m->context, &m->compile, &lw->blob,
+                       &lw->compile_diags, &compiled);
+        if (r == -EINVAL) {
+                /* libseccomp or the kernel refuse it: that makes the profile invalid. */
+                diag_list_extend(lw->diags, lw->compile_diags);
+                lw->profile = profile_free(lw->profile);
+                return;
+        }
+        if (r < 0) {
+                lw->error = r;
+                return;
+        }
+        (void)context_to_string(&m->context, &lw->context);
+}
+
+static void load_work_free(struct load_work *lw)
+{
+        free(lw->rel);
+        free(lw->data);
+        diag_list_free(lw->diags);
+        profile_free(lw->profile);
+        blob_free(lw->blob);
+        diag_list_free(lw->compile_diags);
+        free(lw->context);
+        free(lw);
+}
+
+static void maybe_ready(struct manager *m)
+{
+        if (m->ready || m->scanning > 0)
+                return;
+        m->ready = true;
+        size_t counts[_ENTRY_STATE_MAX];
+        pthread_rwlock_rdlock(&m->registry.lock);
+        registry_counts(&m->registry, counts);
+        pthread_rwlock_unlock(&m->registry.lock);
+        log_info("Ready: %zu valid, %zu invalid, %zu stale profiles", counts[ENTRY_VALID],
+                 counts[ENTRY_INVALID], counts[ENTRY_STALE]);
+        sd_notifyf(false, "READY=1\nSTATUS=Serving %zu profiles (%zu invalid)",
+                   counts[ENTRY_VALID] + counts[ENTRY_STALE], counts[ENTRY_INVALID]);
+        if (m->config.ready_file) {
+                FILE *f = fopen(m->config.ready_file, "we");
+                if (f)
+                        fclose(f);
+        }
+}
+
+static void load_done(struct pool_work *w)
+{
+        struct load_work *lw = (struct load_work *)w;
+        struct manager *m = lw->m;
+        struct entry *e = NULL;
+
+        if (lw->part_of_scan && m->scanning > 0)
+                m->scanning--;
+        if (lw->error == -EAGAIN) {
+                /* Changed while read: a close-write event follows; nothing half-written. */
+                maybe_ready(m);
+                load_work_free(lw);
+                return;
+        }
+
+        pthread_rwlock_wrlock(&m->registry.lock);
+        if (registry_get_or_add(&m->registry, lw->root, lw->rel, &e) < 0) {
+                pthread_rwlock_unlock(&m->registry.lock);
+                log_error("Failed to record profile '%s': out of memory", lw->rel);
+                load_work_free(lw);
+                return;
+        }
+        enum entry_state old = e->state;
+        e->updated = time(NULL);
+        diag_list_free(e->diags);
+        e->diags = TAKE_PTR(lw->diags);
+        if (lw->error == -ENOENT || lw->error == -ENOTDIR) {
+                e->state = ENTRY_MISSING;
+                e->digest[0] = 0;
+                entry_drop_good(e);
+        } else if (lw->error < 0) {
+                /* Unreadable, not a regular file, too big, escaping symlink: say why. */
+                _cleanup_free_ char *file = NULL;
+                if (!e->diags && asprintf(&file, "%s/%s", lw->root->config->path, lw->rel) >= 0)
+                        (void)diag_list_new(file, &e->diags);
+                if (e->diags)
+                        diag_add(e->diags, DIAG_ERROR, "", NULL, "%s",
+                                 lw->error == -EXDEV    ? "symlink leads out of the watched roots"
+                                 : lw->error == -EBADFD ? "not a regular file"
+                                 : lw->error == -EFBIG  ? "larger than the size limit"
+                                 : lw->error == -EINVAL ? "unsafe name"
+                                                        : strerror(-lw->error));
+                e->digest[0] = 0;
+                /* Stale keeps the last good blob; under --strict it is kept but not served. */
+                e->state = e->good_data ? ENTRY_STALE : ENTRY_INVALID;
+        } else {
+                sha256_digest_string(lw->data, lw->size, e->digest, sizeof(e->digest));
+                if (lw->profile && lw->blob) {
+                        entry_drop_good(e);
+                        e->good_data = TAKE_PTR(lw->data);
+                        e->good_size = lw->size;
+                        memcpy(e->good_digest, e->digest, sizeof(e->digest));
+                        e->rules = lw->profile->n_rules;
+                        e->names = profile_count_names(lw->profile);
+                        e->good_profile = TAKE_PTR(lw->profile);
+                        if (entry_add_blob(e, lw->context, lw->blob, lw->compile_diags) == 0) {
+                                lw->blob = NULL;
+                                lw->compile_diags = NULL;
+                        }
+                        e->state = ENTRY_VALID;
+                } else if (e->good_data) {
+                        e->state = ENTRY_STALE; /* the last good blob is kept */
+                } else {
+                        entry_drop_good(e);
+                        e->state = ENTRY_INVALID;
+                }
+        }
+        m->registry.generation++;
+        char digest[PROFILE_DIGEST_MAX];
+        memcpy(digest, e->digest, sizeof(digest));
+        enum entry_state now = e->state;
+        size_t errors = e->diags ? e->diags->counts[DIAG_ERROR] : 0;
+        /* The journal line names the first error; seccompctl show NAME has them all. */
+        char first[512] = "";
+        const struct diag *d = errors ? diag_list_find(e->diags, DIAG_ERROR, NULL, NULL) : NULL;
+        if (d) {
+                char where[32] = "";
+                if (d->line)
+                        snprintf(where, sizeof(where), "%u:%u: ", d->line, d->column);
+                snprintf(first, sizeof(first), ": %s%s%s%s", where,
+                         d->pointer && d->pointer[0] ? d->pointer : "",
+                         d->pointer && d->pointer[0] ? ": " : "", d->message);
+        }
+        _cleanup_free_ char *name = strdup(e->name);
+        pthread_rwlock_unlock(&m->registry.lock);
+
+        if (now != old || now != ENTRY_VALID || !lw->part_of_scan)
+                log_profile(now == ENTRY_VALID || now == ENTRY_MISSING ? LOG_INFO : LOG_WARNING,
+                            lw->root->config->name, name ? name : "?", digest,
+                            "Profile '%s' is %s%s%s", name ? name : "?",
+                            entry_state_to_string(now), first,
+                            errors > 1 ? " (and more: seccompctl show)" : "");
+        load_work_free(lw);
+        maybe_ready(m);
+}
+
+static int queue_load(struct manager *m, struct root *root, const char *rel, bool scan)
+{
+        struct load_work *lw = calloc(1, sizeof(*lw));
+        if (!lw)
+                return -ENOMEM;
+        lw->rel = strdup(rel);
+        if (!lw->rel) {
+                free(lw);
+                return -ENOMEM;
+        }
+        lw->m = m;
+        lw->root = root;
+        lw->part_of_scan = scan;
+        lw->work.run = load_run;
+        lw->work.done = load_done;
+        if (scan)
+                m->scanning++;
+        return pool_submit(m->pool, &lw->work);
+}
+
+static bool is_profile_name(const char *name)
+{
+        size_t l = strlen(name);
+        return name[0] != '.' && l > 5 && streq(name + l - 5, ".json");
+}
+
+static int scan_dir(struct manager *m, struct root *root, const char *dir, const char *prefix,
+                    unsigned depth, char ***seen, size_t *n_seen)
+{
+        struct dirent **list = NULL;
+        int n = scandir(dir, &list, NULL, alphasort);
+        if (n < 0)
+                return -errno;
+        for (int i = 0; i < n; i++) {
+                const char *name = list[i]->d_name;
+                _cleanup_free_ char *path = NULL, *rel = NULL;
+                struct stat st;
+                if (name[0] == '.' || asprintf(&path, "%s/%s", dir, name) < 0 ||
+                    asprintf(&rel, "%s%s%s", prefix, prefix[0] ? "/" : "", name) < 0 ||
+                    lstat(path, &st) < 0) {
+                        free(list[i]);
+                        continue;
+                }
+                free(list[i]);
+                if (S_ISDIR(st.st_mode)) {
+                        if (root->config->recursive && depth < 16)
+                                scan_dir(m, root, path, rel, depth + 1, seen, n_seen);
+                        continue;
+                }
+                if (!is_profile_name(rel))
+                        continue;
+                char **ns = reallocarray(*seen, *n_seen + 1, sizeof(char *));
+                if (ns) {
+                        *seen = ns;
+                        (*seen)[(*n_seen)++] = strdup(rel);
+                }
+                queue_load(m, root, rel, true);
+        }
+        free(list);
+        return 0;
+}
+
+/* Scans every root: loads every profile, marks vanished ones missing. */
+static void full_scan(struct manager *m)
+{
+        log_debug("Scanning all roots");
+        for (size_t i = 0; i < m->n_roots; i++) {
+                struct root *root = &m->roots[i];
+                char **seen = NULL;
+                size_t n_seen = 0;
+                pthread_rwlock_wrlock(&m->registry.lock);
+                refresh_root_realpath(m, i);
+                pthread_rwlock_unlock(&m->registry.lock);
+                if (root->exists)
+                        scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
+                /* Entries of this root not seen now are gone. */
+                pthread_rwlock_rdlock(&m->registry.lock);
+                for (size_t k = 0; k < m->registry.n; k++) {
+                        struct entry *e = m->registry.entries[k];
+                        if (e->root != root || e->state == ENTRY_MISSING)
+                                continue;
+                        bool found = false;
+                        for (size_t s = 0; s < n_seen && !found; s++)
+                                found = seen[s] && streq(seen[s], e->rel);
+                        if (!found)
+                                queue_load(m, root, e->rel, true); /* -ENOENT: missing */
+                }
+                pthread_rwlock_unlock(&m->registry.lock);
+                for (size_t s = 0; s < n_seen; s++)
+                        free(seen[s]);
+                free(seen);
+        }
+        maybe_ready(m);
+}
+
+static int on_pool(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+        pool_dispatch_done(m->pool);
+        return 0;
+}
+
+static struct root *root_by_name(struct manager *m, const char *name)
+{
+        for (size_t i = 0; name && i < m->n_roots; i++)
+                if (streq(m->roots[i].config->name, name))
+                        return &m->roots[i];
+        return NULL;
+}
+
+static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        if (m->rescan_pending) {
+                m->rescan_pending = false;
+                full_scan(m);
+        }
+        for (size_t i = 0; i < m->n_pending; i++) {
+                const char *root = m->pending[i], *rel = root + strlen(root) + 1;
+                struct root *r = root_by_name(m, root);
+                if (r)
+                        queue_load(m, r, rel, false);
+                free(m->pending[i]);
+        }
+        m->n_pending = 0;
+        return 0;
+}
+
+static void arm_debounce(struct manager *m)
+{
+        uint64_t now;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        int enabled = SD_EVENT_OFF;
+        sd_event_source_get_enabled(m->debounce_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return; /* a burst is being collected */
+        sd_event_source_set_time(m->debounce_timer, now + (uint64_t)m->config.debounce_ms * 1000);
+        sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_ONESHOT);
+}
+
+static void add_pending(struct manager *m, struct root *root, const char *path)
+{
+        size_t l = strlen(root->config->path);
+        if (strncmp(path, root->config->path, l) != 0 || path[l] != '/')
+                return;
+        const char *rel = path + l + 1;
+        if (!is_profile_name(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
+                return;
+        size_t rl = strlen(root->config->name);
+        char *item = malloc(rl + 1 + strlen(rel) + 1);
+        if (!item)
+                return;
+        memcpy(item, root->config->name, rl + 1);
+        strcpy(item + rl + 1, rel);
+        for (size_t i = 0; i < m->n_pending; i++) {
+                const char *pr = m->pending[i];
+                if (streq(pr, item) && streq(pr + strlen(pr) + 1, rel)) {
+                        free(item);
+                        return; /* debounced */
+                }
+        }
+        if (m->n_pending == m->allocated_pending) {
+                size_t na = m->allocated_pending ? m->allocated_pending * 2 : 32;
+                char **np = reallocarray(m->pending, na, sizeof(char *));
+                if (!np) {
+                        free(item);
+                        return;
+                }
+                m->pending = np;
+                m->allocated_pending = na;
+        }
+        m->pending[m->n_pending++] = item;
+}
+
+static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+        struct watch_event *ev = NULL;
+        size_t n = 0;
+        if (watcher_drain(m->watcher, &ev, &n) < 0)
+                return 0;
+        pthread_mutex_lock(&m->metrics.lock);
+        m->metrics.watch_events_total += n;
+        pthread_mutex_unlock(&m->metrics.lock);
+        for (size_t i = 0; i < n; i++) {
+                struct root *root = root_by_name(m, ev[i].root);
+                switch (ev[i].type) {
+                case WATCH_CHANGED:
+                case WATCH_REMOVED:
+                        if (root && ev[i].path)
+                                add_pending(m, root, ev[i].path);
+                        break;
+                case WATCH_ROOT_GONE:
+                        log_warning("Root '%s' (%s) was removed; its profiles are missing "
+                                    "until it comes back",
+                                    ev[i].root, root ? root->config->path : "?");
+                        m->rescan_pending = true;
+                        break;
+                case WATCH_ROOT_BACK:
+                        log_info("Root '%s' exists now", ev[i].root);
+                        m->rescan_pending = true;
+                        break;
+                default:
+                        m->rescan_pending = true;
+                        break;
+                }
+        }
+        watch_events_free(ev, n);
+        arm_debounce(m);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct manager *m = userdata;
+        sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
+        log_info("Reloading: full rescan");
+        pthread_mutex_lock(&m->metrics.lock);
+        m->metrics.reloads_total++;
+        pthread_mutex_unlock(&m->metrics.lock);
+        full_scan(m);
+        sd_notify(false, "READY=1\nSTATUS=Serving");
+        return 0;
+}
+
+int manager_request_reload(struct manager *m)
+{
+        /* From an HTTP thread: sd-event objects belong to the loop; a signal is the simplest
+         * thread-safe wake-up and means exactly what SIGHUP means. */
+        return kill(getpid(), SIGHUP) < 0 ? -errno : 0;
+}
+
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        uint64_t interval = 0;
+        sd_notify(false, "WATCHDOG=1");
+        if (sd_watchdog_enabled(false, &interval) > 0)
+                sd_event_source_set_time(s, usec + interval / 2);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        (void)m;
+        return 0;
+}
+
+int manager_new(struct config *config, struct manager **ret)
+{
+        /* The signals the loop handles are blocked before any thread starts (the pool here,
+         * then the watcher and the HTTP server), so every thread inherits the mask and a
+         * process-directed SIGHUP or SIGTERM can only reach the loop's signalfd. */
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
+        struct manager *m = calloc(1, sizeof(*m));
+        int r;
+        if (!m)
+                return -ENOMEM;
+        builder_init(&m->builder, NULL, &m->metrics);
+        m->config = *config;
+        *config = (struct config){ 0 };
+        m->compile.optimize = -1;
+        if ((r = registry_init(&m->registry)) < 0 || (r = metrics_init(&m->metrics)) < 0 ||
+            (r = context_default(&m->context)) < 0) {
+                manager_free(m);
+                return r;
+        }
+        m->n_roots = m->config.n_roots;
+        for (size_t i = 0; i < m->n_roots; i++)
+                m->roots[i].config = &m->config.roots[i];
+        r = cache_open(m->config.cache_dir, m->config.cache_max_bytes, &m->cache);
+        if (r < 0) {
+                log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
+                manager_free(m);
+                return r;
+        }
+        m->builder.cache = m->cache;
+        r = pool_new(m->config.workers, &m->pool);
+        if (r < 0) {
+                manager_free(m);
+                return log_error_errno(r, "Failed to start compile workers: %m");
+        }
+        *ret = m;
+        return 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+        if (!m)
+                return NULL;
+        m->server = server_free(m->server);
+        m->watcher = watcher_free(m->watcher);
+        m->pool = pool_free(m->pool);
+        sd_event_source_unref(m->pool_source);
+        sd_event_source_unref(m->watch_source);
+        sd_event_source_unref(m->debounce_timer);
+        sd_event_source_unref(m->watchdog_timer);
+        sd_event_unref(m->event);
+        for (size_t i = 0; i < m->n_pending; i++)
+                free(m->pending[i]);
+        free(m->pending);
+        for (size_t i = 0; i < m->n_roots; i++)
+                free(m->root_realpaths[i]);
+        builder_done(&m->builder);
+        cache_free(m->cache);
+        registry_done(&m->registry);
+        metrics_done(&m->metrics);
+        config_done(&m->config);
+        free(m);
+        return NULL;
+}
+
+int manager_start(struct manager *m, int listen_fd)
+{
+        int r;
+
+        if ((r = sd_event_default(&m->event)) < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+        if ((r = sd_event_add_io(m->event, &m->pool_source, pool_fd(m->pool), EPOLLIN, on_pool,
+                                 m)) < 0)
+                return log_error_errno(r, "Failed to watch the compile pool: %m");
+        if ((r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
+                                   on_debounce, m)) < 0)
+                return log_error_errno(r, "Failed to create the debounce timer: %m");
+        sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_OFF);
+        uint64_t interval = 0;
+        if (sd_watchdog_enabled(false, &interval) > 0) {
+                uint64_t now;
+                sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+                sd_event_add_time(m->event, &m->watchdog_timer, CLOCK_MONOTONIC,
+                                  now + interval / 2, 0, on_watchdog, m);
+        }
+
+        if ((r = watcher_new(&m->watcher)) < 0)
+                return log_error_errno(r, "Failed to set up inotify: %m");
+        for (size_t i = 0; i < m->n_roots; i++) {
+                const struct root_config *rc = m->roots[i].config;
+                if ((r = watcher_add_root(m->watcher, rc->name, rc->path, rc->recursive)) < 0)
+                        return log_error_errno(r, "Failed to watch root '%s' (%s): %m", rc->name,
+                                               rc->path);
+                refresh_root_realpath(m, i);
+                if (!m->roots[i].exists)
+                        log_notice("Root '%s' (%s) does not exist yet; waiting for it",
+                                   rc->name, rc->path);
+        }
+        if ((r = watcher_start(m->watcher)) < 0)
+                return log_error_errno(r, "Failed to start the watcher: %m");
+        if ((r = sd_event_add_io(m->event, &m->watch_source, watcher_fd(m->watcher), EPOLLIN,
+                                 on_watch, m)) < 0)
+                return log_error_errno(r, "Failed to watch the watcher: %m");
+
+        r = server_new(m, listen_fd, &m->server);
+        if (r < 0)
+                return r;
+        sd_notify(false, "STATUS=Scanning profiles");
+        full_scan(m);
+        return 0;
+}
+
+int manager_run(struct manager *m)
+{
+        int r = sd_event_loop(m->event);
+        sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        log_info("Stopping");
+        return r;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "build.h"
+#include "cache.h"
+#include "macro.h"
+#include "conf.h"
+#include "metrics.h"
+#include "pool.h"
+#include "registry.h"
+#include "resolve.h"
+
+struct server;
+struct watcher;
+
+/* The one object that owns the daemon: the sd-event loop, roots, registry, cache, compile
+ * pool, watcher and HTTP server. manager_free() copes with a half-built manager. */
+struct manager {
+        struct config config;
+        sd_event *event;
+        struct root roots[CONFIG_MAX_ROOTS];
+        size_t n_roots;
+        char *root_realpaths[CONFIG_MAX_ROOTS]; /* for symlink checks, NULL while missing */
+        struct registry registry;
+        struct metrics metrics;
+        struct cache *cache;
+        struct builder builder; /* compiles through the cache, one per key at a time */
+        struct pool *pool;
+        struct watcher *watcher;
+        struct server *server;
+        struct context context; /* the default: host arch, Docker's caps, running kernel */
+        struct compile_options compile;
+
+        sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer;
+        char **pending; /* "root\0rel" paths waiting for the debounce timer */
+        size_t n_pending, allocated_pending;
+        bool rescan_pending;
+
+        bool ready;         /* the first full scan is done */
+        unsigned scanning;  /* jobs of the current scan still running */
+        uint64_t scan_started_generation;
+};
+
+int manager_new(struct config *config, struct manager **ret); /* takes over *config */
+struct manager *manager_free(struct manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free);
+int manager_start(struct manager *m, int listen_fd); /* listen_fd < 0: bind the socket */
+int manager_run(struct manager *m);
+
+/* Full rescan of every root (SIGHUP, POST /v1/reload): thread-safe, queued to the loop. */
+int manager_request_reload(struct manager *m);
+/* Roots' realpaths for read_in_root() (read lock on the registry held). */
+size_t manager_root_paths(struct manager *m, const char **ret);

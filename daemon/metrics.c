@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "metrics.h"
+
+static const double bucket_bounds[METRICS_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                       0.025,  0.05,  0.1,    0.25,  1.0 };
+
+int metrics_init(struct metrics *m)
+{
+        *m = (struct metrics){ 0 };
+        return -pthread_mutex_init(&m->lock, NULL);
+}
+
+void metrics_done(struct metrics *m)
+{
+        pthread_mutex_destroy(&m->lock);
+}
+
+void metrics_compiled(struct metrics *m, double seconds)
+{
+        pthread_mutex_lock(&m->lock);
+        m->compiles_total++;
+        m->compile_count++;
+        m->compile_seconds_sum += seconds;
+        for (size_t i = 0; i < METRICS_BUCKETS; i++)
+                if (seconds <= bucket_bounds[i]) {
+                        m->compile_buckets[i]++;
+                        break;
+                }
+        pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t metrics_compiles(struct metrics *m)
+{
+        pthread_mutex_lock(&m->lock);
+        uint64_t n = m->compiles_total;
+        pthread_mutex_unlock(&m->lock);
+        return n;
+}
+
+void metrics_request(struct metrics *m, const char *route, unsigned code)
+{
+        pthread_mutex_lock(&m->lock);
+        size_t i;
+        for (i = 0; i < m->n_requests; i++)
+                if (m->requests[i].code == code && streq(m->requests[i].route, route))
+                        break;
+        if (i == m->n_requests && i < METRICS_MAX_SERIES) {
+                snprintf(m->requests[i].route, sizeof(m->requests[i].route), "%s", route);
+                m->requests[i].code = code;
+                m->n_requests++;
+        }
+        if (i < m->n_requests)
+                m->requests[i].count++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+int metrics_render(struct metrics *m, FILE *out)
+{
+        pthread_mutex_lock(&m->lock);
+        fprintf(out, "# HELP seccompd_compiles_total Profiles compiled with libseccomp.\n"
+                     "# TYPE seccompd_compiles_total counter\n"
+                     "seccompd_compiles_total %llu\n",
+                (unsigned long long)m->compiles_total);
+        fprintf(out, "# HELP seccompd_compile_seconds Time to compile one profile.\n"
+                     "# TYPE seccompd_compile_seconds histogram\n");
+        uint64_t cum = 0;
+        for (size_t i = 0; i < METRICS_BUCKETS; i++) {
+                cum += m->compile_buckets[i];
+                fprintf(out, "seccompd_compile_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[i],
+                        (unsigned long long)cum);
+        }
+        fprintf(out,
+                "seccompd_compile_seconds_bucket{le=\"+Inf\"} %llu\n"
+                "seccompd_compile_seconds_sum %.6f\n"
+                "seccompd_compile_seconds_count %llu\n",
+                (unsigned long long)m->compile_count, m->compile_seconds_sum,
+                (unsigned long long)m->compile_count);
+        fprintf(out, "# HELP seccompd_reloads_total Full rescans (SIGHUP, POST /v1/reload).\n"
+                     "# TYPE seccompd_reloads_total counter\n"
+                     "seccompd_reloads_total %llu\n",
+                (unsigned long long)m->reloads_total);
+        fprintf(out, "# HELP seccompd_requests_total API requests by route and status.\n"
+                     "# TYPE seccompd_requests_total counter\n");
+        for (size_t i = 0; i < m->n_requests; i++)
+                fprintf(out, "seccompd_requests_total{route=\"%s\",code=\"%u\"} %llu\n",
+                        m->requests[i].route, m->requests[i].code,
+                        (unsigned long long)m->requests[i].count);
+        pthread_mutex_unlock(&m->lock);
+        return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* A small pool of compile threads, sized to the cores. Work runs on a pool thread; `done`
+ * then runs on the main loop (the thread that calls pool_dispatch_done, when pool_fd() is
+ * readable), so results are applied where all state lives. */
+
+struct pool;
+struct pool_work {
+        void (*run)(struct pool_work *w);  /* on a pool thread */
+        void (*done)(struct pool_work *w); /* on the main loop; frees the work */
+        struct pool_work *next;            /* owned by the pool */
+};
+
+int pool_new(unsigned n_threads, struct pool **ret);
+struct pool *pool_free(struct pool *p); /* waits for running work; drops queued work (done) */
+int pool_submit(struct pool *p, struct pool_work *w);
+int pool_fd(const struct pool *p);
+/* Runs `done` of every finished work item. Returns how many. */
+unsigned pool_dispatch_done(struct pool *p);
+/* Work submitted and not yet done. */
+unsigned pool_pending(struct pool *p);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "conf.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+static void help(void)
+{
+        printf("seccompd — watches seccomp profile directories, compiles and serves the blobs\n\n"
+               "Usage: seccompd [OPTIONS]\n\n"
+               "  --config FILE           configuration file (default " CONFIG_FILE_DEFAULT ")\n"
+               "  --root NAME=DIR[:DIALECT][:recursive]\n"
+               "                          a profile root (repeatable; replaces the defaults:\n"
+               "                          kubernetes=/var/lib/kubelet/seccomp, recursive;\n"
+               "                          mesos=/etc/dcos/mesos/seccomp; runtime=the shipped)\n"
+               "  --socket PATH           API socket (default /run/seccompd/seccompd.sock)\n"
+               "  --socket-group GROUP    group allowed to reload and compile (socket 0660)\n"
+               "  --cache-dir DIR         blob cache (default /var/cache/seccompd)\n"
+               "  --cache-max BYTES       cache bound (default 256M)\n"
+               "  --strict                unknown syscalls are errors; stale blobs are refused\n"
+               "  --workers N             compile threads (default: one per core)\n"
+               "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
+               "  --foreground            run in the foreground (seccompd never forks)\n"
+               "  --version               print versions\n");
+}
+
+int main(int argc, char **argv)
+{
+        enum {
+                ARG_CONFIG = 0x100, ARG_ROOT, ARG_SOCKET, ARG_SOCKET_GROUP, ARG_CACHE_DIR,
+                ARG_CACHE_MAX, ARG_STRICT, ARG_WORKERS, ARG_LOG_LEVEL, ARG_FOREGROUND,
+                ARG_VERSION, ARG_READY_FILE,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "socket", required_argument, NULL, ARG_SOCKET },
+                { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
+                { "cache-dir", required_argument, NULL, ARG_CACHE_DIR },
+                { "cache-max", required_argument, NULL, ARG_CACHE_MAX },
+                { "strict", no_argument, NULL, ARG_STRICT },
+                { "workers", required_argument, NULL, ARG_WORKERS },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "foreground", no_argument, NULL, ARG_FOREGROUND },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "ready-file", required_argument, NULL, ARG_READY_FILE },
+                {},
+        };
+        struct config config;
+        const char *config_file = CONFIG_FILE_DEFAULT;
+        int opt, r;
+
+        /* The config file first, so that flags override it. */
+        for (int i = 1; i < argc - 1; i++)
+                if (streq(argv[i], "--config"))
+                        config_file = argv[i + 1];
+                else if (strncmp(argv[i], "--config=", 9) == 0)
+                        config_file = argv[i] + 9;
+        if ((r = config_init(&config)) < 0) {
+                fprintf(stderr, "seccompd: out of memory\n");
+                return EXIT_FAILURE;
+        }
+        log_setup(LOG_INFO, false);
+        if (config_load_file(&config, config_file) < 0)
+                return EXIT_FAILURE;
+
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                char **field = NULL;
+                switch (opt) {
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case ARG_CONFIG:
+                        break;
+                case ARG_ROOT:
+                        if (config_add_root(&config, optarg) < 0) {
+                                log_error("Invalid --root '%s': expected NAME=/DIR[:DIALECT]"
+                                          "[:recursive]", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        break;
+                case ARG_SOCKET:
+                        field = &config.socket_path;
+                        break;
+                case ARG_SOCKET_GROUP:
+                        field = &config.socket_group;
+                        break;
+                case ARG_CACHE_DIR:
+                        field = &config.cache_dir;
+                        break;
+                case ARG_READY_FILE:
+                        field = &config.ready_file;
+                        break;
+                case ARG_CACHE_MAX:
+                        config.cache_max_bytes = strtoull(optarg, NULL, 10);
+                        break;
+                case ARG_STRICT:
+                        config.strict = true;
+                        break;
+                case ARG_WORKERS:
+                        config.workers = (unsigned)strtoul(optarg, NULL, 10);
+                        break;
+                case ARG_LOG_LEVEL:
+                        if ((config.log_level = log_level_from_string(optarg)) < 0) {
+                                log_error("Unknown log level '%s'", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        break;
+                case ARG_FOREGROUND:
+                        config.foreground = true;
+                        break;
+                case ARG_VERSION: {
+                        const struct scmp_version *v = seccomp_version();
+                        printf("seccompd %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major,
+                               v->minor, v->micro);
+                        return EXIT_SUCCESS;
+                }
+                default:
+                        return 2;
+                }
+                if (field) {
+                        free(*field);
+                        *field = strdup(optarg);
+                }
+        }
+        log_setup(config.log_level, false);
+
+        int listen_fd = -1;
+        int n = sd_listen_fds(true);
+        if (n > 1) {
+                log_error("Expected one socket from systemd, got %d", n);
+                return EXIT_FAILURE;
+        }
+        if (n == 1)
+                listen_fd = SD_LISTEN_FDS_START;
+
+        _cleanup_(manager_freep) struct manager *m = NULL;
+        if (manager_new(&config, &m) < 0)
+                return EXIT_FAILURE;
+        if (manager_start(m, listen_fd) < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "compile.h"
+#include "diag.h"
+#include "resolve.h"
+#include "server.h"
+
+/* Shared by server.c (socket, libmicrohttpd, dispatch), server-reply.c (responses, peer
+ * credentials, request context) and server-routes.c (the routes). */
+
+struct server {
+        struct manager *m; /* borrowed: the manager owns the server */
+        struct MHD_Daemon *daemon;
+        int fd;
+        bool own_socket;
+        gid_t group;
+        bool has_group;
+};
+
+struct request {
+        char *body;
+        size_t size;
+        bool too_large;
+};
+
+struct reply {
+        unsigned status;
+        const char *route; /* metrics label */
+        struct MHD_Response *response;
+};
+
+struct MHD_Response *json_response(json_t *j); /* takes j */
+void reply_json(struct reply *rp, unsigned status, json_t *j); /* takes j */
+void reply_error(struct reply *rp, unsigned status, const char *code,
+                 const struct diag_list *diags, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                const char *digest, const char *state, const char *context);
+bool peer_privileged(struct server *s, struct MHD_Connection *c);
+int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
+                    struct reply *rp);
+bool want_base64(struct MHD_Connection *c);
+char *base64_encode(const void *data, size_t size);
+
+/* Routes: each fills *rp. */
+void route_health(struct server *s, struct reply *rp);
+void route_status(struct server *s, struct reply *rp);
+void route_profiles(struct server *s, struct reply *rp);
+void route_profile(struct server *s, const char *name, struct reply *rp);
+void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, struct reply *rp);
+void route_blob(struct server *s, struct MHD_Connection *c, const char *key, struct reply *rp);
+void route_validate(struct server *s, struct MHD_Connection *c, const struct request *rq,
+                    struct reply *rp);
+void route_compile(struct server *s, struct MHD_Connection *c, const struct request *rq,
+                   struct reply *rp);
+void route_reload(struct server *s, struct reply *rp);
+void route_metrics(struct server *s, struct reply *rp);

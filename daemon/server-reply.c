@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "diag-json.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "seccompd/protocol.h"
+#include "server-internal.h"
+
+struct MHD_Response *json_response(json_t *j)
+{
+        char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        if (!text)
+                return NULL;
+        size_t l = strlen(text);
+        char *with_nl = realloc(text, l + 2);
+        if (!with_nl) {
+                free(text);
+                return NULL;
+        }
+        with_nl[l] = '\n';
+        with_nl[l + 1] = 0;
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(l + 1, with_nl, MHD_RESPMEM_MUST_FREE);
+        if (r)
+                MHD_add_response_header(r, "Content-Type", "application/json");
+        return r;
+}
+
+void reply_json(struct reply *rp, unsigned status, json_t *j)
+{
+        rp->status = status;
+        rp->response = json_response(j);
+}
+
+void reply_error(struct reply *rp, unsigned status, const char *code,
+                        const struct diag_list *diags, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        json_t *err = json_pack("{s:s, s:s}", SECCOMPD_KEY_CODE, code, SECCOMPD_KEY_MESSAGE, msg);
+        if (diags)
+                json_object_set_new(err, SECCOMPD_KEY_DIAGNOSTICS, diag_list_to_json(diags));
+        reply_json(rp, status, json_pack("{s:o}", SECCOMPD_KEY_ERROR, err));
+}
+
+/* Root, or a member of the configured group (primary or supplementary). */
+bool peer_privileged(struct server *s, struct MHD_Connection *c)
+{
+        const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct ucred cred;
+        socklen_t l = sizeof(cred);
+        if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
+                return false;
+        if (cred.uid == 0)
+                return true;
+        if (!s->has_group)
+                return false;
+        if (cred.gid == s->group)
+                return true;
+        gid_t groups[256];
+        l = sizeof(groups);
+        if (getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERGROUPS, groups, &l) < 0)
+                return false;
+        for (size_t i = 0; i < l / sizeof(gid_t); i++)
+                if (groups[i] == s->group)
+                        return true;
+        return false;
+}
+
+/* The context of a request: the daemon's default, changed by ?arch= &caps= &kernel=. */
+int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
+                           struct reply *rp)
+{
+        struct context ctx = s->m->context;
+        const char *arch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                       SECCOMPD_QUERY_ARCH);
+        const char *caps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                       SECCOMPD_QUERY_CAPS);
+        const char *kernel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                         SECCOMPD_QUERY_KERNEL);
+        const char *bad = NULL;
+        if (arch && context_set_arch(&ctx, arch) < 0) {
+                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown arch '%s'", arch);
+                return -EINVAL;
+        }
+        if (caps && context_set_caps(&ctx, caps, &bad) < 0) {
+                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown capability in '%s'",
+                            bad ? bad : caps);
+                return -EINVAL;
+        }
+        if (kernel && context_set_kernel(&ctx, kernel) < 0) {
+                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "kernel '%s' is not X.Y",
+                            kernel);
+                return -EINVAL;
+        }
+        *ret = ctx;
+        return 0;
+}
+
+bool want_base64(struct MHD_Connection *c)
+{
+        const char *e = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                    SECCOMPD_QUERY_ENCODING);
+        return e && streq(e, "base64");
+}
+
+char *base64_encode(const void *data, size_t size)
+{
+        char *out = malloc(4 * ((size + 2) / 3) + 2);
+        if (!out)
+                return NULL;
+        int n = EVP_EncodeBlock((unsigned char *)out, data, (int)size);
+        out[n] = '\n';
+        out[n + 1] = 0;
+        return out;
+}
+
+void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                       const char *digest, const char *state, const char *context)
+{
+        char etag[SHA256_HEX_SIZE + 2], insns[32];
+        snprintf(etag, sizeof(etag), "\"%s\"", b->key);
+        const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+        if (inm && (streq(inm, etag) || streq(inm, b->key))) {
+                rp->status = 304;
+                rp->response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        } else if (want_base64(c)) {
+                char *text = base64_encode(b->insns, blob_size(b));
+                rp->status = 200;
+                rp->response = text ? MHD_create_response_from_buffer(strlen(text), text,
+                                                                      MHD_RESPMEM_MUST_FREE)
+                                    : NULL;
+                if (rp->response)
+                        MHD_add_response_header(rp->response, "Content-Type", "text/plain");
+        } else {
+                rp->status = 200;
+                rp->response = MHD_create_response_from_buffer(blob_size(b), b->insns,
+                                                               MHD_RESPMEM_MUST_COPY);
+                if (rp->response)
+                        MHD_add_response_header(rp->response, "Content-Type",
+                                                "application/octet-stream");
+        }
+        if (!rp->response)
+                return;
+        snprintf(insns, sizeof(insns), "%zu", b->n_insns);
+        MHD_add_response_header(rp->response, "ETag", etag);
+        MHD_add_response_header(rp->response, SECCOMPD_HEADER_KEY, b->key);
+        MHD_add_response_header(rp->response, SECCOMPD_HEADER_INSNS, insns);
+        if (digest)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_DIGEST, digest);
+        if (state)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_STATE, state);
+        if (context)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_CONTEXT, context);
+}
+

@@ -1,0 +1,914 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inotifytools/inotifytools.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "watcher.h"
+
+/* One mask for every watch, ancestors of missing roots included: inotify_add_watch() on an
+ * inode this instance already watches returns the same wd and replaces its mask, so two
+ * masks would undo each other where roots overlap. IN_CREATE is only used to pick up new
+ * subdirectories and symlinks: a new regular file is complete at IN_CLOSE_WRITE. */
+#define WATCH_MASK                                                                                 \
+        (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |   \
+         IN_MOVE_SELF | IN_ONLYDIR)
+
+#define WALK_DEPTH_MAX    64    /* bind mounts can make a tree endless */
+#define QUEUE_MAX         65536 /* beyond this the backlog becomes one full rescan */
+#define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
+#define MISSING_CHECK_MS  1000  /* while a root is missing */
+#define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
+
+struct root {
+        char *name;
+        char *path; /* absolute, no trailing '/' */
+        bool recursive;
+        bool present; /* watched; otherwise waited for through its nearest ancestor */
+        dev_t dev;    /* the directory that is watched, to notice it being replaced */
+        ino_t ino;
+        int last_error;           /* of the last failed attempt, logged once */
+        bool gone, check, rescan; /* deferred work, collected while a batch is handled */
+};
+
+/* A watched directory as seen from one root. Several records share a wd where roots
+ * overlap, or where one directory is the ancestor several missing roots wait behind. */
+struct wrec {
+        int wd;
+        struct root *root; /* borrowed: watcher.roots no longer moves once started */
+        char *path;
+        unsigned depth; /* 0: the root itself */
+        bool ancestor;  /* only watched to see a missing root appear */
+        bool stale;     /* not confirmed by the walk in progress */
+};
+
+struct watcher {
+        struct root *roots;
+        size_t n_roots;
+
+        /* Used by the thread only, and by watcher_start() before the thread exists. */
+        bool initialized;
+        int inotify_fd;    /* libinotifytools' own: borrowed, closed by inotifytools_cleanup() */
+        struct wrec *recs; /* sorted by wd */
+        size_t n_recs, n_recs_alloc;
+        bool overflowed; /* events were lost: resync every root, then one WATCH_RESCAN */
+
+        bool started;
+        pthread_t thread;
+        int wake_fd;
+        bool stopping; /* atomic */
+
+        pthread_mutex_t lock; /* guards the queue and event_fd's counter */
+        bool lock_initialized;
+        struct watch_event *queue;
+        size_t n_queue, n_alloc;
+        bool collapsed; /* the queue holds one WATCH_RESCAN of every root */
+        int event_fd;
+
+        uint64_t n_overflows, n_events; /* atomic */
+};
+
+/* libinotifytools keeps its instance, watch table and read buffer in globals. */
+static bool watcher_exists;
+
+static const char *const event_type_table[_WATCH_EVENT_TYPE_MAX] = {
+        [WATCH_CHANGED] = "changed",     [WATCH_REMOVED] = "removed",
+        [WATCH_ROOT_GONE] = "root-gone", [WATCH_ROOT_BACK] = "root-back",
+        [WATCH_RESCAN] = "rescan",
+};
+
+const char *watch_event_type_to_string(enum watch_event_type t)
+{
+        return (unsigned)t < _WATCH_EVENT_TYPE_MAX ? event_type_table[t] : NULL;
+}
+
+int watch_event_type_from_string(const char *s)
+{
+        for (int i = 0; s && i < _WATCH_EVENT_TYPE_MAX; i++)
+                if (streq(s, event_type_table[i]))
+                        return i;
+        return -EINVAL;
+}
+
+static uint64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+        char *p;
+        if (asprintf(&p, "%s%s%s", dir, streq(dir, "/") ? "" : "/", name) < 0)
+                return NULL;
+        return p;
+}
+
+static bool is_symlink(const char *path)
+{
+        struct stat st;
+        return lstat(path, &st) >= 0 && S_ISLNK(st.st_mode);
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+/* ---- the queue (shared with the main loop) ---- */
+
+static void events_clear(struct watch_event *e, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].root);
+                free(e[i].path);
+        }
+}
+
+void watch_events_free(struct watch_event *e, size_t n)
+{
+        if (!e)
+                return;
+        events_clear(e, n);
+        free(e);
+}
+
+static bool queue_grow(struct watcher *w)
+{
+        if (w->n_queue < w->n_alloc)
+                return true;
+        size_t n = w->n_alloc ? w->n_alloc * 2 : 16;
+        struct watch_event *q = reallocarray(w->queue, n, sizeof(*q));
+        if (!q)
+                return false;
+        w->queue = q;
+        w->n_alloc = n;
+        return true;
+}
+
+static void queue_push(struct watcher *w, enum watch_event_type type, const char *root,
+                       const char *path)
+{
+        _cleanup_free_ char *r = root ? strdup(root) : NULL;
+        _cleanup_free_ char *p = path ? strdup(path) : NULL;
+        bool ok = (!root || r) && (!path || p), lost = false;
+
+        pthread_mutex_lock(&w->lock);
+        if (w->collapsed) {
+                /* A rescan of every root is queued already: it covers this too. */
+        } else if (ok && w->n_queue < QUEUE_MAX && queue_grow(w)) {
+                w->queue[w->n_queue++] = (struct watch_event){
+                        .type = type, .root = TAKE_PTR(r), .path = TAKE_PTR(p)};
+        } else if (w->n_alloc > 0) {
+                /* The main loop does not keep up, or memory ran out: replace the backlog by
+                 * one rescan of every root, as the kernel does with IN_Q_OVERFLOW. */
+                events_clear(w->queue, w->n_queue);
+                w->queue[0] = (struct watch_event){.type = WATCH_RESCAN};
+                w->n_queue = 1;
+                w->collapsed = true;
+        } else
+                lost = true;
+        if (w->n_queue > 0) {
+                uint64_t one = 1;
+                (void)!write(w->event_fd, &one, sizeof(one));
+        }
+        pthread_mutex_unlock(&w->lock);
+
+        if (lost)
+                w->overflowed = true; /* nothing could be queued: resync after this batch */
+}
+
+/* ---- watch records ---- */
+
+static size_t rec_lower(const struct watcher *w, int wd)
+{
+        size_t lo = 0, hi = w->n_recs;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (w->recs[mid].wd < wd)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static bool wd_referenced(const struct watcher *w, int wd)
+{
+        size_t i = rec_lower(w, wd);
+        return i < w->n_recs && w->recs[i].wd == wd;
+}
+
+/* Drops the kernel watch once no record needs it. EINVAL means the kernel dropped it first
+ * (directory deleted, filesystem unmounted): its IN_IGNORED is on the way. */
+static void wd_release(struct watcher *w, int wd)
+{
+        if (!wd_referenced(w, wd))
+                (void)inotify_rm_watch(w->inotify_fd, wd);
+}
+
+static void rec_remove_at(struct watcher *w, size_t i)
+{
+        free(w->recs[i].path);
+        memmove(&w->recs[i], &w->recs[i + 1], (w->n_recs - i - 1) * sizeof(*w->recs));
+        w->n_recs--;
+}
+
+/* Records that `wd` is `path` of root r, or updates the record that already says so. */
+static int rec_set(struct watcher *w, int wd, struct root *r, const char *path, unsigned depth,
+                   bool ancestor)
+{
+        size_t i = rec_lower(w, wd);
+        for (size_t j = i; j < w->n_recs && w->recs[j].wd == wd; j++) {
+                struct wrec *e = &w->recs[j];
+                if (e->root != r || e->ancestor != ancestor)
+                        continue;
+                if (!streq(e->path, path)) {
+                        char *p = strdup(path);
+                        if (!p)
+                                return -ENOMEM;
+                        free(e->path);
+                        e->path = p;
+                }
+                e->depth = depth;
+                e->stale = false;
+                return 0;
+        }
+
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        if (w->n_recs == w->n_recs_alloc) {
+                size_t n = w->n_recs_alloc ? w->n_recs_alloc * 2 : 64;
+                struct wrec *a = reallocarray(w->recs, n, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                w->recs = a;
+                w->n_recs_alloc = n;
+        }
+        memmove(&w->recs[i + 1], &w->recs[i], (w->n_recs - i) * sizeof(*w->recs));
+        w->recs[i] = (struct wrec){
+                .wd = wd, .root = r, .path = TAKE_PTR(p), .depth = depth, .ancestor = ancestor};
+        w->n_recs++;
+        return 0;
+}
+
+static void recs_mark_stale(struct watcher *w, const struct root *r, bool ancestor)
+{
+        for (size_t i = 0; i < w->n_recs; i++)
+                if (w->recs[i].root == r && w->recs[i].ancestor == ancestor)
+                        w->recs[i].stale = true;
+}
+
+static void recs_sweep(struct watcher *w, const struct root *r, bool ancestor)
+{
+        for (size_t i = 0; i < w->n_recs;) {
+                struct wrec *e = &w->recs[i];
+                if (e->root != r || e->ancestor != ancestor || !e->stale) {
+                        i++;
+                        continue;
+                }
+                int wd = e->wd;
+                rec_remove_at(w, i);
+                wd_release(w, wd);
+        }
+}
+
+/* IN_IGNORED: the kernel dropped the watch, so its records go without inotify_rm_watch(). */
+static void recs_forget_wd(struct watcher *w, int wd)
+{
+        for (size_t i = rec_lower(w, wd); i < w->n_recs && w->recs[i].wd == wd;) {
+                struct wrec *e = &w->recs[i];
+                if (e->ancestor)
+                        e->root->check = true;
+                else if (e->depth == 0 && e->root->present)
+                        e->root->gone = true; /* e.g. its filesystem was unmounted */
+                rec_remove_at(w, i);
+        }
+}
+
+/* ---- walking roots ---- */
+
+static int watch_dir(struct watcher *w, struct root *r, const char *path, unsigned depth)
+{
+        /* The root itself may be a symlink (an /etc path pointing elsewhere); below it, a
+         * symlink is a file the daemon judges, never a directory to descend into. */
+        uint32_t mask = WATCH_MASK | (depth > 0 ? IN_DONT_FOLLOW : 0);
+        int wd = inotify_add_watch(w->inotify_fd, path, mask);
+        if (wd < 0)
+                return -errno;
+        int k = rec_set(w, wd, r, path, depth, false);
+        if (k < 0) {
+                wd_release(w, wd);
+                return k;
+        }
+        return wd;
+}
+
+/* Watches directory `path` of root r and, when r is recursive, every directory below it,
+ * each before it is listed so that nothing created meanwhile is missed. With `report`, every
+ * file found is queued as changed: it may have landed before the watch existed. Failures
+ * below `path` are logged and skipped; a failure on `path` itself is returned. */
+static int walk(struct watcher *w, struct root *r, const char *path, unsigned depth, bool report)
+{
+        if (depth > WALK_DEPTH_MAX) {
+                log_warning("Not watching '%s': more than %d levels below root '%s'", path,
+                            WALK_DEPTH_MAX, r->name);
+                return 0;
+        }
+        int k = watch_dir(w, r, path, depth);
+        if (k < 0 || !r->recursive)
+                return k < 0 ? k : 0;
+
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (depth > 0 ? O_NOFOLLOW : 0));
+        if (fd < 0)
+                return -errno;
+        _cleanup_(closedirp) DIR *d = fdopendir(fd);
+        if (!d) {
+                k = -errno;
+                close(fd);
+                return k;
+        }
+
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue; /* ".", "..", and hidden entries, as for events */
+                _cleanup_free_ char *child = path_join(path, de->d_name);
+                if (!child)
+                        return -ENOMEM;
+                unsigned char type = de->d_type;
+                if (type == DT_UNKNOWN) {
+                        struct stat st;
+                        if (lstat(child, &st) < 0)
+                                continue;
+                        type = S_ISDIR(st.st_mode)   ? DT_DIR
+                               : S_ISLNK(st.st_mode) ? DT_LNK
+                               : S_ISREG(st.st_mode) ? DT_REG
+                                                     : DT_UNKNOWN;
+                }
+                if (type == DT_DIR) {
+                        k = walk(w, r, child, depth + 1, report);
+                        if (k < 0 && k != -ENOENT && k != -ENOTDIR)
+                                log_warning_errno(k, "Failed to watch directory '%s'%s: %m", child,
+                                                  k == -ENOSPC ? " (fs.inotify.max_user_watches)"
+                                                               : "");
+                } else if (report && (type == DT_REG || type == DT_LNK))
+                        queue_push(w, WATCH_CHANGED, r->name, child);
+        }
+        return 0;
+}
+
+/* (Re)builds the watches of root r from what is on disk now: directories renamed within it
+ * keep their wd under their new path, those gone lose their watch. Returns 0, or -errno when
+ * the root cannot be watched (it is then not present, and has no watches left). */
+static int root_sync(struct watcher *w, struct root *r)
+{
+        struct stat st;
+        int k = 0;
+
+        recs_mark_stale(w, r, false);
+        if (stat(r->path, &st) < 0)
+                k = -errno;
+        else if (!S_ISDIR(st.st_mode))
+                k = -ENOTDIR;
+        else
+                k = walk(w, r, r->path, 0, false);
+        if (k < 0)
+                recs_mark_stale(w, r, false);
+        recs_sweep(w, r, false);
+
+        r->present = k >= 0;
+        if (k < 0)
+                return k;
+        r->dev = st.st_dev;
+        r->ino = st.st_ino;
+        return 0;
+}
+
+/* The closest existing directory above `path` (absolute). */
+static char *nearest_dir(const char *path)
+{
+        char *p = strdup(path);
+        if (!p)
+                return NULL;
+        for (;;) {
+                char *slash = strrchr(p, '/');
+                if (!slash || slash == p) {
+                        strcpy(p, "/");
+                        return p;
+                }
+                *slash = '\0';
+                struct stat st;
+                if (stat(p, &st) >= 0 && S_ISDIR(st.st_mode))
+                        return p;
+        }
+}
+
+/* For a missing root: watches it when it exists, else makes sure its nearest existing
+ * ancestor is watched. Every directory created on the way down moves the ancestor watch one
+ * step closer, so the loop ends when the ancestor was already watched before looking. */
+static void root_check(struct watcher *w, struct root *r)
+{
+        for (unsigned i = 0; i <= WALK_DEPTH_MAX; i++) {
+                int k = root_sync(w, r);
+                if (k >= 0) {
+                        r->last_error = 0;
+                        recs_mark_stale(w, r, true);
+                        recs_sweep(w, r, true);
+                        queue_push(w, WATCH_ROOT_BACK, r->name, NULL);
+                        return;
+                }
+                if (k != -ENOENT && k != -ENOTDIR && k != r->last_error)
+                        log_warning_errno(k, "Failed to watch root '%s' (%s), retrying: %m",
+                                          r->name, r->path);
+                r->last_error = k;
+
+                _cleanup_free_ char *dir = nearest_dir(r->path);
+                if (!dir)
+                        return; /* the periodic check tries again */
+                int wd = inotify_add_watch(w->inotify_fd, dir, WATCH_MASK);
+                if (wd < 0)
+                        return;
+                bool known = false;
+                for (size_t j = rec_lower(w, wd); j < w->n_recs && w->recs[j].wd == wd; j++)
+                        known = known || (w->recs[j].root == r && w->recs[j].ancestor);
+                recs_mark_stale(w, r, true);
+                if (rec_set(w, wd, r, dir, 0, true) < 0)
+                        wd_release(w, wd);
+                recs_sweep(w, r, true);
+                if (known)
+                        return;
+        }
+}
+
+static void root_gone(struct watcher *w, struct root *r)
+{
+        recs_mark_stale(w, r, false);
+        recs_sweep(w, r, false);
+        r->present = false;
+        queue_push(w, WATCH_ROOT_GONE, r->name, NULL);
+        root_check(w, r); /* it may be back already: a directory swapped in by rename */
+}
+
+/* ---- events ---- */
+
+static void handle_entry(struct watcher *w, struct root *r, const char *dir, unsigned depth,
+                         const struct inotify_event *ev)
+{
+        bool isdir = ev->mask & IN_ISDIR;
+        _cleanup_free_ char *path = path_join(dir, ev->name);
+        if (!path) {
+                w->overflowed = true;
+                return;
+        }
+
+        if (ev->name[0] == '.') {
+                /* Dot names are temporary files (editors, ".foo.json.swp" of atomic writers)
+                 * and are never reported. But renaming a dot-named symlink or directory into
+                 * place is how kubelet's AtomicWriter (ConfigMap volumes: foo.json ->
+                 * ..data/foo.json) swaps every file at once, with no event on the files. */
+                if ((ev->mask & IN_MOVED_TO) && (isdir || is_symlink(path)))
+                        r->rescan = true;
+                return;
+        }
+
+        if (isdir) {
+                if (!r->recursive)
+                        return;
+                if (ev->mask & IN_CREATE) {
+                        int k = walk(w, r, path, depth + 1, true);
+                        if (k < 0 && k != -ENOENT && k != -ENOTDIR)
+                                log_warning_errno(k, "Failed to watch directory '%s': %m", path);
+                } else if (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO))
+                        r->rescan = true; /* renamed: every path below it changed */
+                else if (ev->mask & IN_DELETE)
+                        queue_push(w, WATCH_REMOVED, r->name, path);
+                return;
+        }
+
+        if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+                queue_push(w, WATCH_CHANGED, r->name, path);
+        else if ((ev->mask & IN_CREATE) && is_symlink(path))
+                queue_push(w, WATCH_CHANGED, r->name, path); /* complete once created */
+        else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
+                queue_push(w, WATCH_REMOVED, r->name, path);
+}
+
+static void handle_event(struct watcher *w, const struct inotify_event *ev)
+{
+        __atomic_add_fetch(&w->n_events, 1, __ATOMIC_RELAXED);
+
+        if (ev->mask & IN_Q_OVERFLOW) {
+                __atomic_add_fetch(&w->n_overflows, 1, __ATOMIC_RELAXED);
+                w->overflowed = true;
+                return;
+        }
+        if (ev->mask & IN_IGNORED) {
+                recs_forget_wd(w, ev->wd);
+                return;
+        }
+
+        /* A new subdirectory adds records while this one is handled: work on a copy. */
+        size_t first = rec_lower(w, ev->wd), n = 0;
+        while (first + n < w->n_recs && w->recs[first + n].wd == ev->wd)
+                n++;
+        if (n == 0)
+                return; /* a watch dropped a moment ago */
+        struct wrec *m = calloc(n, sizeof(*m));
+        if (!m) {
+                w->overflowed = true;
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                m[i] = w->recs[first + i];
+                m[i].path = strdup(m[i].path);
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                struct root *r = m[i].root;
+                if (!m[i].path)
+                        w->overflowed = true;
+                else if (m[i].ancestor)
+                        r->check = true;
+                else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+                        /* Below the root, the parent's IN_DELETE/IN_MOVED_FROM says it all. */
+                        if (m[i].depth == 0)
+                                r->gone = true;
+                } else if (ev->len > 0 && ev->name[0])
+                        handle_entry(w, r, m[i].path, m[i].depth, ev);
+                free(m[i].path);
+        }
+        free(m);
+}
+
+/* Work that changes the set of watches, done between events rather than while a wd's
+ * records are being walked. */
+static void process_deferred(struct watcher *w)
+{
+        bool all = w->overflowed;
+        w->overflowed = false;
+
+        for (size_t i = 0; i < w->n_roots; i++) {
+                struct root *r = &w->roots[i];
+                bool gone = r->gone, check = r->check, rescan = r->rescan;
+                r->gone = r->check = r->rescan = false;
+
+                if (r->present && gone)
+                        root_gone(w, r);
+                else if (!r->present && (check || all))
+                        root_check(w, r);
+                else if (r->present && (rescan || all)) {
+                        if (root_sync(w, r) < 0)
+                                root_gone(w, r);
+                        else if (!all)
+                                queue_push(w, WATCH_RESCAN, r->name, NULL);
+                }
+        }
+        if (all) {
+                log_warning("Lost inotify events (queue overflow), rescanning every root");
+                queue_push(w, WATCH_RESCAN, NULL, NULL);
+        }
+}
+
+/* Missing roots are looked for again; present ones must still be the directory watched. */
+static void tick(struct watcher *w)
+{
+        for (size_t i = 0; i < w->n_roots; i++) {
+                struct root *r = &w->roots[i];
+                struct stat st;
+                if (!r->present)
+                        root_check(w, r);
+                else if (stat(r->path, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino)
+                        root_gone(w, r);
+        }
+}
+
+static bool any_missing(const struct watcher *w)
+{
+        for (size_t i = 0; i < w->n_roots; i++)
+                if (!w->roots[i].present)
+                        return true;
+        return false;
+}
+
+static bool stopping(struct watcher *w)
+{
+        return __atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE);
+}
+
+/* Handles every event the library has read or can read without waiting. Its buffer must be
+ * empty before poll(), which only sees the kernel's queue. */
+static int pump(struct watcher *w)
+{
+        for (unsigned n = 1; !stopping(w); n++) {
+                /* A timeout of 0 polls; inotifytools_next_event(0) would block for ever. */
+                struct inotify_event *ev = inotifytools_next_events(0, 1);
+                if (!ev) {
+                        int e = inotifytools_error();
+                        process_deferred(w);
+                        return e > 0 && e != EINTR ? -e : 0;
+                }
+                handle_event(w, ev);
+                if (n % DEFERRED_EVERY == 0)
+                        process_deferred(w);
+        }
+        return 0;
+}
+
+static void *watcher_thread(void *userdata)
+{
+        struct watcher *w = userdata;
+        uint64_t last_tick = now_ms();
+        bool failing = false;
+
+        while (!stopping(w)) {
+                int k = pump(w);
+                if (k < 0 && !failing)
+                        log_error_errno(k, "Failed to read inotify events, retrying: %m");
+                failing = k < 0;
+
+                uint64_t now = now_ms();
+                uint64_t period = any_missing(w) ? MISSING_CHECK_MS : IDENTITY_CHECK_MS;
+                if (now - last_tick >= period) {
+                        tick(w);
+                        last_tick = now;
+                        period = any_missing(w) ? MISSING_CHECK_MS : IDENTITY_CHECK_MS;
+                }
+
+                struct pollfd p[2] = {
+                        {.fd = w->wake_fd, .events = POLLIN},
+                        {.fd = failing ? -1 : w->inotify_fd, .events = POLLIN},
+                };
+                int timeout = failing ? 1000 : (int)(last_tick + period - now);
+                if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR) {
+                        log_error_errno(-errno, "Failed to wait for inotify events: %m");
+                        break;
+                }
+        }
+        return NULL;
+}
+
+/* ---- finding the library's fd ---- */
+
+/* The inotify instances open in this process, by fd. */
+static int inotify_fds(int **ret, size_t *ret_n)
+{
+        _cleanup_(closedirp) DIR *d = opendir("/proc/self/fd");
+        if (!d)
+                return negative_errno();
+
+        _cleanup_free_ int *fds = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char target[64];
+                char *end;
+                long fd = strtol(de->d_name, &end, 10);
+                if (de->d_name[0] == '.' || *end || fd == dirfd(d))
+                        continue;
+                ssize_t l = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+                if (l < 0)
+                        continue;
+                target[l] = '\0';
+                if (!streq(target, "anon_inode:inotify"))
+                        continue;
+                int *nf = reallocarray(fds, n + 1, sizeof(*nf));
+                if (!nf)
+                        return -ENOMEM;
+                fds = nf;
+                fds[n++] = (int)fd;
+        }
+        *ret = TAKE_PTR(fds);
+        *ret_n = n;
+        return 0;
+}
+
+/* libinotifytools 3.22 keeps its inotify fd in a static variable with no getter, yet it is
+ * needed: to wait on it together with the wake-up fd (the library waits with select() on it
+ * alone, in whole seconds), and to add and remove watches with the plain syscalls, because
+ * the library's own watch table cannot follow a changing tree: inotifytools_watch_file()
+ * returns 1 rather than the wd, entries of watches the kernel dropped (IN_IGNORED) stay, so
+ * inotifytools_wd_from_filename() answers a dead wd for a re-created directory, and adding
+ * an inode already watched leaks an entry. Its instance is the one that appears across
+ * inotifytools_initialize(). */
+static int init_library(struct watcher *w)
+{
+        _cleanup_free_ int *before = NULL, *after = NULL;
+        size_t n_before, n_after;
+        int k, found = -EBADF;
+
+        k = inotify_fds(&before, &n_before);
+        if (k < 0)
+                return k;
+        if (!inotifytools_initialize())
+                return inotifytools_error() > 0 ? -inotifytools_error() : -EIO;
+        w->initialized = true;
+        k = inotify_fds(&after, &n_after);
+        if (k < 0)
+                return k;
+
+        for (size_t i = 0; i < n_after; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < n_before; j++)
+                        seen = seen || before[j] == after[i];
+                if (seen)
+                        continue;
+                if (found >= 0)
+                        return -EBUSY; /* another thread created one at the same moment */
+                found = after[i];
+        }
+        if (found < 0)
+                return -ENXIO;
+        if (found >= FD_SETSIZE)
+                return -EMFILE;
+        /* inotify_init() without IN_CLOEXEC: keep it out of the programs the daemon runs. */
+        if (fcntl(found, F_SETFD, FD_CLOEXEC) < 0)
+                return -errno;
+        w->inotify_fd = found;
+        return 0;
+}
+
+/* ---- API ---- */
+
+int watcher_new(struct watcher **ret)
+{
+        if (!ret)
+                return -EINVAL;
+        if (__atomic_exchange_n(&watcher_exists, true, __ATOMIC_ACQ_REL))
+                return -EBUSY;
+
+        struct watcher *w = calloc(1, sizeof(*w));
+        if (!w) {
+                __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
+                return -ENOMEM;
+        }
+        w->inotify_fd = w->wake_fd = w->event_fd = -EBADF;
+
+        int k = -pthread_mutex_init(&w->lock, NULL);
+        if (k < 0) {
+                watcher_free(w);
+                return k;
+        }
+        w->lock_initialized = true;
+        w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->wake_fd < 0 || w->event_fd < 0) {
+                k = -errno;
+                watcher_free(w);
+                return k;
+        }
+        *ret = w;
+        return 0;
+}
+
+int watcher_add_root(struct watcher *w, const char *name, const char *path, bool recursive)
+{
+        if (!w || !name || !path)
+                return -EINVAL;
+        if (w->started || w->initialized)
+                return -EBUSY;
+        if (!name[0] || strchr(name, '/') || path[0] != '/' || strlen(path) >= PATH_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < w->n_roots; i++)
+                if (streq(w->roots[i].name, name))
+                        return -EEXIST;
+
+        _cleanup_free_ char *n = strdup(name);
+        _cleanup_free_ char *p = strdup(path);
+        if (!n || !p)
+                return -ENOMEM;
+        for (size_t l = strlen(p); l > 1 && p[l - 1] == '/'; l--)
+                p[l - 1] = '\0';
+
+        struct root *roots = reallocarray(w->roots, w->n_roots + 1, sizeof(*roots));
+        if (!roots)
+                return -ENOMEM;
+        w->roots = roots;
+        w->roots[w->n_roots++] =
+                (struct root){.name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
+        return 0;
+}
+
+int watcher_start(struct watcher *w)
+{
+        if (!w)
+                return -EINVAL;
+        if (w->started || w->initialized)
+                return -EBUSY;
+
+        int k = init_library(w);
+        if (k < 0)
+                return k;
+
+        for (size_t i = 0; i < w->n_roots; i++) {
+                struct root *r = &w->roots[i];
+                k = root_sync(w, r);
+                if (k == -ENOENT || k == -ENOTDIR)
+                        root_check(w, r); /* wait for it; it may have appeared meanwhile */
+                else if (k < 0)
+                        return log_error_errno(k, "Failed to watch root '%s' (%s): %m", r->name,
+                                               r->path);
+        }
+
+        /* The thread takes no signal: those are the main loop's (signalfd). */
+        sigset_t all, saved;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
+        k = -pthread_create(&w->thread, NULL, watcher_thread, w);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (k < 0)
+                return k;
+        (void)pthread_setname_np(w->thread, "seccompd-watch");
+        w->started = true;
+        return 0;
+}
+
+int watcher_fd(const struct watcher *w)
+{
+        return w ? w->event_fd : -EINVAL;
+}
+
+int watcher_drain(struct watcher *w, struct watch_event **ret, size_t *ret_n)
+{
+        if (!w || !ret || !ret_n)
+                return -EINVAL;
+
+        pthread_mutex_lock(&w->lock);
+        uint64_t counter;
+        (void)!read(w->event_fd, &counter, sizeof(counter)); /* EAGAIN: nothing was queued */
+        struct watch_event *q = TAKE_PTR(w->queue);
+        size_t n = w->n_queue;
+        w->n_queue = w->n_alloc = 0;
+        w->collapsed = false;
+        pthread_mutex_unlock(&w->lock);
+
+        if (n == 0) {
+                free(q);
+                q = NULL;
+        }
+        *ret = q;
+        *ret_n = n;
+        return 0;
+}
+
+uint64_t watcher_overflows(const struct watcher *w)
+{
+        return w ? __atomic_load_n(&w->n_overflows, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t watcher_events(const struct watcher *w)
+{
+        return w ? __atomic_load_n(&w->n_events, __ATOMIC_RELAXED) : 0;
+}
+
+struct watcher *watcher_free(struct watcher *w)
+{
+        if (!w)
+                return NULL;
+
+        if (w->started) {
+                uint64_t one = 1;
+                __atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
+                (void)!write(w->wake_fd, &one, sizeof(one));
+                pthread_join(w->thread, NULL);
+        }
+        if (w->initialized)
+                inotifytools_cleanup(); /* closes inotify_fd, dropping every watch */
+
+        for (size_t i = 0; i < w->n_recs; i++)
+                free(w->recs[i].path);
+        free(w->recs);
+        for (size_t i = 0; i < w->n_roots; i++) {
+                free(w->roots[i].name);
+                free(w->roots[i].path);
+        }
+        free(w->roots);
+        watch_events_free(w->queue, w->n_queue);
+        closep(&w->wake_fd);
+        closep(&w->event_fd);
+        if (w->lock_initialized)
+                pthread_mutex_destroy(&w->lock);
+        free(w);
+
+        __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
+        return NULL;
+}

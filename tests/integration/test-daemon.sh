@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# The real daemon on temporary roots, cache and socket, driven with curl and seccompctl while
+# files change under it. Polls with deadlines, never fixed sleeps.
+set -u
+SECCOMPD=${1:?seccompd}
+CTL=${2:?seccompctl}
+SRC=${3:?source dir}
+CORPUS=${SECCOMPD_CORPUS:-$SRC/../shared/corpus}
+T=$(mktemp -d)
+SOCK=$T/seccompd.sock
+PID=
+pass=0 fail=0
+cleanup() {
+        [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+        [ -n "${QUEUED_SAVED:-}" ] && echo "$QUEUED_SAVED" > /proc/sys/fs/inotify/max_queued_events
+        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # description command...
+        local what=$1; shift
+        if "$@"; then ok; else ko "$what"; fi
+}
+api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
+status_of() { curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
+state_of() { api "/v1/profiles/$1" | jq -r '.state // "absent"'; }
+until_true() { # deadline-seconds command...: polls every 50 ms
+        local end=$((SECONDS + $1)); shift
+        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.05; done
+        "$@"
+}
+state_is() { [ "$(state_of "$1")" = "$2" ]; }
+ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
+
+mkdir -p "$T/kubelet/operator" "$T/mesos" "$T/runtime" "$T/cache"
+cp "$CORPUS/moby/default.json" "$T/kubelet/moby.json"
+cp "$CORPUS/kubernetes-website/fine-grained.json" "$T/kubelet/operator/fine-grained.json"
+cp "$CORPUS/mesos/seccomp_default.json" "$T/mesos/default.json"
+cp "$SRC/profiles/default.json" "$SRC/profiles/audit.json" "$T/runtime/"
+
+start() { # extra args...
+        rm -f "$T/ready"
+        "$SECCOMPD" --foreground --root "kubernetes=$T/kubelet:kubernetes-containerd:recursive" \
+                --root "mesos=$T/mesos:mesos" --root "runtime=$T/runtime" \
+                --socket "$SOCK" --cache-dir "$T/cache" --log-level debug "$@" \
+                >>"$T/log" 2>&1 &
+        PID=$!
+        until_true 20 ready || { ko "daemon ready"; tail -20 "$T/log"; }
+}
+stop() {
+        kill -TERM "$PID"; wait "$PID"; local rc=$?
+        PID=
+        return $rc
+}
+
+# --- start, list, fetch -------------------------------------------------------------
+mkdir -p "$T/late-parent"
+start --root "late=$T/late-parent/late"
+check "health ready" ready
+check "socket mode 0660" [ "$(stat -c %a "$SOCK")" = 660 ]
+check "missing root reported" [ "$(api /v1/status | jq '.roots[] | select(.name=="late") | .exists')" = false ]
+mkdir "$T/late-parent/late" && cp "$SRC/profiles/audit.json" "$T/late-parent/late/audit.json"
+check "missing root waited for, then watched" until_true 10 state_is late/audit.json valid
+check "list has 6 profiles" [ "$(api /v1/profiles | jq '.profiles | length')" = 6 ]
+check "moby valid" state_is kubernetes/moby.json valid
+check "subdirectory profile" state_is kubernetes/operator/fine-grained.json valid
+check "runtime/default without .json" [ "$(status_of /v1/bpf/runtime/default)" = 200 ]
+api /v1/bpf/kubernetes/moby.json -o "$T/served.bpf"
+"$CTL" -q compile "$T/kubelet/moby.json" -o "$T/local.bpf"
+check "served blob equals seccompctl compile" cmp -s "$T/served.bpf" "$T/local.bpf"
+api "/v1/bpf/kubernetes/moby.json?encoding=base64" | base64 -d > "$T/b64.bpf"
+check "base64 encoding" cmp -s "$T/served.bpf" "$T/b64.bpf"
+etag=$(curl -s -D - -o /dev/null --unix-socket "$SOCK" http://localhost/v1/bpf/kubernetes/moby.json | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+check "ETag present" [ -n "$etag" ]
+check "If-None-Match gives 304" [ "$(status_of /v1/bpf/kubernetes/moby.json -H "If-None-Match: $etag")" = 304 ]
+"$CTL" -q compile --caps all "$T/kubelet/moby.json" -o "$T/local-all.bpf"
+api "/v1/bpf/kubernetes/moby.json?caps=all" -o "$T/served-all.bpf"
+check "caps context compiled on demand" cmp -s "$T/served-all.bpf" "$T/local-all.bpf"
+check "unknown profile 404" [ "$(status_of /v1/bpf/kubernetes/nope.json)" = 404 ]
+check "bad arch 400" [ "$(status_of '/v1/bpf/kubernetes/moby.json?arch=vax')" = 400 ]
+check "traversal refused" [ "$(status_of /v1/bpf/kubernetes/../../etc/passwd --path-as-is)" = 400 ]
+check "encoded traversal refused" [ "$(status_of /v1/bpf/kubernetes/%2e%2e/x.json)" = 400 ]
+check "NUL refused" [ "$(status_of /v1/bpf/kubernetes/moby.json%00.x)" = 400 ]
+check "unknown root: not found" [ "$(status_of /v1/bpf/etc/passwd)" = 404 ]
+check "metrics" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q 'seccompd_profiles{state=\"valid\"} 6'"
+check "validate route" [ "$(api /v1/validate -X POST --data-binary @"$CORPUS/moby/default.json" | jq .valid)" = true ]
+check "compile route" [ "$(api /v1/compile -X POST --data-binary @"$CORPUS/moby/default.json" | jq -r .key | wc -c)" = 65 ]
+check "compile of invalid is 422" [ "$(status_of /v1/compile -X POST --data-binary '{"defaultAction":"SCMP_ACT_NOPE"}')" = 422 ]
+
+# --- files change under it ------------------------------------------------------------
+cp "$CORPUS/docker-labs/default.json" "$T/kubelet/new.json"
+check "new file picked up" until_true 10 state_is kubernetes/new.json valid
+d1=$(api /v1/profiles/kubernetes/new.json | jq -r .digest)
+sed -i 's/"SCMP_ACT_ERRNO"/"SCMP_ACT_KILL_PROCESS"/' "$T/kubelet/new.json"
+check "edit picked up" until_true 10 sh -c "[ \"\$(curl -s --unix-socket '$SOCK' http://localhost/v1/profiles/kubernetes/new.json | jq -r .digest)\" != '$d1' ]"
+echo '{"defaultAction": "SCMP_ACT_BROKEN"}' > "$T/kubelet/broken.json"
+check "invalid file is invalid" until_true 10 state_is kubernetes/broken.json invalid
+check "invalid file not served (409)" [ "$(status_of /v1/bpf/kubernetes/broken.json)" = 409 ]
+echo '{ "defaultAction": ' > "$T/kubelet/moby.json"
+check "broken edit makes it stale" until_true 10 state_is kubernetes/moby.json stale
+check "stale still served" [ "$(status_of /v1/bpf/kubernetes/moby.json)" = 200 ]
+cp "$CORPUS/moby/default.json" "$T/kubelet/moby.json"
+check "fixed" until_true 10 state_is kubernetes/moby.json valid
+stop
+# --strict: unknown syscalls are errors (moby's profile names some), stale blobs refused
+cp "$SRC/profiles/audit.json" "$T/kubelet/strict.json"
+start --strict
+check "--strict: moby's unknown syscalls are errors" state_is kubernetes/moby.json invalid
+echo '{ "defaultAction": ' > "$T/kubelet/strict.json"
+check "--strict: broken edit is stale" until_true 10 state_is kubernetes/strict.json stale
+check "--strict: stale is refused (409)" [ "$(status_of /v1/bpf/kubernetes/strict.json)" = 409 ]
+rm "$T/kubelet/strict.json"
+stop
+start
+check "fixed again" until_true 10 state_is kubernetes/moby.json valid
+# a file held open mid-write is not read before it is closed
+exec 7>"$T/kubelet/partial.json"
+head -c 2000 "$CORPUS/moby/default.json" >&7
+cp "$SRC/profiles/audit.json" "$T/kubelet/barrier.json"
+check "barrier seen" until_true 10 state_is kubernetes/barrier.json valid
+check "half-written file not taken" [ "$(state_of kubernetes/partial.json)" = absent ]
+tail -c +2001 "$CORPUS/moby/default.json" >&7
+exec 7>&-
+check "file taken once closed" until_true 10 state_is kubernetes/partial.json valid
+rm "$T/kubelet/new.json"
+check "deleted is missing" until_true 10 state_is kubernetes/new.json missing
+check "deleted not served" [ "$(status_of /v1/bpf/kubernetes/new.json)" = 404 ]
+mv "$T/kubelet/operator/fine-grained.json" "$T/kubelet/operator/renamed.json"
+check "rename: new name" until_true 10 state_is kubernetes/operator/renamed.json valid
+check "rename: old name missing" until_true 10 state_is kubernetes/operator/fine-grained.json missing
+mkdir "$T/kubelet/team" && cp "$CORPUS/spo/bpf-recorder.json" "$T/kubelet/team/spo.json"
+check "new subdirectory" until_true 10 state_is kubernetes/team/spo.json valid
+ln -s /etc/passwd "$T/kubelet/escape.json"
+check "symlink escape refused" until_true 10 state_is kubernetes/escape.json invalid
+ln -s "$T/runtime/default.json" "$T/kubelet/inside.json"
+check "symlink inside the roots followed" until_true 10 state_is kubernetes/inside.json valid
+
+# --- a root removed and re-created ----------------------------------------------------
+mv "$T/mesos" "$T/mesos.away"
+check "root removed: missing" until_true 10 state_is mesos/default.json missing
+mv "$T/mesos.away" "$T/mesos"
+check "root back: valid" until_true 15 state_is mesos/default.json valid
+
+# --- privileges ------------------------------------------------------------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        check "root may reload" [ "$(status_of /v1/reload -X POST)" = 202 ]
+        chmod 0711 "$T" # mktemp -d is 0700: let the other user reach the socket
+        chmod 0666 "$SOCK"
+        check "non-root peer may read" [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/health)" = 200 ]
+        check "non-root peer: reload 403" [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$SOCK" http://localhost/v1/reload)" = 403 ]
+        check "non-root peer: compile 403" [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary '{}' --unix-socket "$SOCK" http://localhost/v1/compile)" = 403 ]
+else
+        echo "SKIP: privilege checks need root and setpriv"
+fi
+
+# --- SIGHUP, then SIGTERM exits 0 -------------------------------------------------------
+gen=$(api /v1/health | jq .generation)
+kill -HUP "$PID"
+check "SIGHUP rescans" until_true 10 sh -c "[ \$(curl -s --unix-socket '$SOCK' http://localhost/v1/health | jq .generation) -gt $gen ]"
+check "SIGTERM exits 0" stop
+
+# --- warm restart compiles nothing; a corrupted entry is rebuilt ------------------------
+start
+check "warm restart: zero compiles" [ "$(api /v1/status | jq .compiles)" = 0 ]
+key=$(api /v1/profiles/kubernetes/moby.json | jq -r '.blobs[0].key')
+stop
+victim=$T/cache/blobs/$key.bpf
+check "cache entry on disk" test -f "$victim"
+printf '\xff\xff\xff\xff' | dd of="$victim" bs=1 seek=8 conv=notrunc 2>/dev/null
+start
+check "corrupt entry detected" [ "$(api /v1/status | jq .cache.corrupt)" -ge 1 ]
+check "corrupt entry rebuilt (one compile)" [ "$(api /v1/status | jq .compiles)" = 1 ]
+api /v1/bpf/kubernetes/moby.json -o "$T/rebuilt.bpf"
+check "rebuilt blob served, same bytes" cmp -s "$T/rebuilt.bpf" "$T/local.bpf"
+stop
+
+# --- queue overflow ----------------------------------------------------------------------
+if [ "$(id -u)" = 0 ] && [ -w /proc/sys/fs/inotify/max_queued_events ]; then
+        QUEUED_SAVED=$(cat /proc/sys/fs/inotify/max_queued_events)
+        echo 8 > /proc/sys/fs/inotify/max_queued_events
+        start
+        kill -STOP "$PID"
+        for i in $(seq 1 40); do cp "$CORPUS/docker-labs/allow.json" "$T/kubelet/flood-$i.json"; done
+        kill -CONT "$PID"
+        check "overflow counted" until_true 10 sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q '^seccompd_watch_overflows_total [1-9]'"
+        check "overflow: full rescan finds all" until_true 10 state_is kubernetes/flood-40.json valid
+        stop
+        echo "$QUEUED_SAVED" > /proc/sys/fs/inotify/max_queued_events
+        QUEUED_SAVED=
+else
+        echo "SKIP: queue overflow needs root"
+fi
+
+# --- READY=1 on NOTIFY_SOCKET, socket activation ---------------------------------------
+python3 - "$T/notify.sock" "$T/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+out = open(sys.argv[2], "w")
+try:
+    while True:
+        m = s.recv(4096).decode()
+        out.write(m + "\n"); out.flush()
+        if "READY=1" in m:
+            break
+except socket.timeout:
+    pass
+PY
+NPID=$!
+until_true 5 test -S "$T/notify.sock"
+NOTIFY_SOCKET=$T/notify.sock start
+wait $NPID
+check "READY=1 sent" grep -q READY=1 "$T/notify.out"
+check "STATUS= sent" grep -q STATUS= "$T/notify.out"
+stop
+
+if command -v systemd-socket-activate >/dev/null; then
+        rm -f "$SOCK"
+        systemd-socket-activate -l "$SOCK" "$SECCOMPD" --foreground \
+                --root "runtime=$T/runtime" --cache-dir "$T/cache" >>"$T/log" 2>&1 &
+        PID=$!
+        check "socket activation serves" until_true 20 ready
+        check "socket activation: blob" [ "$(status_of /v1/bpf/runtime/default)" = 200 ]
+        stop
+else
+        echo "SKIP: systemd-socket-activate not installed"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ] || { echo "--- daemon log (tail)"; tail -40 "$T/log"; exit 1; }
