@@ -106,7 +106,7 @@ int config_add_root(struct config *c, const char *spec)
         return add_root(c, name, path, d, recursive);
 }
 
-static int parse_u64(const char *v, uint64_t *ret)
+int config_parse_size(const char *v, uint64_t *ret)
 {
         char *end;
         errno = 0;
@@ -188,19 +188,19 @@ int config_load_file(struct config *c, const char *path)
                 else if (streq(k, "cache-dir"))
                         r = set_string(&c->cache_dir, v);
                 else if (streq(k, "cache-max"))
-                        r = parse_u64(v, &c->cache_max_bytes);
+                        r = config_parse_size(v, &c->cache_max_bytes);
                 else if (streq(k, "strict"))
                         r = parse_bool(v, &c->strict);
                 else if (streq(k, "log-level"))
                         r = (c->log_level = log_level_from_string(v)) < 0 ? -EINVAL : 0;
                 else if (streq(k, "max-profile-size") || streq(k, "max-body")) {
-                        r = parse_u64(v, &u);
+                        r = config_parse_size(v, &u);
                         if (r == 0)
                                 *(streq(k, "max-body") ? &c->max_body_size
                                                        : &c->max_profile_size) = (size_t)u;
                 } else if (streq(k, "max-connections") || streq(k, "connection-timeout") ||
                            streq(k, "workers")) {
-                        r = parse_u64(v, &u);
+                        r = config_parse_size(v, &u);
                         if (r == 0 && u > 100000)
                                 r = -ERANGE;
                         if (r == 0)

@@ -48,6 +48,8 @@ void config_done(struct config *c);
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
  * Errors name the file and line. */
+/* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
+int config_parse_size(const char *v, uint64_t *ret);
 int config_load_file(struct config *c, const char *path);
 
 /* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its

@@ -191,7 +191,7 @@ static void load_done(struct pool_work *w)
                         e->rules = lw->profile->n_rules;
                         e->names = profile_count_names(lw->profile);
                         e->good_profile = TAKE_PTR(lw->profile);
-                        if (entry_add_blob(e, lw->context, lw->blob, lw->compile_diags) == 0) {
+                        if (entry_add_blob(e, m->cache, lw->context, lw->blob, lw->compile_diags) == 0) {
                                 lw->blob = NULL;
                                 lw->compile_diags = NULL;
                         }
@@ -538,8 +538,8 @@ struct manager *manager_free(struct manager *m)
         for (size_t i = 0; i < m->n_roots; i++)
                 free(m->root_realpaths[i]);
         builder_done(&m->builder);
+        registry_done(&m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
-        registry_done(&m->registry);
         metrics_done(&m->metrics);
         config_done(&m->config);
         free(m);

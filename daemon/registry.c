@@ -29,6 +29,8 @@ int registry_init(struct registry *r)
 
 static void slot_done(struct blob_slot *s)
 {
+        if (s->pinned_in && s->blob)
+                cache_unpin(s->pinned_in, s->blob->key);
         free(s->context);
         blob_free(s->blob);
         diag_list_free(s->diags);
@@ -139,7 +141,8 @@ struct blob_slot *entry_find_blob(struct entry *e, const char *context)
         return NULL;
 }
 
-int entry_add_blob(struct entry *e, const char *context, struct blob *b, struct diag_list *d)
+int entry_add_blob(struct entry *e, struct cache *cache, const char *context, struct blob *b,
+                   struct diag_list *d)
 {
         struct blob_slot *n = reallocarray(e->blobs, e->n_blobs + 1, sizeof(*n));
         if (!n)
@@ -148,7 +151,9 @@ int entry_add_blob(struct entry *e, const char *context, struct blob *b, struct 
         char *ctx = strdup(context);
         if (!ctx)
                 return -ENOMEM;
-        e->blobs[e->n_blobs++] = (struct blob_slot){ ctx, b, d };
+        if (cache && cache_pin(cache, b->key) < 0)
+                cache = NULL; /* only the pin is lost: the blob is served all the same */
+        e->blobs[e->n_blobs++] = (struct blob_slot){ ctx, b, d, cache };
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cache.h"
 #include "compile.h"
 #include "conf.h"
 #include "profile.h"
@@ -27,6 +28,7 @@ struct blob_slot {
         char *context; /* context_to_string() */
         struct blob *blob;
         struct diag_list *diags; /* compile diagnostics (kept by the cache too) */
+        struct cache *pinned_in; /* the cache that keeps this blob pinned, or NULL */
 };
 
 struct root {
@@ -72,7 +74,9 @@ int registry_get_or_add(struct registry *r, struct root *root, const char *rel,
 /* Write lock held: the slot for `context` of the entry's good version, or NULL. */
 struct blob_slot *entry_find_blob(struct entry *e, const char *context);
 /* Write lock held: takes ownership of blob and diags. */
-int entry_add_blob(struct entry *e, const char *context, struct blob *b, struct diag_list *d);
+/* Adds a blob for `context`, pinned in `cache` (may be NULL) for as long as it is held. */
+int entry_add_blob(struct entry *e, struct cache *cache, const char *context, struct blob *b,
+                   struct diag_list *d);
 void entry_drop_good(struct entry *e);
 
 /* Read lock held: JSON of an entry (list form, or full with diagnostics and blobs). */

@@ -102,14 +102,24 @@ int main(int argc, char **argv)
                         field = &config.ready_file;
                         break;
                 case ARG_CACHE_MAX:
-                        config.cache_max_bytes = strtoull(optarg, NULL, 10);
+                        if (config_parse_size(optarg, &config.cache_max_bytes) < 0) {
+                                log_error("Invalid --cache-max '%s': expected bytes, or a "
+                                          "number with K, M or G", optarg);
+                                return EXIT_FAILURE;
+                        }
                         break;
                 case ARG_STRICT:
                         config.strict = true;
                         break;
-                case ARG_WORKERS:
-                        config.workers = (unsigned)strtoul(optarg, NULL, 10);
+                case ARG_WORKERS: {
+                        uint64_t w;
+                        if (config_parse_size(optarg, &w) < 0 || w < 1 || w > 256) {
+                                log_error("Invalid --workers '%s': expected 1 to 256", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        config.workers = (unsigned)w;
                         break;
+                }
                 case ARG_LOG_LEVEL:
                         if ((config.log_level = log_level_from_string(optarg)) < 0) {
                                 log_error("Unknown log level '%s'", optarg);

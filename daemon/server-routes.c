@@ -209,7 +209,7 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, str
         pthread_rwlock_wrlock(&m->registry.lock);
         e = registry_lookup(&m->registry, name);
         if (e && streq(e->good_digest, digest) && !entry_find_blob(e, cs) &&
-            entry_add_blob(e, cs, b, bd) == 0) {
+            entry_add_blob(e, m->cache, cs, b, bd) == 0) {
                 b = NULL;
                 bd = NULL;
         }

@@ -27,6 +27,11 @@ struct cache_entry {
         uint64_t stamp; /* ns since the epoch, the .json's mtime: the LRU order */
 };
 
+struct cache_pin {
+        char key[SHA256_HEX_SIZE];
+        unsigned count;
+};
+
 struct cache {
         char *dir;
         int blobs_fd;
@@ -40,6 +45,9 @@ struct cache {
         uint64_t bytes;
         uint64_t last_stamp;
         uint64_t hits, misses, corrupt, stores, evictions;
+        /* Keys in use by the caller (cache_pin), never evicted; sorted by key. */
+        struct cache_pin *pins;
+        size_t n_pins, allocated_pins;
 };
 
 /* What a lookup found on disk, so that a bad entry is removed only if it is still the one that
@@ -501,6 +509,70 @@ static int strptr_cmp(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Returns the pin of `key` or NULL; `ret_at` gets where it is or would be inserted. */
+static struct cache_pin *pin_find(struct cache *c, const char *key, size_t *ret_at)
+{
+        size_t lo = 0, hi = c->n_pins;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int d = strcmp(key, c->pins[mid].key);
+                if (d == 0) {
+                        if (ret_at)
+                                *ret_at = mid;
+                        return &c->pins[mid];
+                }
+                if (d < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        if (ret_at)
+                *ret_at = lo;
+        return NULL;
+}
+
+int cache_pin(struct cache *c, const char *key)
+{
+        if (!cache_key_is_valid(key))
+                return -EINVAL;
+        cache_lock(c);
+        size_t at;
+        struct cache_pin *p = pin_find(c, key, &at);
+        if (p) {
+                p->count++;
+                cache_unlock(c);
+                return 0;
+        }
+        if (c->n_pins == c->allocated_pins) {
+                size_t n = c->allocated_pins ? c->allocated_pins * 2 : 16;
+                struct cache_pin *np = reallocarray(c->pins, n, sizeof(*np));
+                if (!np) {
+                        cache_unlock(c);
+                        return -ENOMEM;
+                }
+                c->pins = np;
+                c->allocated_pins = n;
+        }
+        memmove(&c->pins[at + 1], &c->pins[at], (c->n_pins - at) * sizeof(*c->pins));
+        c->pins[at] = (struct cache_pin){ .count = 1 };
+        memcpy(c->pins[at].key, key, SHA256_HEX_SIZE);
+        c->n_pins++;
+        cache_unlock(c);
+        return 0;
+}
+
+void cache_unpin(struct cache *c, const char *key)
+{
+        cache_lock(c);
+        size_t at;
+        struct cache_pin *p = pin_find(c, key, &at);
+        if (p && --p->count == 0) {
+                memmove(&c->pins[at], &c->pins[at + 1], (c->n_pins - at - 1) * sizeof(*c->pins));
+                c->n_pins--;
+        }
+        cache_unlock(c);
+}
+
 static int evict_locked(struct cache *c, const char *const *referenced, size_t n, const char *keep)
 {
         _cleanup_free_ const char **refs = NULL;
@@ -529,6 +601,8 @@ static int evict_locked(struct cache *c, const char *const *referenced, size_t n
                 if (keep && streq(key, keep))
                         continue;
                 if (refs && bsearch(&key, refs, n, sizeof(*refs), strptr_cmp))
+                        continue;
+                if (pin_find(c, key, NULL))
                         continue;
                 if (remove_entry_files(c->blobs_fd, key) < 0)
                         continue;
@@ -750,6 +824,7 @@ struct cache *cache_free(struct cache *c)
                 close(c->blobs_fd);
         pthread_mutex_destroy(&c->lock);
         free(c->entries);
+        free(c->pins);
         free(c->dir);
         free(c);
         return NULL;

@@ -61,6 +61,13 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
                 const char *profile_digest, const char *context);
 
+/* Pins `key` (counted): a pinned entry is never evicted, by cache_evict() or by a store,
+ * though it may still be replaced by a store of the same key or removed when found corrupt.
+ * The daemon pins the blobs its registry serves, so a restart finds them. cache_pin returns
+ * 0, -EINVAL for a malformed key or -ENOMEM; unpinning a key not pinned does nothing. */
+int cache_pin(struct cache *c, const char *key);
+void cache_unpin(struct cache *c, const char *key);
+
 /* Evicts least recently used entries whose key is not one of the `n` keys of `referenced`
  * (may be NULL when n is 0) until the cache holds at most max_bytes. Returns the number of
  * entries evicted or -ENOMEM. */

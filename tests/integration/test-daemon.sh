@@ -193,27 +193,63 @@ else
         echo "SKIP: queue overflow needs root"
 fi
 
+# --- a bounded cache: ad-hoc compiles are evicted, the blobs of served profiles stay ---------
+start --cache-max 1
+for errno in 11 12 13; do
+        printf '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": %s}' "$errno" |
+                api /v1/compile -X POST --data-binary @- -o /dev/null
+done
+check "over the bound: evictions" [ "$(api /v1/status | jq .cache.evictions)" -ge 2 ]
+stop
+start
+check "served blobs were pinned: warm restart compiles nothing" [ "$(api /v1/status | jq .compiles)" = 0 ]
+stop
+
+# --- the configuration file -------------------------------------------------------------
+cat > "$T/seccompd.conf" <<EOF
+# roots, socket and cache from a file
+root = cfg=$T/runtime:docker
+socket = $T/cfg.sock
+cache-dir = $T/cache
+cache-max = 64M
+EOF
+"$SECCOMPD" --foreground --config "$T/seccompd.conf" >>"$T/log" 2>&1 &
+PID=$!
+cfg_ready() { curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/health | jq -e .ready >/dev/null 2>&1; }
+check "config file: socket from the file" until_true 20 cfg_ready
+check "config file: root from the file" [ "$(curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/profiles/cfg/default.json | jq -r .state)" = valid ]
+check "config file: cache bound" [ "$(curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/status | jq .cache.max_bytes)" = $((64 << 20)) ]
+stop
+echo "bogus = 1" >> "$T/seccompd.conf"
+"$SECCOMPD" --foreground --config "$T/seccompd.conf" 2>"$T/cfg.err"
+check "config file: unknown setting refused" [ $? = 1 ]
+check "config file: error names file and line" grep -q "seccompd.conf:6: unknown setting 'bogus'" "$T/cfg.err"
+
 # --- READY=1 on NOTIFY_SOCKET, socket activation ---------------------------------------
 python3 - "$T/notify.sock" "$T/notify.out" <<'PY' &
-import socket, sys
+import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(20)
+s.settimeout(1)
 out = open(sys.argv[2], "w")
-try:
-    while True:
+seen = set()
+end = time.time() + 20
+while time.time() < end and not {"READY=1", "WATCHDOG=1", "RELOADING=1"} <= seen:
+    try:
         m = s.recv(4096).decode()
-        out.write(m + "\n"); out.flush()
-        if "READY=1" in m:
-            break
-except socket.timeout:
-    pass
+    except socket.timeout:
+        continue
+    out.write(m + "\n"); out.flush()
+    seen.update(m.split("\n"))
 PY
 NPID=$!
 until_true 5 test -S "$T/notify.sock"
-NOTIFY_SOCKET=$T/notify.sock start
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 start
+check "READY=1 sent" until_true 10 grep -q READY=1 "$T/notify.out"
+kill -HUP "$PID"
 wait $NPID
-check "READY=1 sent" grep -q READY=1 "$T/notify.out"
+check "WATCHDOG=1 sent (WatchdogSec)" grep -q WATCHDOG=1 "$T/notify.out"
+check "RELOADING=1 sent on SIGHUP" grep -q RELOADING=1 "$T/notify.out"
 check "STATUS= sent" grep -q STATUS= "$T/notify.out"
 stop
 

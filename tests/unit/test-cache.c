@@ -504,6 +504,46 @@ static void test_cache_evict_keeps_referenced_and_drops_oldest(void **state)
         cache_free(c);
 }
 
+/* Pinned entries (blobs the daemon serves) survive both a store over the bound and
+ * cache_evict(); pins are counted, and an unpinned entry is evictable again. */
+static void test_cache_pinned_entries_are_never_evicted(void **state)
+{
+        struct fixture *f = *state;
+        uint64_t one = entry_bytes(f);
+        struct blob b[4];
+        struct cache *c;
+
+        assert_int_equal(cache_open(f->dir, one * 5 / 2, &c), 0);
+        b[0] = blob_with_key(f, 0);
+        assert_int_equal(cache_store(c, &b[0], NULL, "sha256:abc", "ctx"), 0);
+        assert_int_equal(cache_pin(c, b[0].key), 0);
+        assert_int_equal(cache_pin(c, b[0].key), 0);
+        assert_int_equal(cache_pin(c, "not a key"), -EINVAL);
+        for (unsigned i = 1; i < 4; i++) {
+                b[i] = blob_with_key(f, i);
+                assert_int_equal(cache_store(c, &b[i], NULL, "sha256:abc", "ctx"), 0);
+        }
+        /* 0 is the oldest but pinned: 1 and then 2 went instead. */
+        assert_true(exists(f, b[0].key, ".bpf"));
+        assert_false(exists(f, b[1].key, ".bpf"));
+        assert_false(exists(f, b[2].key, ".bpf"));
+        assert_true(exists(f, b[3].key, ".bpf"));
+
+        /* Still pinned once: a tighter bound cannot take it. */
+        cache_unpin(c, b[0].key);
+        cache_free(c);
+        assert_int_equal(cache_open(f->dir, 1, &c), 0);
+        assert_int_equal(cache_pin(c, b[0].key), 0);
+        assert_int_equal(cache_evict(c, NULL, 0), 1);
+        assert_true(exists(f, b[0].key, ".bpf"));
+        assert_false(exists(f, b[3].key, ".bpf"));
+        cache_unpin(c, b[0].key);
+        cache_unpin(c, b[0].key); /* not pinned any more: nothing happens */
+        assert_int_equal(cache_evict(c, NULL, 0), 1);
+        assert_false(exists(f, b[0].key, ".bpf"));
+        cache_free(c);
+}
+
 static void test_cache_store_evicts_to_bound(void **state)
 {
         struct fixture *f = *state;
@@ -828,6 +868,7 @@ int main(void)
                 T(test_cache_bad_keys_are_refused),
                 T(test_cache_evict_keeps_referenced_and_drops_oldest),
                 T(test_cache_store_evicts_to_bound),
+                T(test_cache_pinned_entries_are_never_evicted),
                 T(test_cache_concurrent_stores_leave_valid_entries),
                 T(test_cache_concurrent_evictions_never_serve_bad_entries),
                 T(test_cache_killed_store_leaves_no_bad_entry),
