@@ -414,7 +414,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
         if (watcher_drain(m->watcher, &ev, &n) < 0)
                 return 0;
         pthread_mutex_lock(&m->metrics.lock);
-        m->metrics.watch_events_total += n;
+        __atomic_add_fetch(&m->metrics.watch_events_total, n, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&m->metrics.lock);
         for (size_t i = 0; i < n; i++) {
                 struct root *root = root_by_name(m, ev[i].root);

@@ -60,7 +60,8 @@ void reply_error(struct reply *rp, unsigned status, const char *code,
         reply_json(rp, status, json_pack("{s:o}", SECCOMPD_KEY_ERROR, err));
 }
 
-/* Root, or a member of the configured group (primary or supplementary). */
+/* Root, the daemon's own user (a daemon run by hand, as scripts/run does), or a member of
+ * the configured group (primary or supplementary). */
 bool peer_privileged(struct server *s, struct MHD_Connection *c)
 {
         const union MHD_ConnectionInfo *info =
@@ -69,7 +70,7 @@ bool peer_privileged(struct server *s, struct MHD_Connection *c)
         socklen_t l = sizeof(cred);
         if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
                 return false;
-        if (cred.uid == 0)
+        if (cred.uid == 0 || cred.uid == geteuid())
                 return true;
         if (!s->has_group)
                 return false;

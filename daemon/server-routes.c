@@ -147,7 +147,7 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, str
             refused_stale) {
                 bool invalid = e && (e->state == ENTRY_INVALID || refused_stale);
                 _cleanup_(diag_list_freep) struct diag_list *d = NULL;
-                if (invalid && diag_list_new(NULL, &d) == 0)
+                if (invalid && diag_list_new(e->diags ? e->diags->file : NULL, &d) == 0)
                         diag_list_extend(d, e->diags);
                 pthread_rwlock_unlock(&m->registry.lock);
                 if (invalid)
@@ -383,7 +383,7 @@ void route_metrics(struct server *s, struct reply *rp)
                 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
                 (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes);
         pthread_mutex_lock(&m->metrics.lock);
-        uint64_t events = m->metrics.watch_events_total;
+        uint64_t events = __atomic_load_n(&m->metrics.watch_events_total, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&m->metrics.lock);
         fprintf(f,
                 "# HELP seccompd_watch_events_total inotify events handled.\n"
