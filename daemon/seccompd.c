@@ -56,7 +56,7 @@ int main(int argc, char **argv)
                 { "ready-file", required_argument, NULL, ARG_READY_FILE },
                 {},
         };
-        struct config config;
+        _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */
         const char *config_file = CONFIG_FILE_DEFAULT;
         int opt, r;
 
