@@ -294,6 +294,14 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
         return 0;
 }
 
+static int strptr_cmp(const void *a, const void *b)
+{
+        const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+        if (!x || !y)
+                return !x - !y; /* a failed strdup sorts last and matches nothing */
+        return strcmp(x, y);
+}
+
 /* Scans every root: loads every profile, marks vanished ones missing. */
 static void full_scan(struct manager *m)
 {
@@ -308,15 +316,15 @@ static void full_scan(struct manager *m)
                 if (root->exists)
                         scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
                 /* Entries of this root not seen now are gone. */
+                if (n_seen > 1)
+                        qsort(seen, n_seen, sizeof(*seen), strptr_cmp);
                 pthread_rwlock_rdlock(&m->registry.lock);
                 for (size_t k = 0; k < m->registry.n; k++) {
                         struct entry *e = m->registry.entries[k];
                         if (e->root != root || e->state == ENTRY_MISSING)
                                 continue;
-                        bool found = false;
-                        for (size_t s = 0; s < n_seen && !found; s++)
-                                found = seen[s] && streq(seen[s], e->rel);
-                        if (!found)
+                        const char *rel = e->rel;
+                        if (!seen || !bsearch(&rel, seen, n_seen, sizeof(*seen), strptr_cmp))
                                 queue_load(m, root, e->rel, true); /* -ENOENT: missing */
                 }
                 pthread_rwlock_unlock(&m->registry.lock);
@@ -452,6 +460,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         pthread_mutex_lock(&m->metrics.lock);
         m->metrics.reloads_total++;
         pthread_mutex_unlock(&m->metrics.lock);
+        pthread_rwlock_wrlock(&m->registry.lock);
+        size_t pruned = registry_prune_missing(&m->registry);
+        pthread_rwlock_unlock(&m->registry.lock);
+        if (pruned > 0)
+                log_info("Forgot %zu missing profile%s", pruned, pruned == 1 ? "" : "s");
         full_scan(m);
         sd_notify(false, "READY=1\nSTATUS=Serving");
         return 0;

@@ -61,6 +61,21 @@ static void entry_free(struct entry *e)
         free(e);
 }
 
+size_t registry_prune_missing(struct registry *r)
+{
+        size_t kept = 0, n = r->n;
+        for (size_t i = 0; i < n; i++) {
+                if (r->entries[i]->state == ENTRY_MISSING)
+                        entry_free(r->entries[i]);
+                else
+                        r->entries[kept++] = r->entries[i];
+        }
+        r->n = kept;
+        if (kept != n)
+                r->generation++;
+        return n - kept;
+}
+
 void registry_done(struct registry *r)
 {
         for (size_t i = 0; i < r->n; i++)

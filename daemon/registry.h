@@ -83,4 +83,8 @@ void entry_drop_good(struct entry *e);
 json_t *entry_to_json(const struct entry *e, bool full);
 /* Read lock held: counts by state, and the node digest over the valid profiles. */
 void registry_counts(struct registry *r, size_t counts[_ENTRY_STATE_MAX]);
+/* Forgets the entries in state missing (write lock held); returns how many. A full rescan
+ * (SIGHUP, POST /v1/reload) calls it first, so that names deleted long ago do not pile up. */
+size_t registry_prune_missing(struct registry *r);
+
 int registry_node_digest(struct registry *r, char ret[PROFILE_DIGEST_MAX]);

@@ -159,6 +159,7 @@ fi
 gen=$(api /v1/health | jq .generation)
 kill -HUP "$PID"
 check "SIGHUP rescans" until_true 10 sh -c "[ \$(curl -s --unix-socket '$SOCK' http://localhost/v1/health | jq .generation) -gt $gen ]"
+check "a full rescan forgets missing profiles" until_true 10 state_is kubernetes/operator/fine-grained.json absent
 check "SIGTERM exits 0" stop
 
 # --- warm restart compiles nothing; a corrupted entry is rebuilt ------------------------
@@ -215,7 +216,7 @@ cache-max = 64M
 EOF
 "$SECCOMPD" --foreground --config "$T/seccompd.conf" >>"$T/log" 2>&1 &
 PID=$!
-cfg_ready() { curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/health | jq -e .ready >/dev/null 2>&1; }
+cfg_ready() { [ "$(curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/health | jq -r .ready 2>/dev/null)" = true ]; }
 check "config file: socket from the file" until_true 20 cfg_ready
 check "config file: root from the file" [ "$(curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/profiles/cfg/default.json | jq -r .state)" = valid ]
 check "config file: cache bound" [ "$(curl -s --unix-socket "$T/cfg.sock" http://localhost/v1/status | jq .cache.max_bytes)" = $((64 << 20)) ]
