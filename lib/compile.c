@@ -86,8 +86,18 @@ static int build(const struct resolved *r, const struct compile_options *o,
 
         uint32_t stand_in = needs_stand_in(r) ? errno_stand_in(r) : 0;
         ctx = seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
-        if (!ctx)
-                return -ENOMEM;
+        if (!ctx) {
+                /* seccomp_init() fails only for an action libseccomp thinks the running kernel
+                 * lacks: it asks seccomp() itself, so a process whose own filter denies
+                 * seccomp() sees API level 1 and loses LOG, KILL_PROCESS and the rest. */
+                return diag_add(diags, DIAG_ERROR, "/defaultAction", NULL,
+                                "libseccomp refuses default action %s here (API level %u): "
+                                "the running kernel lacks it, or this process may not call "
+                                "seccomp()",
+                                action_to_string(r->default_action), seccomp_api_get()) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        }
         /* Runtimes set no_new_privs themselves (or run privileged); the blob must not. */
         rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         if (rr < 0)
