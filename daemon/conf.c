@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "config.h"
@@ -32,6 +33,15 @@ static int add_root(struct config *c, const char *name, const char *path, enum d
         return 0;
 }
 
+/* The shipped profiles: installed by meson install; a binary run from its build tree before
+ * it is installed serves the source tree's copy instead of waiting for the install. */
+static const char *runtime_profiles_dir(void)
+{
+        if (access(PROFILES_INSTALL_DIR, F_OK) < 0 && access(PROFILES_SOURCE_DIR, F_OK) == 0)
+                return PROFILES_SOURCE_DIR;
+        return PROFILES_INSTALL_DIR;
+}
+
 int config_init(struct config *c)
 {
         *c = (struct config){
@@ -47,7 +57,7 @@ int config_init(struct config *c)
         if ((r = add_root(c, "kubernetes", "/var/lib/kubelet/seccomp",
                           DIALECT_KUBERNETES_CONTAINERD, true)) < 0 ||
             (r = add_root(c, "mesos", "/etc/dcos/mesos/seccomp", DIALECT_MESOS, false)) < 0 ||
-            (r = add_root(c, "runtime", PROFILES_INSTALL_DIR, DIALECT_DOCKER, false)) < 0)
+            (r = add_root(c, "runtime", runtime_profiles_dir(), DIALECT_DOCKER, false)) < 0)
                 return r;
         c->roots_are_defaults = true;
         c->socket_path = strdup("/run/seccompd/seccompd.sock");

@@ -61,8 +61,8 @@ int main(int argc, char **argv)
         int opt, r;
 
         /* The config file first, so that flags override it. */
-        for (int i = 1; i < argc - 1; i++)
-                if (streq(argv[i], "--config"))
+        for (int i = 1; i < argc; i++)
+                if (streq(argv[i], "--config") && i + 1 < argc)
                         config_file = argv[i + 1];
                 else if (strncmp(argv[i], "--config=", 9) == 0)
                         config_file = argv[i] + 9;

@@ -225,6 +225,8 @@ echo "bogus = 1" >> "$T/seccompd.conf"
 "$SECCOMPD" --foreground --config "$T/seccompd.conf" 2>"$T/cfg.err"
 check "config file: unknown setting refused" [ $? = 1 ]
 check "config file: error names file and line" grep -q "seccompd.conf:6: unknown setting 'bogus'" "$T/cfg.err"
+"$SECCOMPD" --foreground --config="$T/seccompd.conf" 2>/dev/null
+check "config file: --config=FILE as the last argument is read too" [ $? = 1 ]
 
 # --- READY=1 on NOTIFY_SOCKET, socket activation ---------------------------------------
 python3 - "$T/notify.sock" "$T/notify.out" <<'PY' &
