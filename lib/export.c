@@ -189,6 +189,16 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
         _cleanup_fclose_ FILE *f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
+        /* What the v2 text cannot carry is said, not silently dropped. */
+        if (r->profile->flags &&
+            diag_add(diags, DIAG_WARNING, "/flags", "LXC sets no seccomp filter flags",
+                     "flags are not part of the LXC policy and are dropped") < 0)
+                return -ENOMEM;
+        if (r->profile->listener_path &&
+            diag_add(diags, DIAG_WARNING, "/listenerPath",
+                     "point lxc.seccomp.notify.proxy at the listener instead",
+                     "listenerPath is not part of the LXC policy and is dropped") < 0)
+                return -ENOMEM;
         fprintf(f, "2\n");
         if (r->default_action == ACTION_ALLOW)
                 fprintf(f, "denylist\n");

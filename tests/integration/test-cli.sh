@@ -68,6 +68,10 @@ expect_rc 0 "$CTL" validate --dialect kubernetes-containerd "$T/oci.json"
 cmp -s "$T/moby.bpf" "$T/oci.bpf" && ok || ko "OCI export compiles to a different blob"
 expect_out 'allowlist errno 1' "$CTL" export --format lxc "$CORPUS/moby/default.json"
 expect_rc 1 "$CTL" export --format lxc "$CORPUS/kubernetes-website/audit.json"
+# what the LXC text cannot carry is warned about, not dropped silently
+printf '{"defaultAction":"SCMP_ACT_ERRNO","flags":["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}' >"$T/flags.json"
+expect_out 'warning: /flags: flags are not part of the LXC policy' "$CTL" export --format lxc "$T/flags.json"
+expect_out 'warning: /listenerPath: listenerPath is not part of the LXC policy' "$CTL" export --format lxc "$CORPUS/seccompagent/notify-dangerous.json"
 expect_rc 2 "$CTL" export "$CORPUS/moby/default.json"
 
 # exec: the filter is real
