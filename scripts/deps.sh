@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libjansson-dev
             libssl-dev libsystemd-dev libinotifytools0-dev libmicrohttpd-dev
-            libcurl4-openssl-dev)
+            libcurl4-openssl-dev scdoc)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 crun busybox-static curl jq
            util-linux systemd)
 
