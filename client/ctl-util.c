@@ -119,6 +119,16 @@ int ctl_write_output(const char *path, const void *data, size_t size)
         if (!path || streq(path, "-"))
                 return write_all(STDOUT_FILENO, data, size);
 
+        /* A device, FIFO or socket (-o /dev/null, -o /dev/stdout) is written into: renaming a
+         * temporary file over it would replace the device with a regular file. */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                _cleanup_close_ int out = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                if (out < 0)
+                        return -errno;
+                return write_all(out, data, size);
+        }
+
         _cleanup_free_ char *tmp = NULL;
         if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
                 return -ENOMEM;

@@ -68,6 +68,9 @@ expect_rc 0 "$CTL" validate --dialect kubernetes-containerd "$T/oci.json"
 cmp -s "$T/moby.bpf" "$T/oci.bpf" && ok || ko "OCI export compiles to a different blob"
 expect_out 'allowlist errno 1' "$CTL" export --format lxc "$CORPUS/moby/default.json"
 expect_rc 1 "$CTL" export --format lxc "$CORPUS/kubernetes-website/audit.json"
+# -o onto a device writes into it: /dev/null stays a device
+expect_rc 0 "$CTL" -q compile "$SRC/profiles/audit.json" -o /dev/null
+[ -c /dev/null ] && ok || { ko "-o /dev/null replaced the device"; mknod -m 666 /dev/null.tmp c 1 3 && mv -f /dev/null.tmp /dev/null; }
 # what the LXC text cannot carry is warned about, not dropped silently
 printf '{"defaultAction":"SCMP_ACT_ERRNO","flags":["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}' >"$T/flags.json"
 expect_out 'warning: /flags: flags are not part of the LXC policy' "$CTL" export --format lxc "$T/flags.json"
