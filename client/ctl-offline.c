@@ -283,6 +283,16 @@ int verb_export(struct ctl *c, int argc, char **argv)
         return CTL_EXIT_OK;
 }
 
+int ctl_exec_blob(const struct blob *b, char **cmd)
+{
+        int r = blob_install(b);
+        if (r < 0)
+                return ctl_error("Failed to install the filter: %s", strerror(-r));
+        execvp(cmd[0], cmd);
+        /* The filter may be what refused the exec: say so plainly. */
+        return ctl_error("Failed to execute '%s' under the filter: %m", cmd[0]);
+}
+
 int verb_exec(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(blob_freep) struct blob *b = NULL;
@@ -294,12 +304,7 @@ int verb_exec(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return r == -EINVAL ? CTL_EXIT_FAILED
                                     : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
-        r = blob_install(b);
-        if (r < 0)
-                return ctl_error("Failed to install the filter: %s", strerror(-r));
-        execvp(argv[1], argv + 1);
-        /* The filter may be what refused the exec: say so plainly. */
-        return ctl_error("Failed to execute '%s' under the filter: %m", argv[1]);
+        return ctl_exec_blob(b, argv + 1);
 }
 
 int verb_stats(struct ctl *c, int argc, char **argv)

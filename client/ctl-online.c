@@ -144,29 +144,6 @@ static int answer_json(const struct http_response *r, json_t **ret)
         return 0;
 }
 
-static int strextend(char **s, const char *piece)
-{
-        size_t l = *s ? strlen(*s) : 0;
-        char *n = realloc(*s, l + strlen(piece) + 1);
-        if (!n)
-                return -ENOMEM;
-        strcpy(n + l, piece);
-        *s = n;
-        return 0;
-}
-
-static int query_add(char **t, const char *key, const char *value)
-{
-        int r = strextend(t, strchr(*t, '?') ? "&" : "?");
-        if (r == 0)
-                r = strextend(t, key);
-        if (r == 0)
-                r = strextend(t, "=");
-        if (r == 0)
-                r = http_escape_append(t, value, false);
-        return r;
-}
-
 /* prefix + escaped name (its '/' kept: routes are prefixes), plus the context options the
  * user gave when with_context. */
 static int make_target(const struct ctl *c, const char *prefix, const char *name, bool with_context,
@@ -180,19 +157,19 @@ static int make_target(const struct ctl *c, const char *prefix, const char *name
                 return -ENOMEM;
         r = http_escape_append(&t, name, true);
         if (r == 0 && with_context && c->arch_set)
-                r = query_add(&t, SECCOMPD_QUERY_ARCH, c->context.arch->short_name);
+                r = http_query_add(&t, SECCOMPD_QUERY_ARCH, c->context.arch->short_name);
         if (r == 0 && with_context && c->caps_set) {
                 size_t n = 0;
                 for (int i = 0; i < CAP_COUNT; i++)
                         if (c->context.caps & (UINT64_C(1) << i))
                                 n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
                                                       n ? "," : "", cap_to_string(i));
-                r = query_add(&t, SECCOMPD_QUERY_CAPS, n ? buf : "none");
+                r = http_query_add(&t, SECCOMPD_QUERY_CAPS, n ? buf : "none");
         }
         if (r == 0 && with_context && c->kernel_set) {
                 snprintf(buf, sizeof(buf), "%u.%u", c->context.kernel_major,
                          c->context.kernel_minor);
-                r = query_add(&t, SECCOMPD_QUERY_KERNEL, buf);
+                r = http_query_add(&t, SECCOMPD_QUERY_KERNEL, buf);
         }
         if (r < 0)
                 return r;
@@ -580,7 +557,7 @@ static int fetch_blob(const struct ctl *c, const char *name, bool base64,
         _cleanup_free_ char *target = NULL;
 
         if (make_target(c, SECCOMPD_ROUTE_BPF_PREFIX, name, true, &target) < 0 ||
-            (base64 && query_add(&target, SECCOMPD_QUERY_ENCODING, "base64") < 0))
+            (base64 && http_query_add(&target, SECCOMPD_QUERY_ENCODING, "base64") < 0))
                 return ctl_error("out of memory");
         if (online_request(c, "GET", target, name, &resp) < 0)
                 return CTL_EXIT_FAILED;
@@ -758,4 +735,30 @@ int verb_test_dispatch(struct ctl *c, int argc, char **argv)
         if (argc >= 1 && !is_local_file(argv[0]))
                 return test_name(c, argc, argv);
         return verb_test(c, argc, argv);
+}
+
+static int exec_name(struct ctl *c, int argc, char **argv)
+{
+        _cleanup_(http_response_freep) struct http_response *resp = NULL;
+        int r = fetch_blob(c, argv[0], false, &resp);
+        if (r != 0)
+                return r;
+        /* The served bytes as they are. The API carries no filter flags (TSYNC, LOG,
+         * SPEC_ALLOW): the filter is installed without them. (crun, given a blob through
+         * run.oci.seccomp_bpf_data, takes its flags from linux.seccomp, which is why
+         * seccompd-oci hands over only sections without flags or with SPEC_ALLOW alone.) */
+        const struct blob b = {
+                .insns = (struct sock_filter *)resp->body,
+                .n_insns = resp->body_size / sizeof(struct sock_filter),
+        };
+        return ctl_exec_blob(&b, argv + 1);
+}
+
+int verb_exec_dispatch(struct ctl *c, int argc, char **argv)
+{
+        if (argc < 2)
+                return ctl_usage_error("exec: expected FILE|NAME -- COMMAND [ARG...]");
+        if (!is_local_file(argv[0]))
+                return exec_name(c, argc, argv);
+        return verb_exec(c, argc, argv);
 }

@@ -55,6 +55,10 @@ int ctl_load_profile(const struct ctl *c, const char *path, struct profile **ret
 int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profile,
               struct resolved **ret_resolved, struct blob **ret_blob);
 
+/* Installs `b` in this process (no_new_privs, then the filter) and executes `cmd` (a
+ * NULL-terminated argv) under it. Returns only on failure: CTL_EXIT_FAILED after reporting. */
+int ctl_exec_blob(const struct blob *b, char **cmd);
+
 /* Writes all of `data` to `path` ("-" or NULL: stdout) atomically when it is a file. */
 int ctl_write_output(const char *path, const void *data, size_t size);
 /* Base64 (no line breaks) of `size` bytes: a new string. */
@@ -74,9 +78,12 @@ int verb_show(struct ctl *c, int argc, char **argv);
 int verb_reload(struct ctl *c, int argc, char **argv);
 int verb_status(struct ctl *c, int argc, char **argv);
 int verb_digest(struct ctl *c, int argc, char **argv);
-/* validate, compile and test of FILE|NAME: an argument that is an existing file (or a path
- * starting with "/", "./" or "../") goes to the offline verb above, anything else is a
+/* validate, compile, test and exec of FILE|NAME: an argument that is an existing file (or a
+ * path starting with "/", "./" or "../") goes to the offline verb above, anything else is a
  * profile name asked to the daemon. */
 int verb_validate_dispatch(struct ctl *c, int argc, char **argv);
 int verb_compile_dispatch(struct ctl *c, int argc, char **argv);
 int verb_test_dispatch(struct ctl *c, int argc, char **argv);
+/* exec FILE|NAME -- CMD: the same rule; a NAME's blob is fetched from the daemon and
+ * installed as served. */
+int verb_exec_dispatch(struct ctl *c, int argc, char **argv);

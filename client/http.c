@@ -173,6 +173,9 @@ static int perform(const struct http_request *req, struct http_transfer *t)
 
         ok = ok && curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, req->socket_path) == CURLE_OK;
         ok = ok && curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
+        /* Names go out as they are: libcurl would otherwise squash "a/../b" into "b" and ask
+         * for another profile than the one named, where the daemon refuses the name. */
+        ok = ok && curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK;
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: CURLOPT_PROTOCOLS is deprecated */
         ok = ok && curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
 #else
@@ -180,7 +183,9 @@ static int perform(const struct http_request *req, struct http_transfer *t)
 #endif
         ok = ok && curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
         ok = ok &&
-             curl_easy_setopt(h, CURLOPT_USERAGENT, "seccompctl/" PACKAGE_VERSION) == CURLE_OK;
+             curl_easy_setopt(h, CURLOPT_USERAGENT,
+                              req->user_agent ? req->user_agent
+                                              : "seccompctl/" PACKAGE_VERSION) == CURLE_OK;
         ok = ok && curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms) == CURLE_OK;
         ok = ok && curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
         ok = ok && curl_easy_setopt(h, CURLOPT_WRITEDATA, t) == CURLE_OK;
@@ -318,4 +323,27 @@ int http_escape_append(char **buf, const char *s, bool keep_slash)
         }
         *p = 0;
         return 0;
+}
+
+static int strextend(char **s, const char *piece)
+{
+        size_t l = *s ? strlen(*s) : 0;
+        char *n = realloc(*s, l + strlen(piece) + 1);
+        if (!n)
+                return -ENOMEM;
+        strcpy(n + l, piece);
+        *s = n;
+        return 0;
+}
+
+int http_query_add(char **target, const char *key, const char *value)
+{
+        int r = strextend(target, *target && strchr(*target, '?') ? "&" : "?");
+        if (r == 0)
+                r = strextend(target, key);
+        if (r == 0)
+                r = strextend(target, "=");
+        if (r == 0)
+                r = http_escape_append(target, value, false);
+        return r;
 }

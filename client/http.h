@@ -23,6 +23,7 @@ struct http_request {
         size_t body_size;
         const char *content_type; /* of the body; "application/json" when NULL */
         long timeout_ms;          /* whole request; 0: none */
+        const char *user_agent;   /* NULL: "seccompctl/VERSION" */
 };
 
 struct http_response {
@@ -70,3 +71,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct http_error *, http_error_free);
  * or a query value: RFC 3986 unreserved characters stay, everything else becomes %XX.
  * Returns 0 or -ENOMEM. */
 int http_escape_append(char **buf, const char *s, bool keep_slash);
+
+/* Appends "?key=value" (or "&key=value" when `*target` already has a query) to `*target` (a
+ * malloc'd string), the value escaped. Returns 0 or -ENOMEM. */
+int http_query_add(char **target, const char *key, const char *value);

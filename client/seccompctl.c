@@ -28,11 +28,12 @@ static void help(void)
                "  validate NAME...             the daemon's diagnostics; exit 1 unless valid\n"
                "  compile NAME [-o OUT]        the daemon's blob (--format raw|base64|disasm)\n"
                "  test NAME SYSCALL [ARG...]   simulate the daemon's blob\n"
+               "  exec NAME -- CMD [ARG...]    install the daemon's blob and exec CMD\n"
                "  status                       version, readiness, roots, counts, cache\n"
                "  digest                       the node digest (equal on nodes with equal profiles)\n"
                "  reload                       rescan every root (root or the seccompd group)\n"
-               "An argument of validate, compile or test that is an existing file, or starts with\n"
-               "/, ./ or ../, is a file checked offline; anything else is a NAME.\n\n"
+               "An argument of validate, compile, test or exec that is an existing file, or\n"
+               "starts with /, ./ or ../, is a file used offline; anything else is a NAME.\n\n"
                "Options:\n"
                "  --dialect D      docker (default), kubernetes-containerd, cri-o, mesos, crun, runc\n"
                "  --strict         unknown syscalls are errors\n"
@@ -59,7 +60,7 @@ static const struct {
         { "compile", verb_compile_dispatch },
         { "test", verb_test_dispatch },
         { "export", verb_export },
-        { "exec", verb_exec },
+        { "exec", verb_exec_dispatch },
         { "stats", verb_stats },
         { "scan", verb_scan },
         { "list", verb_list },
