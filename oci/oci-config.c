@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oci-config.h"
+
+#define CONFIG_SIZE_MAX (64u * 1024 * 1024)
+#define MARKER_TAG      "@seccompd-oci:"
+
+struct oci_config {
+        json_t *root;
+        char nonce[33]; /* 32 hex digits: markers are "@seccompd-oci:<nonce>:<index>" */
+        char **numbers; /* the literal of each marker */
+        size_t n_numbers;
+};
+
+struct oci_config *oci_config_free(struct oci_config *c)
+{
+        if (!c)
+                return NULL;
+        json_decref(c->root);
+        for (size_t i = 0; i < c->n_numbers; i++)
+                free(c->numbers[i]);
+        free(c->numbers);
+        free(c);
+        return NULL;
+}
+
+/* A growing string. */
+struct buf {
+        char *p;
+        size_t len, alloc;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+        if (b->len + n + 1 > b->alloc) {
+                size_t na = (b->len + n + 1) * 2;
+                char *np = realloc(b->p, na);
+                if (!np)
+                        return -ENOMEM;
+                b->p = np;
+                b->alloc = na;
+        }
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = 0;
+        return 0;
+}
+
+static bool is_int64_literal(const char *s, size_t n)
+{
+        char tmp[32];
+        size_t i = s[0] == '-';
+
+        if (n == i || n >= sizeof(tmp))
+                return false;
+        for (size_t k = i; k < n; k++)
+                if (s[k] < '0' || s[k] > '9')
+                        return false;
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        errno = 0;
+        (void)strtoll(tmp, NULL, 10);
+        return errno == 0;
+}
+
+/* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? over all `n` bytes.
+ * Anything else is left for jansson to refuse. */
+static bool is_json_number(const char *s, size_t n)
+{
+        size_t i = 0, d;
+
+        if (i < n && s[i] == '-')
+                i++;
+        if (i < n && s[i] == '0')
+                i++;
+        else {
+                for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                        ;
+                if (i == d)
+                        return false;
+        }
+        if (i < n && s[i] == '.') {
+                for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                        ;
+                if (i == d)
+                        return false;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                i++;
+                if (i < n && (s[i] == '+' || s[i] == '-'))
+                        i++;
+                for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                        ;
+                if (i == d)
+                        return false;
+        }
+        return i == n;
+}
+
+static int new_nonce(char ret[static 33])
+{
+        uint8_t r[16];
+        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+                return errno > 0 ? -errno : -EIO;
+        for (size_t i = 0; i < sizeof(r); i++)
+                snprintf(ret + 2 * i, 3, "%02x", r[i]);
+        return 0;
+}
+
+/* Copies `in` with every number that is not an int64 integer (a real, or an integer beyond
+ * int64) replaced by a marker string. */
+static int protect_numbers(struct oci_config *c, const char *in, size_t size, char **ret,
+                           size_t *ret_size)
+{
+        struct buf out = {};
+        size_t i = 0;
+        int r = new_nonce(c->nonce);
+        if (r < 0)
+                return r;
+
+        while (i < size) {
+                size_t start = i;
+                if (in[i] == '"') {
+                        for (i++; i < size && in[i] != '"'; i++)
+                                if (in[i] == '\\' && i + 1 < size)
+                                        i++;
+                        i = i < size ? i + 1 : i;
+                } else if (in[i] == '-' || (in[i] >= '0' && in[i] <= '9')) {
+                        while (i < size && in[i] && strchr("0123456789+-.eE", in[i]))
+                                i++;
+                        if (is_json_number(in + start, i - start) &&
+                            !is_int64_literal(in + start, i - start)) {
+                                char marker[80];
+                                char **nn =
+                                        reallocarray(c->numbers, c->n_numbers + 1, sizeof(char *));
+                                if (!nn)
+                                        goto oom;
+                                c->numbers = nn;
+                                c->numbers[c->n_numbers] = strndup(in + start, i - start);
+                                if (!c->numbers[c->n_numbers])
+                                        goto oom;
+                                int m = snprintf(marker, sizeof(marker), "\"%s%s:%zu\"", MARKER_TAG,
+                                                 c->nonce, c->n_numbers++);
+                                if (buf_add(&out, marker, (size_t)m) < 0)
+                                        goto oom;
+                                continue;
+                        }
+                } else
+                        i++;
+                if (buf_add(&out, in + start, i - start) < 0)
+                        goto oom;
+        }
+        if (!out.p && buf_add(&out, "", 0) < 0)
+                goto oom;
+        *ret = out.p;
+        *ret_size = out.len;
+        return 0;
+oom:
+        free(out.p);
+        return -ENOMEM;
+}
+
+/* Puts the literals back in place of their markers in a text written by jansson (which
+ * writes the markers, plain ASCII, as they are). */
+static int restore_numbers(const struct oci_config *c, char *text, char **ret, size_t *ret_size)
+{
+        char prefix[64];
+        struct buf out = {};
+        const char *p = text;
+
+        int n = snprintf(prefix, sizeof(prefix), "\"%s%s:", MARKER_TAG, c->nonce);
+        for (;;) {
+                const char *m = c->n_numbers > 0 ? strstr(p, prefix) : NULL;
+                if (!m) {
+                        if (buf_add(&out, p, strlen(p)) < 0)
+                                goto oom;
+                        break;
+                }
+                char *end;
+                errno = 0;
+                unsigned long long idx = strtoull(m + n, &end, 10);
+                if (errno != 0 || *end != '"' || idx >= c->n_numbers) {
+                        /* Not one of ours: cannot happen with a random nonce; keep it. */
+                        if (buf_add(&out, p, (size_t)(m - p) + 1) < 0)
+                                goto oom;
+                        p = m + 1;
+                        continue;
+                }
+                if (buf_add(&out, p, (size_t)(m - p)) < 0 ||
+                    buf_add(&out, c->numbers[idx], strlen(c->numbers[idx])) < 0)
+                        goto oom;
+                p = end + 1;
+        }
+        free(text);
+        *ret = out.p;
+        if (ret_size)
+                *ret_size = out.len;
+        return 0;
+oom:
+        free(text);
+        free(out.p);
+        return -ENOMEM;
+}
+
+static int read_file(int fd, char **ret, size_t *ret_size)
+{
+        struct buf b = {};
+        char chunk[65536];
+
+        for (;;) {
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int e = -errno;
+                        free(b.p);
+                        return e;
+                }
+                if (n == 0)
+                        break;
+                if (b.len + (size_t)n > CONFIG_SIZE_MAX) {
+                        free(b.p);
+                        return -EFBIG;
+                }
+                if (buf_add(&b, chunk, (size_t)n) < 0) {
+                        free(b.p);
+                        return -ENOMEM;
+                }
+        }
+        if (!b.p && buf_add(&b, "", 0) < 0)
+                return -ENOMEM;
+        *ret = b.p;
+        *ret_size = b.len;
+        return 0;
+}
+
+int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_stat,
+                    char **ret_error)
+{
+        _cleanup_(oci_config_freep) struct oci_config *c = NULL;
+        _cleanup_free_ char *raw = NULL, *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t size;
+        json_error_t jerr;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        int r = read_file(fd, &raw, &size);
+        if (r < 0)
+                return r;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        r = protect_numbers(c, raw, size, &text, &size);
+        if (r < 0)
+                return r;
+        /* By length: a NUL byte in the file is an error, not the end of the document. */
+        c->root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
+        if (!c->root || !json_is_object(c->root)) {
+                if (ret_error && asprintf(ret_error, "%d:%d: %s", jerr.line, jerr.column,
+                                          c->root ? "not a JSON object" : jerr.text) < 0)
+                        *ret_error = NULL;
+                return -EBADMSG;
+        }
+        if (ret_stat)
+                *ret_stat = st;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* linux.seccomp, NULL when absent or null (null counts as absent, as for crun). */
+static json_t *get_seccomp(const struct oci_config *c)
+{
+        json_t *linux_ = json_object_get(c->root, "linux");
+        json_t *s = json_is_object(linux_) ? json_object_get(linux_, "seccomp") : NULL;
+        return json_is_null(s) ? NULL : s;
+}
+
+static bool present(const json_t *o, const char *key)
+{
+        const json_t *v = json_object_get(o, key);
+        return v && !json_is_null(v);
+}
+
+static bool is_notify(const json_t *action)
+{
+        return json_is_string(action) && streq(json_string_value(action), "SCMP_ACT_NOTIFY");
+}
+
+/* The first key of `o` not in `allowed` (NULL-terminated), or NULL. */
+static const char *foreign_key(const json_t *o, const char *const *allowed)
+{
+        const char *key;
+        json_t *v;
+
+        json_object_foreach ((json_t *)o, key, v) {
+                bool ok = false;
+                for (size_t i = 0; allowed[i] && !ok; i++)
+                        ok = streq(key, allowed[i]);
+                if (!ok)
+                        return key;
+        }
+        return NULL;
+}
+
+/* The keys of the OCI runtime spec's LinuxSeccomp, LinuxSyscall and LinuxSeccompArg: all that
+ * crun reads. */
+static const char *const seccomp_keys[] = {
+        "defaultAction", "defaultErrnoRet",  "architectures", "flags",
+        "listenerPath",  "listenerMetadata", "syscalls",      NULL};
+static const char *const syscall_keys[] = {"names", "action", "errnoRet", "args", NULL};
+static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+
+/* *buf = the formatted reason (NULL if out of memory); returns it, or `fallback`. */
+static const char *why_printf(char **buf, const char *fallback, const char *fmt, ...)
+        _printf_(3, 4);
+
+static const char *why_printf(char **buf, const char *fallback, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(buf, fmt, ap) < 0)
+                *buf = NULL;
+        va_end(ap);
+        return *buf ? *buf : fallback;
+}
+
+#define FOREIGN_FALLBACK "linux.seccomp has keys outside the OCI runtime spec"
+
+static const char *foreign_key_anywhere(const json_t *s, char **buf)
+{
+        const char *k = foreign_key(s, seccomp_keys);
+        if (k)
+                return why_printf(buf, FOREIGN_FALLBACK,
+                                  "linux.seccomp has \"%s\", which is not in the OCI runtime "
+                                  "spec: crun ignores it, seccompd would not",
+                                  k);
+        size_t i;
+        const json_t *rule;
+        json_array_foreach (json_object_get(s, "syscalls"), i, rule) {
+                if (!json_is_object(rule))
+                        continue;
+                k = foreign_key(rule, syscall_keys);
+                size_t j;
+                const json_t *arg;
+                json_array_foreach (json_object_get(rule, "args"), j, arg) {
+                        if (!k && json_is_object(arg))
+                                k = foreign_key(arg, arg_keys);
+                }
+                if (k)
+                        return why_printf(buf, FOREIGN_FALLBACK,
+                                          "linux.seccomp.syscalls[%zu] has \"%s\", which is not "
+                                          "in the OCI runtime spec: crun ignores it, seccompd "
+                                          "would not",
+                                          i, k);
+        }
+        return NULL;
+}
+
+enum oci_verdict oci_config_verdict(const struct oci_config *c, const char **ret_why,
+                                    char **ret_why_buf)
+{
+        const json_t *s = get_seccomp(c);
+        const json_t *ann = json_object_get(c->root, "annotations");
+        const char *why;
+
+        *ret_why_buf = NULL;
+        if (!s) {
+                *ret_why = "the bundle has no linux.seccomp";
+                return OCI_VERDICT_NO_SECCOMP;
+        }
+        if (!json_is_object(s)) {
+                *ret_why = "linux.seccomp is not an object";
+                return OCI_VERDICT_PASS;
+        }
+        if (json_is_object(ann) && present(ann, OCI_ANNOTATION_BPF)) {
+                *ret_why = "the bundle already has a " OCI_ANNOTATION_BPF " annotation";
+                return OCI_VERDICT_PASS;
+        }
+        if (json_is_object(ann) && present(ann, OCI_ANNOTATION_FAIL_UNKNOWN)) {
+                *ret_why = "the " OCI_ANNOTATION_FAIL_UNKNOWN " annotation asks crun to check "
+                           "the syscall names itself";
+                return OCI_VERDICT_PASS;
+        }
+
+        /* NOTIFY: crun must create the listener and hand it over (listenerPath). */
+        bool notify = present(s, "listenerPath") || present(s, "listenerMetadata") ||
+                      is_notify(json_object_get(s, "defaultAction"));
+        size_t i;
+        const json_t *rule;
+        json_array_foreach (json_object_get(s, "syscalls"), i, rule) {
+                notify = notify || is_notify(json_object_get(rule, "action"));
+        }
+        if (notify) {
+                *ret_why = "linux.seccomp uses SCMP_ACT_NOTIFY or a listenerPath: crun sets up "
+                           "the listener";
+                return OCI_VERDICT_PASS;
+        }
+
+        why = foreign_key_anywhere(s, ret_why_buf);
+        if (why) {
+                *ret_why = why;
+                return OCI_VERDICT_PASS_WARN;
+        }
+
+        /* crun reads the filter flags from linux.seccomp only, even when it loads the
+         * annotation's blob; without linux.seccomp it loads with SECCOMP_FILTER_FLAG_SPEC_ALLOW
+         * alone (libcrun_apply_seccomp: "if no seccomp flag was specified use a sane default").
+         * Any other set (TSYNC, LOG, none at all with "flags": []) would be lost. */
+        const json_t *flags = json_object_get(s, "flags");
+        if (flags && !json_is_null(flags)) {
+                bool same = json_is_array(flags) && json_array_size(flags) > 0;
+                const json_t *f;
+                json_array_foreach (flags, i, f) {
+                        same = same && json_is_string(f) &&
+                               streq(json_string_value(f), OCI_FLAG_SPEC_ALLOW);
+                }
+                if (!same) {
+                        _cleanup_free_ char *fs = json_dumps(flags, JSON_COMPACT | JSON_ENCODE_ANY);
+                        *ret_why = why_printf(ret_why_buf, "linux.seccomp.flags would be lost",
+                                              "linux.seccomp.flags %s would be lost: crun takes "
+                                              "filter flags from linux.seccomp only, and loads a "
+                                              "blob without it with " OCI_FLAG_SPEC_ALLOW,
+                                              fs ? fs : "");
+                        return OCI_VERDICT_PASS_WARN;
+                }
+        }
+        *ret_why = NULL;
+        return OCI_VERDICT_COMPILE;
+}
+
+int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size)
+{
+        const json_t *s = get_seccomp(c);
+        char *text = s ? json_dumps(s, JSON_COMPACT) : NULL;
+        if (!text)
+                return -ENOMEM;
+        return restore_numbers(c, text, ret, ret_size);
+}
+
+int oci_config_derive(const struct oci_config *c, const uint8_t *blob, size_t size, char **ret)
+{
+        _cleanup_free_ char *b64 = NULL;
+
+        if (size > INT32_MAX / 2)
+                return -EFBIG;
+        /* EVP_EncodeBlock: standard alphabet, '=' padding, no line breaks, NUL-terminated. */
+        b64 = malloc(4 * ((size + 2) / 3) + 1);
+        if (!b64)
+                return -ENOMEM;
+        EVP_EncodeBlock((unsigned char *)b64, blob, (int)size);
+
+        /* Work on a deep copy: the loaded config stays as read. */
+        json_t *root = json_deep_copy(c->root);
+        if (!root)
+                return -ENOMEM;
+        json_t *linux_ = json_object_get(root, "linux");
+        if (!json_is_object(linux_)) {
+                json_decref(root);
+                return -EINVAL;
+        }
+        json_object_del(linux_, "seccomp");
+
+        json_t *ann = json_object_get(root, "annotations");
+        if (!ann || json_is_null(ann)) {
+                ann = json_object();
+                if (!ann || json_object_set_new(root, "annotations", ann) < 0) {
+                        json_decref(root);
+                        return -ENOMEM;
+                }
+        } else if (!json_is_object(ann)) {
+                json_decref(root);
+                return -EINVAL;
+        }
+        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(b64)) < 0) {
+                json_decref(root);
+                return -ENOMEM;
+        }
+        char *text = json_dumps(root, JSON_COMPACT);
+        json_decref(root);
+        if (!text)
+                return -ENOMEM;
+        return restore_numbers(c, text, ret, NULL);
+}
+
+int oci_write_atomic(const char *dir, const char *name, const char *data, size_t size)
+{
+        _cleanup_free_ char *tmp = NULL, *final = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r = 0;
+
+        if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0) {
+                tmp = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&final, "%s/%s", dir, name) < 0) {
+                final = NULL;
+                return -ENOMEM;
+        }
+        /* mkostemp creates the file 0600: only crun, running as this user, reads it. */
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        while (size > 0) {
+                ssize_t n = write(fd, data, size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : -EIO;
+                        break;
+                }
+                data += n;
+                size -= (size_t)n;
+        }
+        /* No fsync: the file lives for one crun invocation, which reads it right away;
+         * rename() alone keeps readers from ever seeing it half-written. */
+        if (r == 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, final) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* seccompd-oci: an OCI runtime in front of crun, for containerd (BinaryName) and CRI-O
+ * (runtime_path). It takes crun's command line and hands it to crun unchanged, except for
+ * `create` and `run` of a bundle whose linux.seccomp seccompd can compile: then crun gets
+ * `--config <bundle>/config.seccompd.json`, a copy of the config in which the compiled blob is
+ * the run.oci.seccomp_bpf_data annotation and linux.seccomp is gone, so crun loads the blob
+ * instead of compiling the JSON. The original config.json is never modified.
+ *
+ * Whatever goes wrong (seccompd down or slow, an error answer, a config it cannot read or
+ * write), crun runs with the original arguments and compiles linux.seccomp itself: the
+ * container gets the same filter either way, never a weaker one. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <seccompd/client.h>
+
+#include "macro.h"
+#include "oci-args.h"
+#include "oci-config.h"
+#include "oci-log.h"
+
+#define OCI_CONF_FILE          "/etc/seccompd/seccompd-oci.conf"
+#define OCI_CONF_ENV           "SECCOMPD_OCI_CONFIG"
+#define OCI_RUNTIME_ENV        "SECCOMPD_OCI_RUNTIME"
+#define OCI_TIMEOUT_DEFAULT_MS 2000u
+#define OCI_TIMEOUT_MAX_MS     600000u
+#define OCI_DERIVED_NAME       "config.seccompd.json"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd *, seccompd_disconnect);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_blob *, seccompd_blob_free);
+
+struct settings {
+        char *runtime; /* from the conf file, may be NULL */
+        char *socket;  /* from the conf file, may be NULL */
+        unsigned timeout_ms;
+        const char *path; /* the conf file's path (static or from the environment) */
+};
+
+static void settings_done(struct settings *s)
+{
+        free(s->runtime);
+        free(s->socket);
+}
+
+static char *strip(char *s)
+{
+        while (*s == ' ' || *s == '\t')
+                s++;
+        size_t n = strlen(s);
+        while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+                s[--n] = 0;
+        return s;
+}
+
+static bool parse_timeout(const char *v, unsigned *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long t = strtoul(v, &end, 10);
+        if (errno != 0 || end == v || *end || t == 0 || t > OCI_TIMEOUT_MAX_MS || v[0] == '-')
+                return false;
+        *ret = (unsigned)t;
+        return true;
+}
+
+/* `key = value` lines, `#` comment lines, keys runtime, socket and timeout-ms. A missing
+ * file is no error; a line not understood is skipped with a warning. */
+static void settings_load(struct settings *s)
+{
+        const char *path = getenv(OCI_CONF_ENV);
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t alloc = 0;
+        unsigned n = 0;
+
+        s->timeout_ms = OCI_TIMEOUT_DEFAULT_MS;
+        if (!path || !*path)
+                path = OCI_CONF_FILE;
+        s->path = path;
+        f = fopen(path, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        oci_log_warning("Failed to read '%s': %m", path);
+                return;
+        }
+        while (getline(&line, &alloc, f) >= 0) {
+                char *l = strip(line), *eq = strchr(l, '=');
+                n++;
+                if (!*l || *l == '#')
+                        continue;
+                if (!eq) {
+                        oci_log_warning("%s:%u: expected 'key = value', ignored", path, n);
+                        continue;
+                }
+                *eq = 0;
+                char *key = strip(l), *value = strip(eq + 1);
+                char **slot = streq(key, "runtime")  ? &s->runtime
+                              : streq(key, "socket") ? &s->socket
+                                                     : NULL;
+                if (slot && *value) {
+                        free(*slot);
+                        *slot = strdup(value);
+                } else if (streq(key, "timeout-ms")) {
+                        if (!parse_timeout(value, &s->timeout_ms))
+                                oci_log_warning("%s:%u: timeout-ms must be 1..%u, ignored", path, n,
+                                                OCI_TIMEOUT_MAX_MS);
+                } else
+                        oci_log_warning("%s:%u: unknown or empty key '%s', ignored", path, n, key);
+        }
+}
+
+/* Whether `path` names this very program (a runtime setting that points back at the wrapper
+ * would exec it forever). */
+static bool is_self(const char *path)
+{
+        struct stat a, b;
+        return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+static bool usable_runtime(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0 &&
+               !is_self(path);
+}
+
+/* `name` as is when it has a '/', else the first usable one in $PATH. */
+static char *lookup(const char *name)
+{
+        if (strchr(name, '/'))
+                return usable_runtime(name) ? strdup(name) : NULL;
+
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+        char *save = NULL;
+        if (!copy)
+                return NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                char *candidate;
+                if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+                        return NULL;
+                if (usable_runtime(candidate))
+                        return candidate;
+                free(candidate);
+        }
+        return NULL;
+}
+
+/* $SECCOMPD_OCI_RUNTIME, else the conf file's runtime, else crun in $PATH; never this
+ * program. A runtime that is set but unusable is an error, not a reason to run another. */
+static char *find_runtime(const struct settings *s)
+{
+        const char *env = getenv(OCI_RUNTIME_ENV);
+        const char *name = "crun", *origin = NULL;
+        _cleanup_free_ char *conf = NULL;
+
+        if (env && *env) {
+                name = env;
+                origin = "$" OCI_RUNTIME_ENV;
+        } else if (s->runtime) {
+                name = s->runtime;
+                if (asprintf(&conf, "runtime in %s", s->path) < 0)
+                        conf = NULL;
+                origin = conf ? conf : "runtime";
+        }
+
+        char *p = lookup(name);
+        if (!p && origin)
+                oci_log_error("Failed to find crun: %s '%s' is not an executable (other than "
+                              "seccompd-oci)",
+                              origin, name);
+        else if (!p)
+                oci_log_error("Failed to find crun: set $%s, or runtime in %s, or put crun in "
+                              "$PATH",
+                              OCI_RUNTIME_ENV, s->path);
+        return p;
+}
+
+static const char *socket_path(const struct settings *s)
+{
+        const char *env = getenv(SECCOMPD_SOCKET_ENV);
+        if (env && *env)
+                return env;
+        return s->socket ? s->socket : SECCOMPD_SOCKET_PATH;
+}
+
+/* The config crun would read: "config.json" (crun's default, also when given explicitly)
+ * is in the bundle, any other relative path is relative to the current directory, which is
+ * what crun does (it makes the path absolute before changing to the bundle). */
+static char *config_path(const struct oci_args *a)
+{
+        char *p;
+        if (!a->config || streq(a->config, "config.json")) {
+                if (asprintf(&p, "%s/config.json", a->bundle ? a->bundle : ".") < 0)
+                        return NULL;
+                return p;
+        }
+        return strdup(a->config);
+}
+
+/* Asks seccompd for the blob of `section`. Logs why when it cannot. */
+static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section, size_t size,
+                      struct seccompd_blob **ret)
+{
+        _cleanup_(seccompd_disconnectp) struct seccompd *c = NULL;
+
+        int r = seccompd_connect(sock, timeout_ms, &c);
+        if (r < 0) {
+                oci_log_warning("falling back to crun's own seccomp compile: cannot reach "
+                                "seccompd at '%s': %s",
+                                sock, strerror(-r));
+                return r;
+        }
+        r = seccompd_compile(c, section, size, NULL, ret);
+        if (r < 0) {
+                const char *detail = seccompd_last_error(c);
+                oci_log_warning("falling back to crun's own seccomp compile: seccompd did not "
+                                "compile linux.seccomp: %s%s%s",
+                                strerror(-r), detail ? ": " : "", detail ? detail : "");
+                return r;
+        }
+        return 0;
+}
+
+/* For create/run: writes the derived config when it can be had. Returns 1 and its path in
+ * *ret; 0 when the bundle is left to crun by design; -errno on failure. The reason for the
+ * last two is logged here. */
+static int derive_config(const struct oci_args *a, const struct settings *s, char **ret)
+{
+        _cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
+        _cleanup_(seccompd_blob_freep) struct seccompd_blob *blob = NULL;
+        _cleanup_free_ char *path = NULL, *bundle = NULL, *error = NULL, *why_buf = NULL,
+                            *section = NULL, *derived = NULL, *out = NULL;
+        const char *why;
+        struct stat st, dst;
+        size_t size;
+        int r;
+
+        path = config_path(a);
+        bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+        if (!path || !bundle) {
+                r = -errno;
+                oci_log_warning("falling back to crun's own seccomp compile: cannot resolve "
+                                "the bundle '%s': %m",
+                                a->bundle ? a->bundle : ".");
+                return r;
+        }
+        r = oci_config_load(path, &cfg, &st, &error);
+        if (r < 0) {
+                oci_log_warning("falling back to crun's own seccomp compile: cannot %s '%s': "
+                                "%s",
+                                r == -EBADMSG ? "parse" : "read", path,
+                                r == -EBADMSG && error ? error : strerror(-r));
+                return r;
+        }
+
+        switch (oci_config_verdict(cfg, &why, &why_buf)) {
+        case OCI_VERDICT_COMPILE: break;
+        case OCI_VERDICT_PASS_WARN:
+                oci_log_warning("leaving linux.seccomp to crun: %s", why);
+                return 0;
+        default: oci_log_debug("leaving the bundle to crun: %s", why); return 0;
+        }
+
+        if (asprintf(&derived, "%s/%s", bundle, OCI_DERIVED_NAME) < 0) {
+                derived = NULL;
+                return -ENOMEM;
+        }
+        if (stat(derived, &dst) == 0 && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
+                oci_log_warning("leaving linux.seccomp to crun: the config is '%s' itself",
+                                derived);
+                return 0;
+        }
+
+        r = oci_config_section(cfg, &section, &size);
+        if (r < 0) {
+                oci_log_warning("falling back to crun's own seccomp compile: %s", strerror(-r));
+                return r;
+        }
+        const char *sock = socket_path(s);
+        r = fetch_blob(sock, s->timeout_ms, section, size, &blob);
+        if (r < 0)
+                return r;
+        /* The kernel takes 1 to BPF_MAXINSNS (4096) instructions of 8 bytes. */
+        if (blob->size == 0 || blob->size % 8 != 0 || blob->size / 8 > 4096) {
+                oci_log_warning("falling back to crun's own seccomp compile: seccompd answered "
+                                "a blob of %zu bytes, not a loadable filter",
+                                blob->size);
+                return -EBADMSG;
+        }
+
+        r = oci_config_derive(cfg, blob->data, blob->size, &out);
+        if (r < 0) {
+                oci_log_warning("falling back to crun's own seccomp compile: cannot derive a "
+                                "config from '%s': %s",
+                                path,
+                                r == -EINVAL ? "linux or annotations is not an object"
+                                             : strerror(-r));
+                return r;
+        }
+        r = oci_write_atomic(bundle, OCI_DERIVED_NAME, out, strlen(out));
+        if (r < 0) {
+                oci_log_warning("falling back to crun's own seccomp compile: cannot write "
+                                "'%s': %s",
+                                derived, strerror(-r));
+                return r;
+        }
+        oci_log_debug("crun loads seccompd's blob %s (%zu instructions) through %s in '%s'",
+                      blob->key ? blob->key : "", blob->size / 8, OCI_ANNOTATION_BPF, derived);
+        *ret = TAKE_PTR(derived);
+        return 1;
+}
+
+/* Executes `runtime` with argv[1..], plus "--config=<derived>" at `insert_at` when `derived`
+ * is not NULL (and memory allows: otherwise crun gets argv as it is). Returns only on
+ * failure. */
+static int exec_runtime(const char *runtime, int argc, char **argv, const char *derived,
+                        int insert_at)
+{
+        _cleanup_free_ char **args = NULL;
+        _cleanup_free_ char *opt = NULL;
+
+        /* argv[0] is crun's own path: crun picks its krun handler when called as krun. */
+        argv[0] = (char *)runtime;
+        if (derived) {
+                args = calloc((size_t)argc + 2, sizeof(char *));
+                if (asprintf(&opt, "--config=%s", derived) < 0)
+                        opt = NULL;
+        }
+        if (args && opt) {
+                int n = 0;
+                for (int i = 0; i < argc; i++) {
+                        if (i == insert_at)
+                                args[n++] = opt;
+                        args[n++] = argv[i];
+                }
+                args[n] = NULL;
+                execv(runtime, args);
+        } else {
+                if (derived)
+                        oci_log_warning("falling back to crun's own seccomp compile: out of "
+                                        "memory");
+                execv(runtime, argv);
+        }
+        int e = errno;
+        oci_log_error("Failed to execute '%s': %s", runtime, strerror(e));
+        return e == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv)
+{
+        _cleanup_(settings_done) struct settings s = {};
+        _cleanup_free_ char *runtime = NULL, *derived = NULL;
+        struct oci_args a;
+
+        oci_args_parse(argc, argv, &a);
+        oci_log_setup(a.log, a.log_format, a.debug);
+        settings_load(&s);
+
+        runtime = find_runtime(&s);
+        if (!runtime)
+                return 127;
+
+        if (a.usable)
+                (void)derive_config(&a, &s, &derived);
+        else if (a.why)
+                oci_log_debug("passing the command line through: %s", a.why);
+        return exec_runtime(runtime, argc, argv, derived, a.insert_at);
+}

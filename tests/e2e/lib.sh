@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers of the e2e suite, sourced by tests/e2e/test-*.sh. They expect T (a temp dir), CRUN,
+# OCI (seccompd-oci), SOCK (seccompd's socket), BUSYBOX and DAEMON, CTL to be set.
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+ko() {
+        fail=$((fail + 1))
+        echo "FAIL: $*"
+}
+check() { # description command...
+        local what=$1
+        shift
+        if "$@"; then ok; else ko "$what"; fi
+}
+not() { ! "$@"; }
+quiet() { "$@" >/dev/null 2>&1; }
+in_dir() { # DIR command...: runs it in DIR (a subshell)
+        (cd "$1" && shift && "$@")
+}
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+until_true() { # deadline-seconds command...: polls every 50 ms, never a fixed sleep
+        local end=$((SECONDS + $1))
+        shift
+        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.05; done
+        "$@"
+}
+
+# run_to NAME command...: stdout in $T/NAME.out, stderr in $T/NAME.err, status in $rc.
+run_to() {
+        local n=$1
+        shift
+        "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null
+        rc=$?
+}
+show() { # NAME: what a failed check needs to be understood
+        sed "s/^/  $1.out: /" "$T/$1.out" | head -12
+        sed "s/^/  $1.err: /" "$T/$1.err" | head -12
+}
+has_line() { grep -qxF -- "$2" "$T/$1.out"; } # NAME LINE: an exact line of stdout
+out_has() { grep -qF -- "$2" "$T/$1.out"; }   # NAME FRAGMENT
+err_has() { grep -qF -- "$2" "$T/$1.err"; }   # NAME FRAGMENT
+err_lacks() { ! grep -qF -- "$2" "$T/$1.err"; }
+
+# crun needs a private mount namespace without /sys/fs/cgroup/unified on hybrid-cgroup hosts
+# (see DESIGN.md §10), and --cgroup-manager=disabled.
+in_ns() { unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' in_ns "$@"; }
+crun_plain() { in_ns "$CRUN" --cgroup-manager=disabled "$@"; }
+# seccompd-oci in place of crun; OCI_ENV (an array) adds environment, SECCOMPD_OCI_CONFIG keeps
+# the host's /etc/seccompd/seccompd-oci.conf out of the tests.
+OCI_ENV=()
+oci() {
+        in_ns env SECCOMPD_OCI_RUNTIME="$CRUN" SECCOMPD_SOCKET="$SOCK" \
+                SECCOMPD_OCI_CONFIG="$T/oci.conf" "${OCI_ENV[@]}" \
+                "$OCI" --cgroup-manager=disabled "$@"
+}
+
+# Container IDs handed out, deleted on exit.
+IDS=()
+new_id() { # NAME: a fresh container ID in $id
+        id="seccompd-e2e-$$-$1"
+        IDS+=("$id")
+}
+delete_containers() {
+        local i
+        for i in "${IDS[@]}"; do
+                crun_plain delete -f "$i" >/dev/null 2>&1
+        done
+}
+
+api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
+ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
+DPID=
+start_daemon() {
+        "$DAEMON" --foreground --root "runtime=$T/profiles" --socket "$SOCK" \
+                --cache-dir "$T/cache" >>"$T/daemon.log" 2>&1 &
+        DPID=$!
+        until_true 20 ready
+}
+stop_daemon() {
+        if [ -n "$DPID" ]; then
+                kill "$DPID" 2>/dev/null
+                wait "$DPID" 2>/dev/null
+                DPID=
+        fi
+}
+
+# One busybox-static root for every bundle (root.path is absolute; /tmp is a tmpfs per
+# container, so nothing is written into it).
+make_rootfs() {
+        local a
+        mkdir -p "$T/rootfs/bin" "$T/rootfs/tmp" "$T/rootfs/proc" "$T/rootfs/dev" "$T/rootfs/sys"
+        cp "$BUSYBOX" "$T/rootfs/bin/busybox" || return 1
+        for a in sh cat echo grep mkdir unshare sleep true false ls; do
+                ln -sf busybox "$T/rootfs/bin/$a"
+        done
+}
+
+# make_bundle DIR SECCOMP ARG...: a bundle (`crun spec`, not rootless) in DIR whose process
+# runs ARG..., with SECCOMP (a file holding a linux.seccomp section; "" for none). A copy of
+# config.json is kept as config.json.orig.
+make_bundle() {
+        local dir=$1 seccomp=$2
+        shift 2
+        # jq 1.6 reads options even after --args: the arguments go in as lines (none has one).
+        local args
+        args=$(printf '%s\n' "$@" | jq -R . | jq -cs .) || return 1
+        mkdir -p "$dir" && (cd "$dir" && "$CRUN" spec) || return 1
+        jq --arg root "$T/rootfs" --arg seccomp "$seccomp" --argjson args "$args" '
+                .process.terminal = false | .root.path = $root | .root.readonly = false
+                | .process.args = $args
+                | .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs",
+                               options: ["nosuid", "nodev", "mode=1777"]}]
+                | if $seccomp != "" then .linux.seccomp = "@SECCOMP@"
+                  else del(.linux.seccomp) end
+                ' <"$dir/config.json" >"$dir/config.json.new" || return 1
+        # The section goes in as text: jq 1.6 turns integers above 2^53 into doubles.
+        if [ -n "$seccomp" ]; then
+                python3 -c 'import sys
+p, s = sys.argv[1:3]
+t = open(p).read()
+open(p, "w").write(t.replace("\"@SECCOMP@\"", open(s).read().strip(), 1))' \
+                        "$dir/config.json.new" "$seccomp" || return 1
+        fi
+        mv "$dir/config.json.new" "$dir/config.json" &&
+                cp "$dir/config.json" "$dir/config.json.orig"
+}
+unchanged() { cmp -s "$1/config.json" "$1/config.json.orig"; } # BUNDLE
+derived() { echo "$1/config.seccompd.json"; }                   # BUNDLE
+annotation_of() { # BUNDLE: the raw blob of the derived config's annotation, on stdout
+        jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$(derived "$1")" | base64 -d
+}
