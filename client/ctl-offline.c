@@ -173,33 +173,12 @@ int verb_test(struct ctl *c, int argc, char **argv)
         struct bpf_sim_input in = { .arch = c->context.arch->token };
         struct bpf_sim_result out;
         _cleanup_free_ char *name = NULL;
-        char *end;
+        long nr = 0;
         int r;
 
-        if (argc < 2 || argc > 8)
-                return ctl_usage_error("test: expected FILE SYSCALL [ARG...] (at most 6 args)");
-        if (c->context.arch->token == 0)
-                return ctl_error("libseccomp cannot build filters for %s", c->context.arch->name);
-        long nr = strtol(argv[1], &end, 0);
-        if (*end == 0 && end != argv[1]) {
-                name = seccomp_syscall_resolve_num_arch(c->context.arch->token, (int)nr);
-                if (!name)
-                        return ctl_error("syscall number %ld is unknown on %s", nr,
-                                         c->context.arch->short_name);
-        } else {
-                name = strdup(argv[1]);
-                nr = seccomp_syscall_resolve_name_arch(c->context.arch->token, argv[1]);
-                if (nr < 0)
-                        return ctl_error("syscall \"%s\" does not exist on %s", argv[1],
-                                         c->context.arch->short_name);
-        }
-        for (int i = 2; i < argc; i++) {
-                errno = 0;
-                in.args[i - 2] = strtoull(argv[i], &end, 0);
-                if (errno || *end || end == argv[i])
-                        return ctl_usage_error("test: argument \"%s\" is not a number", argv[i]);
-        }
-        in.nr = (uint32_t)nr;
+        r = ctl_test_input(c, argc, argv, "FILE", &in, &nr, &name);
+        if (r != 0)
+                return r;
 
         r = ctl_build(c, argv[0], &p, &res, &b);
         if (r < 0)

@@ -647,59 +647,23 @@ int verb_compile_dispatch(struct ctl *c, int argc, char **argv)
         return verb_compile(c, argc, argv);
 }
 
-/* SYSCALL as a name or a number, for the context's arch. */
-static int parse_syscall(const struct ctl *c, const char *arg, long *ret_nr, char **ret_name)
-{
-        char *end, *name;
-        long nr = strtol(arg, &end, 0);
-
-        if (*end == 0 && end != arg) {
-                name = seccomp_syscall_resolve_num_arch(c->context.arch->token, (int)nr);
-                if (!name)
-                        return ctl_error("syscall number %ld is unknown on %s", nr,
-                                         c->context.arch->short_name);
-        } else {
-                nr = seccomp_syscall_resolve_name_arch(c->context.arch->token, arg);
-                if (nr < 0)
-                        return ctl_error("syscall \"%s\" does not exist on %s", arg,
-                                         c->context.arch->short_name);
-                name = strdup(arg);
-                if (!name)
-                        return ctl_error("out of memory");
-        }
-        *ret_nr = nr;
-        *ret_name = name;
-        return 0;
-}
-
 static int test_name(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(http_response_freep) struct http_response *resp = NULL;
         _cleanup_free_ char *name = NULL;
         struct bpf_sim_input in = {.arch = c->context.arch->token};
         struct bpf_sim_result out;
-        char verdict[64], *end;
+        char verdict[64];
         long nr = 0;
         int r;
 
-        if (argc < 2 || argc > 8)
-                return ctl_usage_error("test: expected NAME SYSCALL [ARG...] (at most 6 args)");
-        if (c->context.arch->token == 0)
-                return ctl_error("libseccomp cannot build filters for %s", c->context.arch->name);
+        r = ctl_test_input(c, argc, argv, "NAME", &in, &nr, &name);
+        if (r != 0)
+                return r;
         if (c->context.arch->big_endian != arch_native()->big_endian)
                 return ctl_error("%s filters are in the other byte order; they cannot be "
                                  "simulated here",
                                  c->context.arch->short_name);
-        r = parse_syscall(c, argv[1], &nr, &name);
-        if (r != 0)
-                return r;
-        for (int i = 2; i < argc; i++) {
-                errno = 0;
-                in.args[i - 2] = strtoull(argv[i], &end, 0);
-                if (errno || *end || end == argv[i])
-                        return ctl_usage_error("test: argument \"%s\" is not a number", argv[i]);
-        }
-        in.nr = (uint32_t)nr;
 
         r = fetch_blob(c, argv[0], false, &resp);
         if (r != 0)

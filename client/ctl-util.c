@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf.h"
 #include "ctl.h"
+#include "fileio.h"
 
 static void vreport(const char *fmt, va_list ap, bool usage) __attribute__((format(printf, 1, 0)));
 
@@ -98,22 +101,6 @@ int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profil
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-        const char *p = data;
-        while (size > 0) {
-                ssize_t k = write(fd, p, size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                size -= (size_t)k;
-        }
-        return 0;
-}
-
 int ctl_write_output(const char *path, const void *data, size_t size)
 {
         if (!path || streq(path, "-"))
@@ -154,4 +141,43 @@ char *ctl_base64(const void *data, size_t size)
                 return NULL;
         EVP_EncodeBlock((unsigned char *)out, data, (int)size);
         return out;
+}
+
+int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
+                   struct bpf_sim_input *in, long *ret_nr, char **ret_name)
+{
+        char *end, *name;
+
+        if (argc < 2 || argc > 8)
+                return ctl_usage_error("test: expected %s SYSCALL [ARG...] (at most 6 args)", what);
+        if (c->context.arch->token == 0)
+                return ctl_error("libseccomp cannot build filters for %s", c->context.arch->name);
+        long nr = strtol(argv[1], &end, 0);
+        if (*end == 0 && end != argv[1]) {
+                name = seccomp_syscall_resolve_num_arch(c->context.arch->token, (int)nr);
+                if (!name)
+                        return ctl_error("syscall number %ld is unknown on %s", nr,
+                                         c->context.arch->short_name);
+        } else {
+                nr = seccomp_syscall_resolve_name_arch(c->context.arch->token, argv[1]);
+                if (nr < 0)
+                        return ctl_error("syscall \"%s\" does not exist on %s", argv[1],
+                                         c->context.arch->short_name);
+                name = strdup(argv[1]);
+                if (!name)
+                        return ctl_error("out of memory");
+        }
+        for (int i = 2; i < argc; i++) {
+                errno = 0;
+                in->args[i - 2] = strtoull(argv[i], &end, 0);
+                if (errno || *end || end == argv[i]) {
+                        free(name);
+                        return ctl_usage_error("test: argument \"%s\" is not a number", argv[i]);
+                }
+        }
+        in->arch = c->context.arch->token;
+        in->nr = (uint32_t)nr;
+        *ret_nr = nr;
+        *ret_name = name;
+        return 0;
 }

@@ -87,3 +87,10 @@ int verb_test_dispatch(struct ctl *c, int argc, char **argv);
 /* exec FILE|NAME -- CMD: the same rule; a NAME's blob is fetched from the daemon and
  * installed as served. */
 int verb_exec_dispatch(struct ctl *c, int argc, char **argv);
+
+/* The SYSCALL [ARG...] of `test` (argv[0] is the FILE or NAME, `what` says which for the usage
+ * message): the syscall by name or number for the context's arch, and up to 6 arguments.
+ * Returns 0 with `in` filled in and a new name, or an exit code after saying why. */
+struct bpf_sim_input;
+int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
+                   struct bpf_sim_input *in, long *ret_nr, char **ret_name);

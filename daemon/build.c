@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "fileio.h"
 #include "macro.h"
 
 bool name_is_safe(const char *rel)
@@ -82,17 +83,10 @@ int read_in_root(const char *root_path, const char *rel, const char *const *root
         _cleanup_free_ char *buf = malloc((size_t)before.st_size + 1);
         if (!buf)
                 return -ENOMEM;
-        size_t n = 0;
-        while (n < (size_t)before.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t)before.st_size - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-        }
+        ssize_t k = read_at_most(fd, buf, (size_t)before.st_size);
+        if (k < 0)
+                return (int)k;
+        size_t n = (size_t)k;
         if (fstat(fd, &after) < 0)
                 return -errno;
         /* Half-written files are never served: if it moved under us, try again later. */

@@ -245,8 +245,11 @@ void route_blob(struct server *s, struct MHD_Connection *c, const char *key, str
                 reply_blob(rp, c, b, NULL, NULL, NULL);
 }
 
+/* Parses the request's profile with the ?dialect= and ?strict= of the query. Returns what
+ * profile_parse() returns, with *ret_diags set, or 1 once it has answered the request itself
+ * (unknown dialect, out of memory). */
 static int parse_body(struct server *s, struct MHD_Connection *c, const struct request *rq,
-                      struct diag_list *diags, struct profile **ret)
+                      struct reply *rp, struct diag_list **ret_diags, struct profile **ret)
 {
         const char *d = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                     SECCOMPD_QUERY_DIALECT);
@@ -257,9 +260,15 @@ static int parse_body(struct server *s, struct MHD_Connection *c, const struct r
                 .strict = s->m->config.strict || (st && (streq(st, "1") || streq(st, "true"))),
                 .max_size = s->m->config.max_body_size,
         };
-        if (o.dialect < 0)
-                return -EPROTO;
-        return profile_parse(rq->body ? rq->body : "", rq->size, &o, diags, ret);
+        if (o.dialect < 0) {
+                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown dialect");
+                return 1;
+        }
+        if (diag_list_new("<request>", ret_diags) < 0) {
+                reply_error(rp, 500, SECCOMPD_ERROR_INTERNAL, NULL, "out of memory");
+                return 1;
+        }
+        return profile_parse(rq->body ? rq->body : "", rq->size, &o, *ret_diags, ret);
 }
 
 void route_validate(struct server *s, struct MHD_Connection *c, const struct request *rq,
@@ -267,15 +276,9 @@ void route_validate(struct server *s, struct MHD_Connection *c, const struct req
 {
         _cleanup_(diag_list_freep) struct diag_list *d = NULL;
         _cleanup_(profile_freep) struct profile *p = NULL;
-        if (diag_list_new("<request>", &d) < 0) {
-                reply_error(rp, 500, SECCOMPD_ERROR_INTERNAL, NULL, "out of memory");
+        int r = parse_body(s, c, rq, rp, &d, &p);
+        if (r == 1)
                 return;
-        }
-        int r = parse_body(s, c, rq, d, &p);
-        if (r == -EPROTO) {
-                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown dialect");
-                return;
-        }
         diag_list_sort(d);
         reply_json(rp, 200,
                    json_pack("{s:b, s:s?, s:i, s:i, s:o}", SECCOMPD_KEY_VALID, r == 0,
@@ -298,15 +301,9 @@ void route_compile(struct server *s, struct MHD_Connection *c, const struct requ
 
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0)
                 return;
-        if (diag_list_new("<request>", &d) < 0) {
-                reply_error(rp, 500, SECCOMPD_ERROR_INTERNAL, NULL, "out of memory");
+        int r = parse_body(s, c, rq, rp, &d, &p);
+        if (r == 1)
                 return;
-        }
-        int r = parse_body(s, c, rq, d, &p);
-        if (r == -EPROTO) {
-                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown dialect");
-                return;
-        }
         if (r == 0)
                 r = build_blob(&m->builder, p, &ctx, &m->compile, &b, &bd, &compiled);
         if (bd)

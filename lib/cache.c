@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "fileio.h"
 #include "diag-json.h"
 
 #define BLOBS_DIR         "blobs"
@@ -202,40 +203,17 @@ static void entry_remove(struct cache *c, const char *key)
 /* Reads a file of `size` bytes; -EFBIG when it holds more. */
 static int read_fd(int fd, size_t size, char **ret)
 {
-        size_t n = 0;
         _cleanup_free_ char *buf = malloc(size + 2);
         if (!buf)
                 return -ENOMEM;
-        while (n <= size) {
-                ssize_t k = read(fd, buf + n, size + 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-        }
+        ssize_t k = read_at_most(fd, buf, size + 1);
+        if (k < 0)
+                return (int)k;
+        size_t n = (size_t)k;
         if (n != size)
                 return n > size ? -EFBIG : -EBADMSG; /* changed since it was stat'ed */
         buf[n] = 0;
         *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-        const char *p = data;
-        while (size > 0) {
-                ssize_t k = write(fd, p, size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                size -= (size_t)k;
-        }
         return 0;
 }
 
