@@ -256,6 +256,44 @@ check "RELOADING=1 sent on SIGHUP" grep -q RELOADING=1 "$T/notify.out"
 check "STATUS= sent" grep -q STATUS= "$T/notify.out"
 stop
 
+# --- journal fields: a stand-in journald socket in a private mount namespace -----------------
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+        cat > "$T/journal.sh" <<'EOF'
+set -u
+T=$1 SECCOMPD=$2
+mount -t tmpfs tmpfs /run/systemd/journal 2>/dev/null || { mkdir -p /run/systemd/journal && mount -t tmpfs tmpfs /run/systemd/journal; } || exit 1
+python3 - "$T/journal.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+s.settimeout(15)
+out = open(sys.argv[1], "wb")
+try:
+    while True:
+        out.write(s.recv(65536) + b"\n--\n"); out.flush()
+except socket.timeout:
+    pass
+PY
+for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+exec 2>"$T/journal.stderr"
+export JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal.stderr")
+timeout 20 "$SECCOMPD" --foreground --root "runtime=$T/runtime" --socket "$T/j.sock" \
+        --cache-dir "$T/cache" --ready-file "$T/j.ready" &
+for _ in $(seq 200); do [ -e "$T/j.ready" ] && break; sleep 0.05; done
+kill %2
+wait %2
+kill %1
+EOF
+        unshare -m bash "$T/journal.sh" "$T" "$SECCOMPD"
+        check "journal: a profile's entry has PROFILE=, ROOT= and DIGEST=" \
+                grep -q "^PROFILE=runtime/default.json" "$T/journal.out"
+        check "journal: ROOT= field" grep -q "^ROOT=runtime$" "$T/journal.out"
+        check "journal: DIGEST= field" grep -q "^DIGEST=sha256:$(sha256sum "$T/runtime/default.json" | cut -d' ' -f1)" "$T/journal.out"
+        check "journal: nothing on stderr when logging to the journal" [ ! -s "$T/journal.stderr" ]
+else
+        echo "SKIP: journal fields need root (a private mount namespace)"
+fi
+
 if command -v systemd-socket-activate >/dev/null; then
         rm -f "$SOCK"
         systemd-socket-activate -l "$SOCK" "$SECCOMPD" --foreground \
