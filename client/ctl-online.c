@@ -212,7 +212,7 @@ int verb_list(struct ctl *c, int argc, char **argv)
                 return ctl_error("seccompd's answer has no \"%s\" list", SECCOMPD_KEY_PROFILES);
 
         json_array_foreach (profiles, i, p) {
-                int l = (int)strlen(jstr(p, SECCOMPD_KEY_NAME, "?"));
+                int l = ctl_display_width(jstr(p, SECCOMPD_KEY_NAME, "?"));
                 if (l > width)
                         width = l < 48 ? l : 48;
         }
@@ -224,8 +224,10 @@ int verb_list(struct ctl *c, int argc, char **argv)
                 n_invalid += streq(state, SECCOMPD_STATE_INVALID);
                 n_stale += streq(state, SECCOMPD_STATE_STALE);
                 n_missing += streq(state, SECCOMPD_STATE_MISSING);
-                printf("%-*s %-8s %4lld %4lld %5lld  %-19.19s  %s\n", width,
-                       jstr(p, SECCOMPD_KEY_NAME, "?"), state, jint(p, SECCOMPD_KEY_ERRORS),
+                const char *name = jstr(p, SECCOMPD_KEY_NAME, "?");
+                int pad = width - ctl_display_width(name);
+                printf("%s%*s %-8s %4lld %4lld %5lld  %-19.19s  %s\n", name, pad > 0 ? pad : 0, "",
+                       state, jint(p, SECCOMPD_KEY_ERRORS),
                        jint(p, SECCOMPD_KEY_WARNINGS), jint(p, SECCOMPD_KEY_RULES),
                        jstr(p, SECCOMPD_KEY_DIGEST, "-"), jstr(p, SECCOMPD_KEY_UPDATED, "-"));
         }

@@ -181,3 +181,11 @@ int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
         *ret_name = name;
         return 0;
 }
+
+int ctl_display_width(const char *s)
+{
+        int n = 0;
+        for (; *s; s++)
+                n += ((unsigned char)*s & 0xC0) != 0x80; /* UTF-8: count all but continuations */
+        return n;
+}

@@ -94,3 +94,6 @@ int verb_exec_dispatch(struct ctl *c, int argc, char **argv);
 struct bpf_sim_input;
 int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
                    struct bpf_sim_input *in, long *ret_nr, char **ret_name);
+
+/* Columns `s` takes in a table: its UTF-8 characters (profile names may have any). */
+int ctl_display_width(const char *s);
