@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: Apache-2.0
+# Benchmark 3: seccompd's startup with 1,000 and 10,000 profiles, cold and warm (sourced by
+# run.sh).
+
+# gen_root N: $T/roots/rN with N small distinct profiles (made once per run).
+gen_root() {
+        [ -d "$T/roots/r$1" ] || "$SRC/bench/gen-profiles.sh" "$T/roots/r$1" "$1"
+}
+
+# startup_spawn N KIND I: one start of seccompd on root rN with cache $T/cache-N; prints bench-spawn's
+# line plus compiles= and cache_hits= read from /metrics once ready.
+startup_spawn() {
+        local n=$1 kind=$2 i=$3 m=$T/startup-$1-$2-$3.metrics line
+        line=$(must "$BIN/bench-spawn" "$T/s$n.ready" 600 \
+                "curl -s --unix-socket '$T/s$n.sock' http://localhost/metrics >'$m'" -- \
+                "$SECCOMPD" --foreground --root "k=$T/roots/r$n:kubernetes-containerd" \
+                --socket "$T/s$n.sock" --cache-dir "$T/cache-$n" --ready-file "$T/s$n.ready" \
+                --log-level warning)
+        printf '%s compiles=%s cache_hits=%s valid=%s\n' "$line" \
+                "$(awk '/^seccompd_compiles_total / { print $2 }' "$m")" \
+                "$(awk '/^seccompd_cache_hits_total / { print $2 }' "$m")" \
+                "$(awk '/^seccompd_profiles\{state="valid"\} / { print $2 }' "$m")"
+}
+
+# median_of KEY LINE...: the median of KEY over the lines.
+median_of() {
+        local key=$1
+        shift
+        local l
+        for l in "$@"; do kv "$l" "$key"; done | sort -g |
+                awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+                                          else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+bench_startup() {
+        md "## 3. Startup with 1,000 and 10,000 profiles" ""
+        md "N small distinct OCI profiles (\`bench/gen-profiles.sh\`: 24 to 38 allowed syscalls, each its" \
+           "own errno) in one root. Time from exec of seccompd to its \`--ready-file\` (written when the" \
+           "first full scan is done, with READY=1), by inotify. Cold: empty cache directory, so every" \
+           "profile is compiled and stored (fsync'd); warm: the same start again with that cache." \
+           "The profiles themselves are in the page cache in both cases. Memory: VmHWM of seccompd" \
+           "when ready; CPU: its user + system time until ready." ""
+        md "| profiles | start | runs | ready s (median) | CPU s | VmHWM MiB | compiles | cache hits |" \
+           "|---:|---|---:|---:|---:|---:|---:|---:|"
+        local n i reps_cold reps_warm
+        local -A cold warm
+        for n in 1000 10000; do
+                gen_root "$n"
+                if [ "$n" = 1000 ]; then
+                        reps_cold=$(pick 3 1)
+                        reps_warm=$(pick 3 1)
+                else
+                        reps_cold=1
+                        reps_warm=$(pick 2 1)
+                fi
+                local -a cl=() wl=()
+                for i in $(seq "$reps_cold"); do
+                        rm -rf "$T/cache-$n"
+                        cl+=("$(startup_spawn "$n" cold "$i")")
+                done
+                for i in $(seq "$reps_warm"); do
+                        wl+=("$(startup_spawn "$n" warm "$i")")
+                done
+                local l
+                for l in "${cl[@]}" "${wl[@]}"; do
+                        [ "$(kv "$l" valid)" = "$n" ] || fail "startup: $n profiles, but: $l"
+                done
+                cold[$n]=$(median_of ready_ms "${cl[@]}")
+                warm[$n]=$(median_of ready_ms "${wl[@]}")
+                startup_row "$n" cold "${#cl[@]}" "${cold[$n]}" "${cl[@]}"
+                startup_row "$n" warm "${#wl[@]}" "${warm[$n]}" "${wl[@]}"
+                md_cache[$n]=$(du -sk "$T/cache-$n" | cut -f1)
+        done
+        md ""
+        for n in 1000 10000; do
+                md "- $n profiles: warm/cold = **$(ratio "${warm[$n]}" "${cold[$n]}")** ($(awk -v w="${warm[$n]}" -v c="${cold[$n]}" 'BEGIN { printf "%.0f", c / w }')× faster); cache on disk $(awk -v k="${md_cache[$n]}" 'BEGIN { printf "%.1f MiB", k / 1024 }')."
+        done
+        md "- 10,000 vs 1,000 profiles: cold $(ratio "${cold[10000]}" "${cold[1000]}")×, warm $(ratio "${warm[10000]}" "${warm[1000]}")× the time." \
+           "- Reproduce: \`sudo bench/run.sh startup\`." ""
+}
+declare -A md_cache
+
+startup_row() { # N KIND RUNS MEDIAN LINE...
+        local n=$1 kind=$2 runs=$3 med=$4
+        shift 4
+        local cpu hwm
+        cpu=$(median_of cpu_ms "$@")
+        hwm=$(median_of hwm_kib "$@")
+        md "| $n | $kind | $runs | $(awk -v v="$med" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$cpu" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$hwm" 'BEGIN { printf "%.1f", v / 1024 }') | $(kv "$1" compiles) | $(kv "$1" cache_hits) |"
+}
