@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,18 +452,8 @@ int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size)
         return restore_numbers(c, text, ret, ret_size);
 }
 
-int oci_config_derive(const struct oci_config *c, const uint8_t *blob, size_t size, char **ret)
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, char **ret)
 {
-        _cleanup_free_ char *b64 = NULL;
-
-        if (size > INT32_MAX / 2)
-                return -EFBIG;
-        /* EVP_EncodeBlock: standard alphabet, '=' padding, no line breaks, NUL-terminated. */
-        b64 = malloc(4 * ((size + 2) / 3) + 1);
-        if (!b64)
-                return -ENOMEM;
-        EVP_EncodeBlock((unsigned char *)b64, blob, (int)size);
-
         /* Work on a deep copy: the loaded config stays as read. */
         json_t *root = json_deep_copy(c->root);
         if (!root)
@@ -487,7 +476,7 @@ int oci_config_derive(const struct oci_config *c, const uint8_t *blob, size_t si
                 json_decref(root);
                 return -EINVAL;
         }
-        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(b64)) < 0) {
+        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(blob_b64)) < 0) {
                 json_decref(root);
                 return -ENOMEM;
         }

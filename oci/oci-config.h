@@ -54,9 +54,10 @@ enum oci_verdict oci_config_verdict(const struct oci_config *c, const char **ret
 int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size);
 
 /* The derived config as compact JSON: linux.seccomp removed, annotations[OCI_ANNOTATION_BPF]
- * = base64 of the `size` bytes of `blob`. Everything else as in the original. Returns 0,
- * -ENOMEM, or -EINVAL when "annotations" (or "linux") is not an object. */
-int oci_config_derive(const struct oci_config *c, const uint8_t *blob, size_t size, char **ret);
+ * = `blob_b64` (the raw BPF in standard, padded base64, as crun decodes it). Everything else
+ * as in the original. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or "linux") is not
+ * an object. */
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, char **ret);
 
 /* Writes `data` to `dir`/`name` atomically (a temp file in `dir`, mode 0600, renamed over
  * `name`). Returns 0 or -errno. */

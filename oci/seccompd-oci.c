@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <seccompd/client.h>
-
 #include "macro.h"
 #include "oci-args.h"
 #include "oci-config.h"
+#include "oci-http.h"
 #include "oci-log.h"
+#include "seccompd/protocol.h"
 
 #define OCI_CONF_FILE          "/etc/seccompd/seccompd-oci.conf"
 #define OCI_CONF_ENV           "SECCOMPD_OCI_CONFIG"
@@ -31,8 +31,6 @@
 #define OCI_TIMEOUT_MAX_MS     600000u
 #define OCI_DERIVED_NAME       "config.seccompd.json"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd *, seccompd_disconnect);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_blob *, seccompd_blob_free);
 
 struct settings {
         char *runtime; /* from the conf file, may be NULL */
@@ -206,26 +204,19 @@ static char *config_path(const struct oci_args *a)
 
 /* Asks seccompd for the blob of `section`. Logs why when it cannot. */
 static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section, size_t size,
-                      struct seccompd_blob **ret)
+                      struct oci_compiled *ret)
 {
-        _cleanup_(seccompd_disconnectp) struct seccompd *c = NULL;
-
-        int r = seccompd_connect(sock, timeout_ms, &c);
-        if (r < 0) {
+        _cleanup_free_ char *detail = NULL;
+        int r = oci_compile(sock, timeout_ms, section, size, ret, &detail);
+        if (r < 0 && !detail)
                 oci_log_warning("falling back to crun's own seccomp compile: cannot reach "
                                 "seccompd at '%s': %s",
-                                sock, strerror(-r));
-                return r;
-        }
-        r = seccompd_compile(c, section, size, NULL, ret);
-        if (r < 0) {
-                const char *detail = seccompd_last_error(c);
+                                sock, r == -EPROTO ? "not seccompd's API" : strerror(-r));
+        else if (r < 0)
                 oci_log_warning("falling back to crun's own seccomp compile: seccompd did not "
-                                "compile linux.seccomp: %s%s%s",
-                                strerror(-r), detail ? ": " : "", detail ? detail : "");
-                return r;
-        }
-        return 0;
+                                "compile linux.seccomp: %s: %s",
+                                strerror(-r), detail);
+        return r;
 }
 
 /* For create/run: writes the derived config when it can be had. Returns 1 and its path in
@@ -234,7 +225,7 @@ static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section
 static int derive_config(const struct oci_args *a, const struct settings *s, char **ret)
 {
         _cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
-        _cleanup_(seccompd_blob_freep) struct seccompd_blob *blob = NULL;
+        _cleanup_(oci_compiled_done) struct oci_compiled blob = {};
         _cleanup_free_ char *path = NULL, *bundle = NULL, *error = NULL, *why_buf = NULL,
                             *section = NULL, *derived = NULL, *out = NULL;
         const char *why;
@@ -284,18 +275,12 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
                 return r;
         }
         const char *sock = socket_path(s);
+        /* oci_compile() takes only blobs the kernel can load: 1 to 4096 instructions. */
         r = fetch_blob(sock, s->timeout_ms, section, size, &blob);
         if (r < 0)
                 return r;
-        /* The kernel takes 1 to BPF_MAXINSNS (4096) instructions of 8 bytes. */
-        if (blob->size == 0 || blob->size % 8 != 0 || blob->size / 8 > 4096) {
-                oci_log_warning("falling back to crun's own seccomp compile: seccompd answered "
-                                "a blob of %zu bytes, not a loadable filter",
-                                blob->size);
-                return -EBADMSG;
-        }
 
-        r = oci_config_derive(cfg, blob->data, blob->size, &out);
+        r = oci_config_derive(cfg, blob.blob_b64, &out);
         if (r < 0) {
                 oci_log_warning("falling back to crun's own seccomp compile: cannot derive a "
                                 "config from '%s': %s",
@@ -311,8 +296,8 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
                                 derived, strerror(-r));
                 return r;
         }
-        oci_log_debug("crun loads seccompd's blob %s (%zu instructions) through %s in '%s'",
-                      blob->key ? blob->key : "", blob->size / 8, OCI_ANNOTATION_BPF, derived);
+        oci_log_debug("crun loads seccompd's blob %s (%u instructions) through %s in '%s'",
+                      blob.key, blob.instructions, OCI_ANNOTATION_BPF, derived);
         *ret = TAKE_PTR(derived);
         return 1;
 }

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+/* seccompd-oci's one request: POST /v1/compile of linux.seccomp, the blob back in base64.
+ *
+ * Why not libseccompd: the wrapper runs at every container start, and loading libcurl with
+ * its dependencies costs about 12 ms per exec on the benchmark machine, as much as crun's own
+ * compile it is there to save (BENCHMARKS.md, §1). So the wrapper speaks the few lines of
+ * HTTP/1.0 this one request needs over the Unix socket itself: a request with
+ * Content-Length, an answer read to the end of the connection (HTTP/1.0: the daemon closes
+ * it, no chunking), one status line, headers, a JSON body. */
+
+struct oci_compiled {
+        char *blob_b64;        /* base64 of the raw BPF, as the daemon sent it */
+        size_t size;           /* decoded size in bytes: a multiple of 8, 8 to 32768 */
+        unsigned instructions; /* size / 8 */
+        char *key;             /* the blob key */
+};
+
+void oci_compiled_done(struct oci_compiled *c);
+
+/* Sends `body` (`size` bytes) to the daemon at `socket_path`, all within `timeout_ms`.
+ * Returns 0 and the blob; -errno when there is no answer (-ENOENT, -ECONNREFUSED, -EACCES,
+ * -ETIMEDOUT, -ECONNRESET, -EPROTO for anything not the API's); or, when the daemon answered
+ * with an error, -EBADMSG (422: the profile is invalid), -EPERM (403) or -EIO, with the
+ * daemon's message in *ret_error (free it; may be NULL). */
+int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
+                struct oci_compiled *ret, char **ret_error);
