@@ -572,8 +572,10 @@ int manager_start(struct manager *m, int listen_fd)
         if ((r = sd_event_add_io(m->event, &m->pool_source, pool_fd(m->pool), EPOLLIN, on_pool,
                                  m)) < 0)
                 return log_error_errno(r, "Failed to watch the compile pool: %m");
-        if ((r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
-                                   on_debounce, m)) < 0)
+        /* Accuracy 1 ms: sd-event's default (0 means 250 ms) would add up to a quarter of a
+         * second to every reaction on top of the debounce (BENCHMARKS.md, §4). */
+        if ((r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, UINT64_MAX,
+                                   1000, on_debounce, m)) < 0)
                 return log_error_errno(r, "Failed to create the debounce timer: %m");
         sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_OFF);
         uint64_t interval = 0;
