@@ -122,17 +122,9 @@ int verb_compile(struct ctl *c, int argc, char **argv)
                 size_t l = strlen(b64);
                 b64[l] = '\n';
                 r = ctl_write_output(c->output, b64, l + 1);
-        } else if (fmt == FORMAT_DISASM) {
-                _cleanup_free_ char *text = NULL;
-                size_t size = 0;
-                FILE *f = open_memstream(&text, &size);
-                if (!f)
-                        return ctl_error("out of memory");
-                r = bpf_disasm(b->insns, b->n_insns, f);
-                fclose(f);
-                if (r >= 0)
-                        r = ctl_write_output(c->output, text, size);
-        } else
+        } else if (fmt == FORMAT_DISASM)
+                r = ctl_write_disasm(c->output, b->insns, b->n_insns);
+        else
                 r = ctl_write_output(c->output, b->insns, blob_size(b));
         if (r < 0)
                 return ctl_error("Failed to write '%s': %s", c->output ? c->output : "stdout",

@@ -607,18 +607,10 @@ static int compile_name(struct ctl *c, const char *name)
                         resp->body_size--;
                 resp->body[resp->body_size] = '\n'; /* the NUL after the body has room */
                 r = ctl_write_output(c->output, resp->body, resp->body_size + 1);
-        } else if (fmt == FORMAT_DISASM) {
-                _cleanup_free_ char *text = NULL;
-                size_t size = 0;
-                FILE *f = open_memstream(&text, &size);
-                if (!f)
-                        return ctl_error("out of memory");
-                r = bpf_disasm((const struct sock_filter *)resp->body,
-                               resp->body_size / sizeof(struct sock_filter), f);
-                fclose(f);
-                if (r >= 0)
-                        r = ctl_write_output(c->output, text, size);
-        } else
+        } else if (fmt == FORMAT_DISASM)
+                r = ctl_write_disasm(c->output, (const struct sock_filter *)resp->body,
+                                     resp->body_size / sizeof(struct sock_filter));
+        else
                 r = ctl_write_output(c->output, resp->body, resp->body_size);
         if (r < 0)
                 return ctl_error("Failed to write '%s': %s", c->output ? c->output : "stdout",

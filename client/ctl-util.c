@@ -189,3 +189,15 @@ int ctl_display_width(const char *s)
                 n += ((unsigned char)*s & 0xC0) != 0x80; /* UTF-8: count all but continuations */
         return n;
 }
+
+int ctl_write_disasm(const char *path, const struct sock_filter *insns, size_t n)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        int r = bpf_disasm(insns, n, f);
+        fclose(f);
+        return r < 0 ? r : ctl_write_output(path, text, size);
+}

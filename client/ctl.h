@@ -97,3 +97,7 @@ int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
 
 /* Columns `s` takes in a table: its UTF-8 characters (profile names may have any). */
 int ctl_display_width(const char *s);
+
+/* The disassembly of `n` instructions, written like ctl_write_output(). 0 or -errno. */
+struct sock_filter;
+int ctl_write_disasm(const char *path, const struct sock_filter *insns, size_t n);
