@@ -44,7 +44,8 @@ if [ ! -f "$BUILD/build.ninja" ]; then
         meson setup "$BUILD" "$SRC" --buildtype=release >/dev/null
 fi
 say "== ninja -C build-bench"
-ninja -C "$BUILD" seccompd seccompctl oci/seccompd-oci libseccompd-engine.a >/dev/null
+ninja -C "$BUILD" seccompd seccompctl oci/seccompd-oci libseccompd-engine.a \
+        libseccompd/libseccompd.so.0.1.0 >/dev/null
 mkdir -p "$BIN"
 CFLAGS_BENCH="-O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter
         -Wno-missing-field-initializers"

@@ -155,21 +155,60 @@ static int errno_from_curl(CURL *h, CURLcode code, int callback_error)
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
 
+struct http_connection {
+        CURL *handle;
+};
+
+int http_connection_new(struct http_connection **ret)
+{
+        /* Reference-counted in libcurl; CURL_GLOBAL_NOTHING: plain HTTP needs no TLS. Held
+         * for as long as the handle lives. */
+        if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK)
+                return -ENOMEM;
+        struct http_connection *c = calloc(1, sizeof(*c));
+        if (c)
+                c->handle = curl_easy_init();
+        if (!c || !c->handle) {
+                free(c);
+                curl_global_cleanup();
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+struct http_connection *http_connection_free(struct http_connection *c)
+{
+        if (!c)
+                return NULL;
+        curl_easy_cleanup(c->handle);
+        free(c);
+        curl_global_cleanup();
+        return NULL;
+}
+
 static int perform(const struct http_request *req, struct http_transfer *t)
 {
-        _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
+        _cleanup_(curl_easy_cleanupp) CURL *own = NULL;
         _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
         _cleanup_free_ char *url = NULL;
         const char *method = req->method ? req->method : "GET";
         bool ok = true;
+        CURL *h;
 
         if (!req->socket_path || !req->target || req->target[0] != '/')
                 return -EINVAL;
         if (asprintf(&url, "http://localhost%s", req->target) < 0)
                 return -ENOMEM;
-        h = curl_easy_init();
-        if (!h)
-                return -ENOMEM;
+        if (req->connection) {
+                /* Options back to their defaults; the open connection stays in the handle. */
+                h = req->connection->handle;
+                curl_easy_reset(h);
+        } else {
+                h = own = curl_easy_init();
+                if (!h)
+                        return -ENOMEM;
+        }
 
         ok = ok && curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, req->socket_path) == CURLE_OK;
         ok = ok && curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;

@@ -24,7 +24,16 @@ struct http_request {
         const char *content_type; /* of the body; "application/json" when NULL */
         long timeout_ms;          /* whole request; 0: none */
         const char *user_agent;   /* NULL: "seccompctl/VERSION" */
+        /* Optional: a connection kept open between requests (HTTP/1.1 keep-alive), which
+         * saves a connect per request; NULL: one connection per request. */
+        struct http_connection *connection;
 };
+
+/* A libcurl handle that keeps its connection to the daemon between requests. Use it from one
+ * thread at a time. Returns 0 or -ENOMEM. */
+struct http_connection;
+int http_connection_new(struct http_connection **ret);
+struct http_connection *http_connection_free(struct http_connection *c);
 
 struct http_response {
         long status; /* 200, 404 ... */

@@ -26,6 +26,7 @@ struct seccompd {
         char *socket_path;
         long timeout_ms;
         char *last_error; /* the daemon's message of the last failed call, or NULL */
+        struct http_connection *connection; /* kept open between calls */
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd *, seccompd_disconnect);
@@ -115,6 +116,7 @@ static int send_request(struct seccompd *c, const char *method, const char *targ
                 .body_size = body_size,
                 .timeout_ms = c->timeout_ms,
                 .user_agent = "libseccompd/" PACKAGE_VERSION,
+                .connection = c->connection,
         };
 
         clear_error(c);
@@ -155,6 +157,7 @@ _public_ void seccompd_disconnect(struct seccompd *c)
 {
         if (!c)
                 return;
+        http_connection_free(c->connection);
         free(c->socket_path);
         free(c->last_error);
         free(c);
@@ -182,6 +185,9 @@ _public_ int seccompd_connect(const char *socket_path, unsigned timeout_ms, stru
         if (!c->socket_path)
                 return -ENOMEM;
         c->timeout_ms = timeout_ms ? (long)timeout_ms : SECCOMPD_DEFAULT_TIMEOUT_MS;
+        r = http_connection_new(&c->connection);
+        if (r < 0)
+                return r;
 
         /* Anything but the API's 200 here is another server on that socket, not an error of
          * the daemon's: -EPROTO, not the errno its status would map to. */
