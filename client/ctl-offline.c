@@ -141,22 +141,6 @@ static int refuse_foreign(const struct ctl *c)
                          c->context.arch->short_name);
 }
 
-static enum action action_from_ret(uint32_t ret, uint32_t *ret_data)
-{
-        *ret_data = ret & SECCOMP_RET_DATA;
-        switch (ret & SECCOMP_RET_ACTION_FULL) {
-        case SECCOMP_RET_KILL_PROCESS: return ACTION_KILL_PROCESS;
-        case SECCOMP_RET_KILL_THREAD: return ACTION_KILL_THREAD;
-        case SECCOMP_RET_TRAP: return ACTION_TRAP;
-        case SECCOMP_RET_ERRNO: return ACTION_ERRNO;
-        case SECCOMP_RET_USER_NOTIF: return ACTION_NOTIFY;
-        case SECCOMP_RET_TRACE: return ACTION_TRACE;
-        case SECCOMP_RET_LOG: return ACTION_LOG;
-        case SECCOMP_RET_ALLOW: return ACTION_ALLOW;
-        default: return _ACTION_INVALID;
-        }
-}
-
 int verb_test(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(profile_freep) struct profile *p = NULL;
@@ -184,14 +168,9 @@ int verb_test(struct ctl *c, int argc, char **argv)
 
         char verdict[64];
         bpf_action_format(out.ret, verdict, sizeof(verdict));
-        uint32_t data;
-        enum action a = action_from_ret(out.ret, &data);
+        const char *comment;
         const struct resolved_rule *rule =
-                a >= 0 ? resolved_find_rule(res, name, in.args, a, data) : NULL;
-        const char *comment = rule ? p->rules[0].comment : NULL;
-        for (size_t i = 0; rule && i < p->n_rules; i++)
-                if (p->rules[i].index == rule->source)
-                        comment = p->rules[i].comment;
+                ctl_deciding_rule(p, res, name, in.args, out.ret, &comment);
 
         if (c->json) {
                 char ptr[32];
@@ -228,7 +207,7 @@ int verb_export(struct ctl *c, int argc, char **argv)
         int r;
 
         if (argc != 1)
-                return ctl_usage_error("export: expected one FILE");
+                return ctl_usage_error("export: expected one FILE or NAME");
         if (!c->format_set || (c->format != FORMAT_OCI && c->format != FORMAT_LXC))
                 return ctl_usage_error("export: --format oci or --format lxc is required");
         r = ctl_build(c, argv[0], &p, &res, NULL);

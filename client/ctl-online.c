@@ -579,6 +579,49 @@ static int fetch_blob(const struct ctl *c, const char *name, bool base64,
         return 0;
 }
 
+/* The profile's JSON as seccompd serves it (the version its blobs come from), set up so
+ * that the offline code reads it for `name` (see ctl_load_profile()), parsed in the dialect of
+ * its root unless --dialect says otherwise. `*ret` keeps the bytes alive. */
+static int fetch_source(struct ctl *c, const char *name, bool quiet_errors,
+                        struct http_response **ret)
+{
+        _cleanup_(http_response_freep) struct http_response *resp = NULL;
+        _cleanup_free_ char *target = NULL;
+
+        if (make_target(c, SECCOMPD_ROUTE_SOURCE_PREFIX, name, false, &target) < 0)
+                return ctl_error("out of memory");
+        if (online_request(c, "GET", target, name, &resp) < 0)
+                return CTL_EXIT_FAILED;
+        if (resp->status != 200)
+                return quiet_errors ? CTL_EXIT_FAILED
+                                    : report_http_error(c, resp,
+                                                        resp->status == 404
+                                                                ? "; no file of that name either"
+                                                                : NULL,
+                                                        false);
+        if (!c->dialect_set && resp->dialect) {
+                int d = dialect_from_string(resp->dialect);
+                if (d >= 0)
+                        c->parse.dialect = d;
+        }
+        c->source_name = name;
+        c->source_data = resp->body;
+        c->source_size = resp->body_size;
+        *ret = TAKE_PTR(resp);
+        return 0;
+}
+
+int verb_export_dispatch(struct ctl *c, int argc, char **argv)
+{
+        _cleanup_(http_response_freep) struct http_response *src = NULL;
+        if (argc == 1 && !is_local_file(argv[0])) {
+                int r = fetch_source(c, argv[0], false, &src);
+                if (r != 0)
+                        return r;
+        }
+        return verb_export(c, argc, argv);
+}
+
 static const char *blob_key(const struct http_response *r)
 {
         return r->key ? r->key : r->etag ? r->etag : "?";
@@ -641,6 +684,32 @@ int verb_compile_dispatch(struct ctl *c, int argc, char **argv)
         return verb_compile(c, argc, argv);
 }
 
+/* Which rule of the served profile decided, from its source resolved for the same context:
+ * "  decided by /syscalls/N (ACTION): comment". Says nothing when the source cannot be had. */
+static void print_deciding_rule(struct ctl *c, const char *profile, const char *syscall,
+                                const struct bpf_sim_input *in, uint32_t ret)
+{
+        _cleanup_(http_response_freep) struct http_response *src = NULL;
+        _cleanup_(profile_freep) struct profile *p = NULL;
+        _cleanup_(resolved_freep) struct resolved *res = NULL;
+        const char *comment;
+        bool quiet = c->quiet;
+
+        c->quiet = true; /* the source's warnings were the daemon's to report */
+        if (fetch_source(c, profile, true, &src) != 0 || ctl_build(c, profile, &p, &res, NULL) < 0) {
+                c->quiet = quiet;
+                return;
+        }
+        c->quiet = quiet;
+        const struct resolved_rule *rule = ctl_deciding_rule(p, res, syscall, in->args, ret, &comment);
+        if (rule)
+                printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
+                       action_to_string(rule->action), comment ? ": \"" : "", comment ? comment : "",
+                       comment ? "\"" : "");
+        else
+                printf("  decided by defaultAction\n");
+}
+
 static int test_name(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(http_response_freep) struct http_response *resp = NULL;
@@ -681,7 +750,8 @@ static int test_name(struct ctl *c, int argc, char **argv)
         }
         printf("%s\n", verdict);
         if (!c->quiet) {
-                printf("  decided by: (daemon blob, key %s)\n", blob_key(resp));
+                print_deciding_rule(c, argv[0], name, &in, out.ret);
+                printf("  blob: seccompd's, key %s\n", blob_key(resp));
                 printf("  %s(%ld) on %s, %u BPF instructions executed\n", name, nr,
                        c->context.arch->short_name, out.steps);
         }

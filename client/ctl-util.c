@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdarg.h>
@@ -58,7 +59,10 @@ int ctl_load_profile(const struct ctl *c, const char *path, struct profile **ret
         int r = diag_list_new(path, &diags);
         if (r < 0)
                 return r;
-        r = profile_load_file(path, &c->parse, diags, ret);
+        if (c->source_data && c->source_name && streq(path, c->source_name))
+                r = profile_parse(c->source_data, c->source_size, &c->parse, diags, ret);
+        else
+                r = profile_load_file(path, &c->parse, diags, ret);
         diag_list_sort(diags);
         /* Commands other than validate show errors in full and count the warnings. */
         diag_list_print(diags, stderr, DIAG_ERROR, c->color);
@@ -200,4 +204,35 @@ int ctl_write_disasm(const char *path, const struct sock_filter *insns, size_t n
         int r = bpf_disasm(insns, n, f);
         fclose(f);
         return r < 0 ? r : ctl_write_output(path, text, size);
+}
+
+static enum action action_from_ret(uint32_t ret, uint32_t *ret_data)
+{
+        *ret_data = ret & SECCOMP_RET_DATA;
+        switch (ret & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_KILL_PROCESS: return ACTION_KILL_PROCESS;
+        case SECCOMP_RET_KILL_THREAD: return ACTION_KILL_THREAD;
+        case SECCOMP_RET_TRAP: return ACTION_TRAP;
+        case SECCOMP_RET_ERRNO: return ACTION_ERRNO;
+        case SECCOMP_RET_USER_NOTIF: return ACTION_NOTIFY;
+        case SECCOMP_RET_TRACE: return ACTION_TRACE;
+        case SECCOMP_RET_LOG: return ACTION_LOG;
+        case SECCOMP_RET_ALLOW: return ACTION_ALLOW;
+        default: return _ACTION_INVALID;
+        }
+}
+
+const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const struct resolved *res,
+                                              const char *name, const uint64_t args[6],
+                                              uint32_t ret, const char **ret_comment)
+{
+        uint32_t data;
+        enum action a = action_from_ret(ret, &data);
+        const struct resolved_rule *rule =
+                (int)a >= 0 ? resolved_find_rule(res, name, args, a, data) : NULL;
+        *ret_comment = NULL;
+        for (size_t i = 0; rule && i < p->n_rules; i++)
+                if (p->rules[i].index == rule->source)
+                        *ret_comment = p->rules[i].comment;
+        return rule;
 }

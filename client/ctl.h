@@ -39,6 +39,12 @@ struct ctl {
         bool arch_set, caps_set, kernel_set;
         struct compile_options compile;
         struct profile_parse_options parse;
+        bool dialect_set; /* --dialect was given */
+        /* A profile fetched from seccompd (GET /v1/source/NAME): ctl_load_profile() of
+         * `source_name` parses these bytes instead of reading a file. */
+        const char *source_name;
+        const char *source_data;
+        size_t source_size;
 };
 
 /* Prints "seccompctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
@@ -51,6 +57,12 @@ enum output_format output_format_from_string(const char *s);
 /* Loads and validates a profile file, printing its diagnostics (warnings and errors) to
  * stderr unless quiet. Returns 0, -EINVAL when invalid, other -errno. */
 int ctl_load_profile(const struct ctl *c, const char *path, struct profile **ret);
+/* The rule of `res` behind the action `ret` took for syscall `name` with `args` (NULL: the
+ * default action), and the comment of its rule in `p` (may be NULL). */
+struct resolved_rule;
+const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const struct resolved *res,
+                                              const char *name, const uint64_t args[6],
+                                              uint32_t ret, const char **ret_comment);
 /* Load + resolve for the context + compile; prints diagnostics. */
 int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profile,
               struct resolved **ret_resolved, struct blob **ret_blob);
@@ -84,6 +96,7 @@ int verb_digest(struct ctl *c, int argc, char **argv);
 int verb_validate_dispatch(struct ctl *c, int argc, char **argv);
 int verb_compile_dispatch(struct ctl *c, int argc, char **argv);
 int verb_test_dispatch(struct ctl *c, int argc, char **argv);
+int verb_export_dispatch(struct ctl *c, int argc, char **argv);
 /* exec FILE|NAME -- CMD: the same rule; a NAME's blob is fetched from the daemon and
  * installed as served. */
 int verb_exec_dispatch(struct ctl *c, int argc, char **argv);

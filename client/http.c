@@ -26,6 +26,7 @@ struct http_response *http_response_free(struct http_response *r)
         free(r->instructions);
         free(r->state);
         free(r->context);
+        free(r->dialect);
         free(r->body);
         free(r);
         return NULL;
@@ -91,7 +92,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
                 {"Content-Type", &r->content_type},        {"ETag", &r->etag},
                 {SECCOMPD_HEADER_DIGEST, &r->digest},      {SECCOMPD_HEADER_KEY, &r->key},
                 {SECCOMPD_HEADER_INSNS, &r->instructions}, {SECCOMPD_HEADER_STATE, &r->state},
-                {SECCOMPD_HEADER_CONTEXT, &r->context},
+                {SECCOMPD_HEADER_CONTEXT, &r->context}, {SECCOMPD_HEADER_DIALECT, &r->dialect},
         };
 
         /* A new status line (after a 100 Continue): forget the interim answer's headers. */

@@ -45,6 +45,7 @@ struct http_response {
         char *instructions; /* Seccompd-Instructions */
         char *state;        /* Seccompd-Profile-State */
         char *context;      /* Seccompd-Context */
+        char *dialect;      /* Seccompd-Dialect */
         char *body;         /* body_size bytes plus a NUL, so text bodies are strings */
         size_t body_size;
 };

@@ -59,7 +59,7 @@ static const struct {
         { "validate", verb_validate_dispatch },
         { "compile", verb_compile_dispatch },
         { "test", verb_test_dispatch },
-        { "export", verb_export },
+        { "export", verb_export_dispatch },
         { "exec", verb_exec_dispatch },
         { "stats", verb_stats },
         { "scan", verb_scan },
@@ -123,6 +123,7 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                 c->dialect = dialect_from_string(arg);
                 if (c->dialect < 0)
                         return ctl_usage_error("unknown dialect \"%s\"", arg);
+                c->dialect_set = true;
                 return -1;
         case ARG_STRICT:
                 c->strict = true;

@@ -54,6 +54,7 @@ void route_status(struct server *s, struct reply *rp);
 void route_profiles(struct server *s, struct reply *rp);
 void route_profile(struct server *s, const char *name, struct reply *rp);
 void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, struct reply *rp);
+void route_source(struct server *s, const char *name, struct reply *rp);
 void route_blob(struct server *s, struct MHD_Connection *c, const char *key, struct reply *rp);
 void route_validate(struct server *s, struct MHD_Connection *c, const struct request *rq,
                     struct reply *rp);

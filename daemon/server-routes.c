@@ -123,6 +123,60 @@ void route_profile(struct server *s, const char *name, struct reply *rp)
         reply_json(rp, 200, o);
 }
 
+/* Looks up a profile that may be served: returns it with the registry's read lock held, or
+ * NULL once it has answered (404/503 for none, 409 with the diagnostics for an invalid one,
+ * or a stale one under --strict). */
+static struct entry *lock_servable(struct manager *m, const char *name, struct reply *rp)
+{
+        pthread_rwlock_rdlock(&m->registry.lock);
+        struct entry *e = registry_lookup(&m->registry, name);
+        bool refused_stale = e && e->state == ENTRY_STALE && m->config.strict;
+        if (e && e->state != ENTRY_MISSING && e->state != ENTRY_INVALID && e->good_data &&
+            !refused_stale)
+                return e;
+        bool invalid = e && (e->state == ENTRY_INVALID || refused_stale);
+        _cleanup_(diag_list_freep) struct diag_list *d = NULL;
+        if (invalid && diag_list_new(e->diags ? e->diags->file : NULL, &d) == 0)
+                diag_list_extend(d, e->diags);
+        pthread_rwlock_unlock(&m->registry.lock);
+        if (invalid)
+                reply_error(rp, 409, SECCOMPD_ERROR_CONFLICT, d,
+                            refused_stale ? "profile '%s' is stale, and stale blobs are not "
+                                            "served under --strict"
+                                          : "profile '%s' is invalid and not served",
+                            name);
+        else
+                reply_error(rp, m->ready ? 404 : 503,
+                            m->ready ? SECCOMPD_ERROR_NOT_FOUND : SECCOMPD_ERROR_UNAVAILABLE, NULL,
+                            "no profile '%s'", name);
+        return NULL;
+}
+
+void route_source(struct server *s, const char *name, struct reply *rp)
+{
+        if (!name_ok(name)) {
+                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL,
+                            "invalid profile name '%s'", name);
+                return;
+        }
+        struct entry *e = lock_servable(s->m, name, rp);
+        if (!e)
+                return;
+        /* The version the blobs are compiled from: for a stale profile, the last good one. */
+        rp->response = MHD_create_response_from_buffer(e->good_size, e->good_data,
+                                                       MHD_RESPMEM_MUST_COPY);
+        if (rp->response) {
+                rp->status = 200;
+                MHD_add_response_header(rp->response, "Content-Type", "application/json");
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_DIGEST, e->good_digest);
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_STATE,
+                                        entry_state_to_string(e->state));
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_DIALECT,
+                                        dialect_to_string(e->root->config->dialect));
+        }
+        pthread_rwlock_unlock(&s->m->registry.lock);
+}
+
 void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, struct reply *rp)
 {
         struct manager *m = s->m;
@@ -140,29 +194,9 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, str
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0)
                 return;
 
-        pthread_rwlock_rdlock(&m->registry.lock);
-        struct entry *e = registry_lookup(&m->registry, name);
-        bool refused_stale = e && e->state == ENTRY_STALE && m->config.strict;
-        if (!e || e->state == ENTRY_MISSING || e->state == ENTRY_INVALID || !e->good_data ||
-            refused_stale) {
-                bool invalid = e && (e->state == ENTRY_INVALID || refused_stale);
-                _cleanup_(diag_list_freep) struct diag_list *d = NULL;
-                if (invalid && diag_list_new(e->diags ? e->diags->file : NULL, &d) == 0)
-                        diag_list_extend(d, e->diags);
-                pthread_rwlock_unlock(&m->registry.lock);
-                if (invalid)
-                        reply_error(rp, 409, SECCOMPD_ERROR_CONFLICT, d,
-                                    refused_stale ? "profile '%s' is stale, and stale blobs are "
-                                                    "not served under --strict"
-                                                  : "profile '%s' is invalid and not served",
-                                    name);
-                else
-                        reply_error(rp, m->ready ? 404 : 503,
-                                    m->ready ? SECCOMPD_ERROR_NOT_FOUND
-                                             : SECCOMPD_ERROR_UNAVAILABLE,
-                                    NULL, "no profile '%s'", name);
+        struct entry *e = lock_servable(m, name, rp);
+        if (!e)
                 return;
-        }
         const char *state = entry_state_to_string(e->state);
         struct blob_slot *slot = entry_find_blob(e, cs);
         if (slot) {

@@ -66,6 +66,9 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *url
         } else if (PREFIX(SECCOMPD_ROUTE_BPF_PREFIX) && get) {
                 rp->route = "bpf";
                 route_bpf(s, c, url + strlen(SECCOMPD_ROUTE_BPF_PREFIX), rp);
+        } else if (PREFIX(SECCOMPD_ROUTE_SOURCE_PREFIX) && get) {
+                rp->route = "source";
+                route_source(s, url + strlen(SECCOMPD_ROUTE_SOURCE_PREFIX), rp);
         } else if (PREFIX(SECCOMPD_ROUTE_BLOB_PREFIX) && get) {
                 rp->route = "blobs";
                 route_blob(s, c, url + strlen(SECCOMPD_ROUTE_BLOB_PREFIX), rp);
@@ -95,6 +98,7 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *url
                              streq(url, SECCOMPD_ROUTE_PROFILES) ||
                              PREFIX(SECCOMPD_ROUTE_PROFILE_PREFIX) ||
                              PREFIX(SECCOMPD_ROUTE_BPF_PREFIX) ||
+                             PREFIX(SECCOMPD_ROUTE_SOURCE_PREFIX) ||
                              PREFIX(SECCOMPD_ROUTE_BLOB_PREFIX) ||
                              streq(url, SECCOMPD_ROUTE_VALIDATE) ||
                              streq(url, SECCOMPD_ROUTE_COMPILE) ||

@@ -16,6 +16,7 @@
 #define SECCOMPD_ROUTE_PROFILE_PREFIX "/v1/profiles/" /* + name */
 #define SECCOMPD_ROUTE_BPF_PREFIX "/v1/bpf/"          /* + name */
 #define SECCOMPD_ROUTE_BLOB_PREFIX "/v1/blobs/"       /* + key */
+#define SECCOMPD_ROUTE_SOURCE_PREFIX "/v1/source/"   /* + name: the profile's JSON as served */
 #define SECCOMPD_ROUTE_VALIDATE "/v1/validate"
 #define SECCOMPD_ROUTE_COMPILE "/v1/compile"
 #define SECCOMPD_ROUTE_RELOAD "/v1/reload"
@@ -36,6 +37,7 @@
 #define SECCOMPD_HEADER_INSNS "Seccompd-Instructions"
 #define SECCOMPD_HEADER_STATE "Seccompd-Profile-State"
 #define SECCOMPD_HEADER_CONTEXT "Seccompd-Context"
+#define SECCOMPD_HEADER_DIALECT "Seccompd-Dialect" /* of the source route: the root's */
 
 /* JSON keys. */
 #define SECCOMPD_KEY_STATUS "status"

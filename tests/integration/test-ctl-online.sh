@@ -166,7 +166,19 @@ expect 2 -- "$CTL" compile runtime/default runtime/broken
 
 # test NAME: the served blob simulated here, same verdicts as offline
 expect 0 "ERRNO(1)" stdout -- "$CTL" test runtime/default unshare 0x10000000
-expect 0 "decided by: (daemon blob, key " stdout -- "$CTL" test runtime/default unshare 0x10000000
+expect 0 "blob: seccompd's, key " stdout -- "$CTL" test runtime/default unshare 0x10000000
+# the deciding rule, from the served source: the same line as offline
+want=$("$CTL" test "$SRC/profiles/default.json" unshare 0x10000000 2>/dev/null | grep "decided by")
+expect 0 "$want" stdout -- "$CTL" test runtime/default unshare 0x10000000
+want=$("$CTL" test "$SRC/profiles/default.json" kexec_load 2>/dev/null | grep "decided by")
+expect 0 "$want" stdout -- "$CTL" test runtime/default kexec_load
+# export NAME: the served source, resolved and exported as a file would be
+"$CTL" -q export --format oci "$SRC/profiles/default.json" -o "$T/export-file.json"
+expect 0 -- "$CTL" -q export --format oci runtime/default -o "$T/export-name.json"
+cmp -s "$T/export-file.json" "$T/export-name.json" && ok || ko "export NAME differs from export FILE"
+expect 0 "allowlist errno 1" stdout -- "$CTL" -q export --format lxc runtime/default
+expect 1 "is invalid and not served" stderr -- "$CTL" export --format oci runtime/broken
+expect 1 "no profile 'nosuch'" stderr -- "$CTL" export --format oci nosuch
 expect 0 "ALLOW" stdout -- "$CTL" test runtime/default read
 for sc in read kexec_load clone3 mount "socket 40" "personality 8"; do
         on=$("$CTL" -q test runtime/default $sc 2>/dev/null)

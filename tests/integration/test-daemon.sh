@@ -101,6 +101,10 @@ check "invalid file not served (409)" [ "$(status_of /v1/bpf/kubernetes/broken.j
 echo '{ "defaultAction": ' > "$T/kubelet/moby.json"
 check "broken edit makes it stale" until_true 10 state_is kubernetes/moby.json stale
 check "stale still served" [ "$(status_of /v1/bpf/kubernetes/moby.json)" = 200 ]
+api /v1/source/kubernetes/moby.json -o "$T/stale-source.json"
+check "stale: its source is the last good version" cmp -s "$T/stale-source.json" "$CORPUS/moby/default.json"
+check "source of an invalid profile: 409" [ "$(status_of /v1/source/kubernetes/broken.json)" = 409 ]
+check "source: traversal refused" [ "$(status_of /v1/source/kubernetes/../../etc/passwd --path-as-is)" = 400 ]
 cp "$CORPUS/moby/default.json" "$T/kubelet/moby.json"
 check "fixed" until_true 10 state_is kubernetes/moby.json valid
 stop
