@@ -197,7 +197,7 @@ _seccompctl()
                 _seccompctl_files -f "$cur"
                 _seccompctl_names "${words[0]}" "$cur" "${socket[@]}"
                 ;;
-        compile | test)
+        compile | test | export)
                 if ((n_args == 0)); then
                         _seccompctl_files -f "$cur"
                         _seccompctl_names "${words[0]}" "$cur" "${socket[@]}"
@@ -206,7 +206,7 @@ _seccompctl()
         show)
                 ((n_args == 0)) && _seccompctl_names "${words[0]}" "$cur" "${socket[@]}"
                 ;;
-        export | stats)
+        stats)
                 ((n_args == 0)) && _seccompctl_files -f "$cur"
                 ;;
         exec)
