@@ -188,8 +188,6 @@ static void load_done(struct pool_work *w)
                         e->good_data = TAKE_PTR(lw->data);
                         e->good_size = lw->size;
                         memcpy(e->good_digest, e->digest, sizeof(e->digest));
-                        e->rules = lw->profile->n_rules;
-                        e->names = profile_count_names(lw->profile);
                         e->good_profile = TAKE_PTR(lw->profile);
                         if (entry_add_blob(e, m->cache, lw->context, lw->blob, lw->compile_diags) == 0) {
                                 lw->blob = NULL;
@@ -421,9 +419,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
         size_t n = 0;
         if (watcher_drain(m->watcher, &ev, &n) < 0)
                 return 0;
-        pthread_mutex_lock(&m->metrics.lock);
-        __atomic_add_fetch(&m->metrics.watch_events_total, n, __ATOMIC_RELAXED);
-        pthread_mutex_unlock(&m->metrics.lock);
+        metrics_watch_events(&m->metrics, n);
         for (size_t i = 0; i < n; i++) {
                 struct root *root = root_by_name(m, ev[i].root);
                 switch (ev[i].type) {
@@ -457,9 +453,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         struct manager *m = userdata;
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
-        pthread_mutex_lock(&m->metrics.lock);
-        m->metrics.reloads_total++;
-        pthread_mutex_unlock(&m->metrics.lock);
+        metrics_reloaded(&m->metrics);
         pthread_rwlock_wrlock(&m->registry.lock);
         size_t pruned = registry_prune_missing(&m->registry);
         pthread_rwlock_unlock(&m->registry.lock);

@@ -23,7 +23,6 @@ void metrics_compiled(struct metrics *m, double seconds)
 {
         pthread_mutex_lock(&m->lock);
         m->compiles_total++;
-        m->compile_count++;
         m->compile_seconds_sum += seconds;
         for (size_t i = 0; i < METRICS_BUCKETS; i++)
                 if (seconds <= bucket_bounds[i]) {
@@ -39,6 +38,20 @@ uint64_t metrics_compiles(struct metrics *m)
         uint64_t n = m->compiles_total;
         pthread_mutex_unlock(&m->lock);
         return n;
+}
+
+void metrics_watch_events(struct metrics *m, uint64_t n)
+{
+        pthread_mutex_lock(&m->lock);
+        m->watch_events_total += n;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_reloaded(struct metrics *m)
+{
+        pthread_mutex_lock(&m->lock);
+        m->reloads_total++;
+        pthread_mutex_unlock(&m->lock);
 }
 
 void metrics_request(struct metrics *m, const char *route, unsigned code)
@@ -77,8 +90,12 @@ int metrics_render(struct metrics *m, FILE *out)
                 "seccompd_compile_seconds_bucket{le=\"+Inf\"} %llu\n"
                 "seccompd_compile_seconds_sum %.6f\n"
                 "seccompd_compile_seconds_count %llu\n",
-                (unsigned long long)m->compile_count, m->compile_seconds_sum,
-                (unsigned long long)m->compile_count);
+                (unsigned long long)m->compiles_total, m->compile_seconds_sum,
+                (unsigned long long)m->compiles_total);
+        fprintf(out, "# HELP seccompd_watch_events_total inotify events handled.\n"
+                     "# TYPE seccompd_watch_events_total counter\n"
+                     "seccompd_watch_events_total %llu\n",
+                (unsigned long long)m->watch_events_total);
         fprintf(out, "# HELP seccompd_reloads_total Full rescans (SIGHUP, POST /v1/reload).\n"
                      "# TYPE seccompd_reloads_total counter\n"
                      "seccompd_reloads_total %llu\n",

@@ -14,7 +14,6 @@ struct metrics {
         uint64_t compiles_total;
         uint64_t compile_buckets[METRICS_BUCKETS]; /* cumulative at render time */
         double compile_seconds_sum;
-        uint64_t compile_count;
         uint64_t watch_events_total;
         uint64_t reloads_total;
         struct {
@@ -30,6 +29,9 @@ void metrics_done(struct metrics *m);
 void metrics_compiled(struct metrics *m, double seconds);
 void metrics_request(struct metrics *m, const char *route, unsigned code);
 uint64_t metrics_compiles(struct metrics *m);
+void metrics_watch_events(struct metrics *m, uint64_t n);
+void metrics_reloaded(struct metrics *m);
 
-/* Renders the metrics held here; the caller appends the gauges it owns. */
+/* Renders the metrics held here; the caller adds those of the registry, the cache and the
+ * watcher, which keep their own counts. */
 int metrics_render(struct metrics *m, FILE *out);

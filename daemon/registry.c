@@ -197,8 +197,9 @@ json_t *entry_to_json(const struct entry *e, bool full)
                 SECCOMPD_KEY_DIGEST, e->digest[0] ? e->digest : NULL, SECCOMPD_KEY_STATE,
                 entry_state_to_string(e->state), SECCOMPD_KEY_ERRORS,
                 e->diags ? (int)e->diags->counts[DIAG_ERROR] : 0, SECCOMPD_KEY_WARNINGS,
-                e->diags ? (int)e->diags->counts[DIAG_WARNING] : 0, SECCOMPD_KEY_RULES, (int)e->rules,
-                SECCOMPD_KEY_NAMES, (int)e->names, SECCOMPD_KEY_UPDATED, updated[0] ? updated : NULL);
+                e->diags ? (int)e->diags->counts[DIAG_WARNING] : 0, SECCOMPD_KEY_RULES,
+                e->good_profile ? (int)e->good_profile->n_rules : 0, SECCOMPD_KEY_NAMES,
+                e->good_profile ? (int)profile_count_names(e->good_profile) : 0, SECCOMPD_KEY_UPDATED, updated[0] ? updated : NULL);
         if (!o || !full)
                 return o;
         json_object_set_new(o, SECCOMPD_KEY_DIAGNOSTICS,

@@ -43,7 +43,6 @@ struct entry {
         enum entry_state state;
         char digest[PROFILE_DIGEST_MAX]; /* of the file as it is now */
         struct diag_list *diags;         /* of the file as it is now */
-        size_t rules, names;
         time_t updated;
         /* The last good version: what is served (state valid or stale). */
         char *good_data;

@@ -413,18 +413,12 @@ void route_metrics(struct server *s, struct reply *rp)
                 "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n",
                 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
                 (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes);
-        pthread_mutex_lock(&m->metrics.lock);
-        uint64_t events = __atomic_load_n(&m->metrics.watch_events_total, __ATOMIC_RELAXED);
-        pthread_mutex_unlock(&m->metrics.lock);
         fprintf(f,
-                "# HELP seccompd_watch_events_total inotify events handled.\n"
-                "# TYPE seccompd_watch_events_total counter\nseccompd_watch_events_total %llu\n"
                 "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"
                 "# TYPE seccompd_watch_overflows_total counter\n"
                 "seccompd_watch_overflows_total %llu\n"
                 "# HELP seccompd_ready Whether the first full scan is done.\n"
                 "# TYPE seccompd_ready gauge\nseccompd_ready %d\n",
-                (unsigned long long)events,
                 (unsigned long long)(m->watcher ? watcher_overflows(m->watcher) : 0), m->ready);
         fclose(f);
         rp->status = 200;

@@ -92,6 +92,7 @@ check "compile of invalid is 422" [ "$(status_of /v1/compile -X POST --data-bina
 # --- files change under it ------------------------------------------------------------
 cp "$CORPUS/docker-labs/default.json" "$T/kubelet/new.json"
 check "new file picked up" until_true 10 state_is kubernetes/new.json valid
+check "metrics: watcher events counted" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q '^seccompd_watch_events_total [1-9]'"
 d1=$(api /v1/profiles/kubernetes/new.json | jq -r .digest)
 sed -i 's/"SCMP_ACT_ERRNO"/"SCMP_ACT_KILL_PROCESS"/' "$T/kubelet/new.json"
 check "edit picked up" until_true 10 sh -c "[ \"\$(curl -s --unix-socket '$SOCK' http://localhost/v1/profiles/kubernetes/new.json | jq -r .digest)\" != '$d1' ]"
@@ -130,6 +131,7 @@ exec 7>&-
 check "file taken once closed" until_true 10 state_is kubernetes/partial.json valid
 rm "$T/kubelet/new.json"
 check "deleted is missing" until_true 10 state_is kubernetes/new.json missing
+check "a missing profile counts no rules (none are served)" [ "$(api /v1/profiles/kubernetes/new.json | jq .rules)" = 0 ]
 check "deleted not served" [ "$(status_of /v1/bpf/kubernetes/new.json)" = 404 ]
 mv "$T/kubelet/operator/fine-grained.json" "$T/kubelet/operator/renamed.json"
 check "rename: new name" until_true 10 state_is kubernetes/operator/renamed.json valid
