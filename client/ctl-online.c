@@ -337,7 +337,7 @@ int verb_reload(struct ctl *c, int argc, char **argv)
         if (answer_json(resp, &j) != 0)
                 return CTL_EXIT_FAILED;
         if (!c->quiet)
-                printf("reloaded, generation %lld\n", jint(j, SECCOMPD_KEY_GENERATION));
+                printf("rescan started (at generation %lld)\n", jint(j, SECCOMPD_KEY_GENERATION));
         return CTL_EXIT_OK;
 }
 

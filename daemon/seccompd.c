@@ -30,6 +30,7 @@ static void help(void)
                "  --workers N             compile threads (default: one per core)\n"
                "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
                "  --foreground            run in the foreground (seccompd never forks)\n"
+               "  --ready-file FILE       create FILE once the first full scan is done\n"
                "  --version               print versions\n");
 }
 

@@ -240,7 +240,7 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null &&
 fi
 
 # reload
-expect 0 "reloaded, generation " stdout -- "$CTL" reload
+expect 0 "rescan started (at generation " stdout -- "$CTL" reload
 json_ok 'isinstance(j["generation"], int)' -- "$CTL" reload --json
 expect 2 -- "$CTL" reload now
 
