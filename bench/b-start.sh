@@ -94,7 +94,7 @@ bench_start() {
         compile_row "libseccomp as crun 1.8 drives it (x86_64+x86+x32, linear): crun's cost per start" "$c_crun"
         compile_row "seccompd's engine on the same section (parse, resolve, binary tree)" "$c_engine"
         compile_row "libseccompd: \`seccompd_get_blob(runtime/default)\`, handle kept" "$c_fetch"
-        compile_row "libseccompd: connect + \`seccompd_compile\` (POST, cache hit) + disconnect, as seccompd-oci" "$c_post"
+        compile_row "libseccompd: connect + \`seccompd_compile\` (POST, cache hit) + disconnect" "$c_post"
         md "" "- get_blob / crun's compile = **$(ratio "$(kv "$c_fetch" p50_us)" "$(kv "$c_crun" p50_us)")**; connect+POST / crun's compile = **$(ratio "$(kv "$c_post" p50_us)" "$(kv "$c_crun" p50_us)")** (medians)." \
            "- Reproduce: \`sudo bench/run.sh start\`." ""
 }
