@@ -37,7 +37,9 @@ SRC=$(realpath "${4:?source dir}")
 DOCKER=/usr/bin/docker   # Debian's docker.io client (/usr/local/bin/docker is another one)
 DOCKERD=/usr/sbin/dockerd
 [ "$(id -u)" = 0 ] || skip "e2e-docker needs root (dockerd)"
-[ -x "$DOCKERD" ] && [ -x "$DOCKER" ] || skip "docker.io is not installed ($DOCKERD, $DOCKER)"
+if [ ! -x "$DOCKERD" ] || [ ! -x "$DOCKER" ]; then
+        skip "docker.io is not installed ($DOCKERD, $DOCKER)"
+fi
 for tool in containerd containerd-shim-runc-v2 runc; do
         command -v $tool >/dev/null || skip "$tool is not installed (docker.io depends on it)"
 done
@@ -183,7 +185,8 @@ bundle_of() { # CONTAINER: its bundle, while it runs
         echo "$T/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/$(d inspect -f '{{.Id}}' "$1")"
 }
 running() { [ "$(d inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" = running ]; }
-# The bundle's linux.seccomp, compiled by the daemon now, is the annotation's blob.
+# The annotation's blob is the bundle's linux.seccomp compiled by the daemon now, and by
+# seccompctl in-process.
 blob_is_seccompds() { # BUNDLE
         python3 -c 'import json, sys
 json.dump(json.load(open(sys.argv[1]))["linux"]["seccomp"], open(sys.argv[2], "w"))' \
@@ -191,7 +194,9 @@ json.dump(json.load(open(sys.argv[1]))["linux"]["seccomp"], open(sys.argv[2], "w
         api '/v1/compile?encoding=raw' -X POST --data-binary @"$T/section.json" -o "$T/raw.bpf"
         jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$1/config.seccompd.json" |
                 base64 -d >"$T/annotation.bpf" || return 1
-        [ -s "$T/raw.bpf" ] && cmp -s "$T/raw.bpf" "$T/annotation.bpf"
+        "$CTL" -q compile "$T/section.json" -o "$T/local.bpf" || return 1
+        [ -s "$T/raw.bpf" ] && cmp -s "$T/raw.bpf" "$T/annotation.bpf" &&
+                cmp -s "$T/local.bpf" "$T/annotation.bpf"
 }
 
 # cases PHASE UP: every case with both profiles; UP=1 while seccompd runs, 0 after.
