@@ -11,6 +11,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libjansson
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 crun busybox-static curl jq
            util-linux systemd)
 test_pkgs+=(docker.io) # tests/e2e/test-docker.sh: dockerd 20.10, its containerd and runc
+test_pkgs+=(lxc) # e2e-lxc: lxc-execute, lxc-info, lxc-stop, init.lxc
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -76,6 +76,17 @@ printf '{"defaultAction":"SCMP_ACT_ERRNO","flags":["SECCOMP_FILTER_FLAG_SPEC_ALL
 expect_out 'warning: /flags: flags are not part of the LXC policy' "$CTL" export --format lxc "$T/flags.json"
 expect_out 'warning: /listenerPath: listenerPath is not part of the LXC policy' "$CTL" export --format lxc "$CORPUS/seccompagent/notify-dangerous.json"
 expect_rc 2 "$CTL" export "$CORPUS/moby/default.json"
+# where LXC 5.0.2 decides otherwise is named up front: in warnings and in the policy's comments
+printf '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["socket"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":40,"op":"SCMP_CMP_EQ"}]},{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}' >"$T/lxc-socket.json"
+expect_out 'warning: LXC decides socket on x86 otherwise' "$CTL" export --format lxc --arch x86_64 "$T/lxc-socket.json"
+expect_out 'warning: LXC decides socketcall on x86 otherwise' "$CTL" export --format lxc --arch x86_64 "$T/lxc-socket.json"
+expect_out '# LXC decides socket on x86 otherwise' "$CTL" export --format lxc --arch x86_64 "$T/lxc-socket.json"
+"$CTL" export --format lxc --arch x86_64 "$T/lxc-socket.json" 2>&1 | grep -q 'LXC decides mkdir' && ko "mkdir named for LXC" || ok
+jq -c '.architectures = ["SCMP_ARCH_X86_64"]' "$T/lxc-socket.json" >"$T/lxc-x86_64.json"
+expect_out 'warning: LXC decides * on x32 otherwise: the profile does not cover x32' "$CTL" export --format lxc --arch x86_64 "$T/lxc-x86_64.json"
+printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getcwd"],"action":"SCMP_ACT_LOG"}]}' >"$T/lxc-log.json"
+expect_rc 1 "$CTL" export --format lxc --arch x86_64 "$T/lxc-log.json"
+expect_out 'error: LXC decides getcwd on x86_64 otherwise: LXC has no action SCMP_ACT_LOG' "$CTL" export --format lxc --arch x86_64 "$T/lxc-log.json"
 
 # exec: the filter is real
 expect_rc 0 "$CTL" exec "$CORPUS/moby/default.json" -- mkdir "$T/made"
