@@ -10,6 +10,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libjansson
             libcurl4-openssl-dev scdoc)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 crun busybox-static curl jq
            util-linux systemd)
+test_pkgs+=(containerd) # tests/e2e/test-containerd.sh: containerd, ctr, containerd-shim-runc-v2
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
