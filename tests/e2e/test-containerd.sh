@@ -21,8 +21,8 @@
 #   line.
 # - seccompd-oci is configured the way an operator would: /etc/seccompd/seccompd-oci.conf
 #   (runtime, socket, timeout-ms), no environment variable. The host has no /etc/seccompd
-#   and must not get one: in containerd's namespace, /etc is an overlay whose upper layer
-#   is in the temp dir, and /etc/seccompd a tmpfs holding this test's conf.
+#   and must not get one: in containerd's namespace, /etc is an overlay whose upper layer,
+#   in the temp dir, holds this test's conf (lib.sh's in_private_etc).
 set -u
 DAEMON=$(realpath "${1:?seccompd}")
 CTL=$(realpath "${2:?seccompctl}")
@@ -47,7 +47,7 @@ done
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 CSOCK=$T/containerd.sock
-CPID=
+CPID= JOB= # containerd's pid, and the job that runs it
 NS=seccompd-e2e
 cctr() { ctr -a "$CSOCK" -n "$NS" "$@"; }
 # Every container, detached or not, gets the wrapper, crun's state under $T and its FIFOs
@@ -64,11 +64,14 @@ delete_all() { # every container of our namespace, whatever state it is in
 }
 stop_containerd() {
         local p
-        [ -n "$CPID" ] || return 0
-        kill "$CPID" 2>/dev/null
-        until_true 20 not kill -0 "$CPID" 2>/dev/null || kill -KILL "$CPID" 2>/dev/null
-        wait "$CPID" 2>/dev/null
-        CPID=
+        [ -n "$JOB" ] || return 0
+        [ -n "$CPID" ] || CPID=$(cat "$T/etc/pid" 2>/dev/null)
+        if [ -n "$CPID" ]; then
+                kill "$CPID" 2>/dev/null
+                until_true 20 not kill -0 "$CPID" 2>/dev/null || kill -KILL "$CPID" 2>/dev/null
+        fi
+        wait "$JOB" 2>/dev/null
+        CPID= JOB=
         # Shims outlive containerd by design: any left (a failed delete) is ours, by pid file.
         for p in "$T"/c/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
                 [ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
@@ -82,7 +85,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$T/profiles" "$T/cache" "$T/c" "$T/fifo" "$T/crun-root" "$T/etc-up" "$T/etc-work"
+mkdir -p "$T/profiles" "$T/cache" "$T/c" "$T/fifo" "$T/crun-root"
 make_rootfs || { echo "FAIL: cannot build the rootfs"; exit 1; }
 ln -sf busybox "$T/rootfs/bin/rmdir" && ln -sf busybox "$T/rootfs/bin/rm"
 
@@ -186,23 +189,18 @@ printf '# seccompd-oci.conf of test-containerd.sh\nruntime = %s\nsocket = %s\nti
         "$T/crun-cgroupless" "$SOCK" >"$T/seccompd-oci.conf"
 
 start_containerd() {
-        env -u SECCOMPD_SOCKET -u SECCOMPD_OCI_RUNTIME -u SECCOMPD_OCI_CONFIG -u SECCOMPD_OCI_DEBUG \
-                unshare -m --propagation private sh -c '
-                T=$1
-                umount /sys/fs/cgroup/unified 2>/dev/null
-                mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work" /etc &&
-                        mkdir -p /etc/seccompd &&
-                        mount -t tmpfs -o mode=0755,size=1m tmpfs /etc/seccompd &&
-                        cp "$T/seccompd-oci.conf" /etc/seccompd/seccompd-oci.conf || exit 1
-                exec "$2" --config "$T/containerd.toml"' sh "$T" "$CONTAINERD" \
-                >>"$T/containerd.log" 2>&1 &
-        CPID=$!
-        until_true 30 quiet cctr version
+        mkdir -p "$T/etc/up/seccompd" &&
+                cp "$T/seccompd-oci.conf" "$T/etc/up/seccompd/seccompd-oci.conf" || return 1
+        in_private_etc "$T/etc" env -u SECCOMPD_SOCKET -u SECCOMPD_OCI_RUNTIME \
+                -u SECCOMPD_OCI_CONFIG -u SECCOMPD_OCI_DEBUG \
+                "$CONTAINERD" --config "$T/containerd.toml" >>"$T/containerd.log" 2>&1 &
+        JOB=$!
+        until_true 30 quiet cctr version && CPID=$(cat "$T/etc/pid") && [ -n "$CPID" ]
 }
 start_containerd || { echo "FAIL: containerd not up"; tail -20 "$T/containerd.log"; exit 1; }
 check "containerd: seccompd-oci.conf in its /etc only" \
         sh -c "nsenter --mount=/proc/$CPID/ns/mnt cat /etc/seccompd/seccompd-oci.conf |
-               cmp -s - '$T/seccompd-oci.conf' && [ ! -e /etc/seccompd/seccompd-oci.conf ]"
+               cmp -s - '$T/seccompd-oci.conf' && ! cmp -s /etc/seccompd/seccompd-oci.conf '$T/seccompd-oci.conf'"
 
 # Preflight: a container without seccomp at all must run, or nothing below means anything.
 run_to pre cctr run --rm "${RUNOPTS[@]}" --rootfs "$T/rootfs" "pre-$$" /bin/sh /probe.sh
