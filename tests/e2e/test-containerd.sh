@@ -202,10 +202,17 @@ check "containerd: seccompd-oci.conf in its /etc only" \
         sh -c "nsenter --mount=/proc/$CPID/ns/mnt cat /etc/seccompd/seccompd-oci.conf |
                cmp -s - '$T/seccompd-oci.conf' && ! cmp -s /etc/seccompd/seccompd-oci.conf '$T/seccompd-oci.conf'"
 
-# Preflight: a container without seccomp at all must run, or nothing below means anything.
-run_to pre cctr run --rm "${RUNOPTS[@]}" --rootfs "$T/rootfs" "pre-$$" /bin/sh /probe.sh
+# Preflight: containerd with crun itself (no seccompd-oci) must run a container without
+# seccomp, or nothing below means anything.
+run_to pre cctr run --rm --env PATH=/bin --runc-binary "$T/crun-cgroupless" \
+        --runc-root "$T/crun-root" --fifo-dir "$T/fifo" --rootfs "$T/rootfs" "pre-$$" /bin/sh /probe.sh
 [ "$rc" = 0 ] && has_line pre unshare=allowed ||
-        skip "containerd cannot run a container through seccompd-oci here: $(head -3 "$T/pre.err") $(tail -3 "$T/containerd.log")"
+        skip "containerd cannot run a crun container on this host: $(head -3 "$T/pre.err")"
+# The same through seccompd-oci: no linux.seccomp, nothing to do but hand it to crun.
+run_to pre-oci cctr run --rm "${RUNOPTS[@]}" --rootfs "$T/rootfs" "pre-oci-$$" /bin/sh /probe.sh
+check "no seccomp: run through seccompd-oci exits 0" [ "$rc" = 0 ]
+check "no seccomp: Seccomp 0, unshare allowed" \
+        eval 'has_line pre-oci "$(printf "Seccomp:\t0")" && has_line pre-oci unshare=allowed'
 
 start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
 
