@@ -133,3 +133,21 @@ derived() { echo "$1/config.seccompd.json"; }                   # BUNDLE
 annotation_of() { # BUNDLE: the raw blob of the derived config's annotation, on stdout
         jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$(derived "$1")" | base64 -d
 }
+
+# in_private_etc DIR command...: runs it in a private mount namespace (the cgroup quirk of
+# in_ns) whose /etc is an overlay with its upper layer in DIR/up: files put in DIR/up/...
+# beforehand show in its /etc, and what it writes under /etc stays out of the host's.
+# The command's pid (the same in both namespaces) is written to DIR/pid.
+in_private_etc() {
+        local d=$1
+        shift
+        mkdir -p "$d/up" "$d/work" || return 1
+        unshare -m --propagation private sh -c '
+                d=$1
+                shift
+                umount /sys/fs/cgroup/unified 2>/dev/null
+                mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/up,workdir=$d/work" /etc ||
+                        exit 125
+                echo $$ >"$d/pid"
+                exec "$@"' in_private_etc "$d" "$@"
+}
