@@ -4,9 +4,10 @@
 
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
-ko() {
+ko() { # returns 1, so that `check ... || show NAME` shows what failed
         fail=$((fail + 1))
         echo "FAIL: $*"
+        return 1
 }
 check() { # description command...
         local what=$1
