@@ -10,6 +10,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libjansson
             libcurl4-openssl-dev scdoc)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 crun busybox-static curl jq
            util-linux systemd)
+test_pkgs+=(podman conmon) # tests/e2e/test-podman.sh
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
