@@ -10,7 +10,7 @@ DAEMON=$(realpath "${1:?seccompd}")
 CTL=$(realpath "${2:?seccompctl}")
 OCI=$(realpath "${3:?seccompd-oci}")
 SRC=$(realpath "${4:?source dir}")
-CORPUS=${SECCOMPD_CORPUS:-$SRC/../shared/corpus}
+DOCKER=$SRC/profiles/default.json # Docker's default, written here
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "e2e-crun needs root (crun run of a non-rootless bundle)"
@@ -22,7 +22,6 @@ fi
 for tool in unshare jq curl base64; do
         command -v $tool >/dev/null || skip "$tool is not installed"
 done
-[ -f "$CORPUS/moby/default.json" ] || skip "no corpus at $CORPUS"
 
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
@@ -61,13 +60,13 @@ start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exi
 
 # Docker's default profile, resolved to plain OCI as containerd would put it in a bundle.
 check "seccompctl export --format oci" \
-        sh -c "'$CTL' export '$CORPUS/moby/default.json' --format oci >'$T/moby.json' 2>'$T/export.err'"
+        sh -c "'$CTL' export '$DOCKER' --format oci >'$T/docker.json' 2>'$T/export.err'"
 check "exported profile is plain OCI" \
-        [ "$(jq -c 'keys' "$T/moby.json")" = '["architectures","defaultAction","defaultErrnoRet","syscalls"]' ]
+        [ "$(jq -c 'keys' "$T/docker.json")" = '["architectures","defaultAction","defaultErrnoRet","syscalls"]' ]
 
 # --- 1. Docker's profile through seccompd-oci ---------------------------------------------
 B1=$T/b1
-make_bundle "$B1" "$T/moby.json" sh -c "$PROBE"
+make_bundle "$B1" "$T/docker.json" sh -c "$PROBE"
 new_id b1
 OCI_ENV=(SECCOMPD_OCI_DEBUG=1)
 run_to c1 oci run -b "$B1" "$id"
@@ -189,7 +188,7 @@ check "7: flags [SPEC_ALLOW]: filter applies" out_has c7s "No medium found" || s
 "$CRUN" --version >"$T/crun-version"
 check "8: --version is crun's" sh -c "'$OCI' --version | cmp -s - '$T/crun-version'"
 B8=$T/b8
-make_bundle "$B8" "$T/moby.json" sleep 60
+make_bundle "$B8" "$T/docker.json" sleep 60
 new_id b8
 state_of() { oci state "$1" 2>/dev/null | jq -r .status; }
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
@@ -214,7 +213,7 @@ check "8: config.json unchanged" unchanged "$B8"
 
 # --- 9. side by side: plain crun and seccompd-oci give the same container -----------------
 B9=$T/b9
-make_bundle "$B9" "$T/moby.json" sh -c "$PROBE"
+make_bundle "$B9" "$T/docker.json" sh -c "$PROBE"
 new_id b9-crun
 run_to c9crun crun_plain run -b "$B9" "$id"
 rc_crun=$rc
@@ -231,7 +230,7 @@ check "9: and it is Docker's filter" filtered_like_docker c9oci
 # A relative --config other than config.json is relative to the current directory,
 # abbreviated long options count, and the last --config wins.
 B10=$T/b10
-make_bundle "$B10" "$T/moby.json" echo from-config-json
+make_bundle "$B10" "$T/docker.json" echo from-config-json
 jq '.process.args = ["echo", "from-alt"]' "$B10/config.json" >"$T/alt.json"
 new_id b10
 run_to c10 in_dir "$T" oci run --bund="$B10" -f "$B10/config.json" --conf alt.json "$id"

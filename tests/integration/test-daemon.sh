@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The real daemon on temporary roots, cache and socket, driven with curl and seccompctl while
-# files change under it. Polls with deadlines, never fixed sleeps.
+# files change under it. Polls with deadlines, never fixed sleeps. Self-contained: the
+# profiles are the repository's own (profiles/, tests/profiles).
 set -u
 SECCOMPD=${1:?seccompd}
 CTL=${2:?seccompctl}
 SRC=${3:?source dir}
-CORPUS=${SECCOMPD_CORPUS:-$SRC/../shared/corpus}
+DOCKER=$SRC/profiles/default.json
+TP=$SRC/tests/profiles
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 PID=
@@ -35,9 +37,10 @@ state_is() { [ "$(state_of "$1")" = "$2" ]; }
 ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
 
 mkdir -p "$T/kubelet/operator" "$T/mesos" "$T/runtime" "$T/cache"
-cp "$CORPUS/moby/default.json" "$T/kubelet/moby.json"
-cp "$CORPUS/kubernetes-website/fine-grained.json" "$T/kubelet/operator/fine-grained.json"
-cp "$CORPUS/mesos/seccomp_default.json" "$T/mesos/default.json"
+cp "$DOCKER" "$T/kubelet/docker.json"
+cp "$TP/unknown-keys.json" "$T/kubelet/unknown.json"
+cp "$TP/repeated-index.json" "$T/kubelet/operator/repeated-index.json"
+cp "$TP/mesos.json" "$T/mesos/default.json"
 cp "$SRC/profiles/default.json" "$SRC/profiles/audit.json" "$T/runtime/"
 
 start() { # extra args...
@@ -63,34 +66,35 @@ check "socket mode 0660" [ "$(stat -c %a "$SOCK")" = 660 ]
 check "missing root reported" [ "$(api /v1/status | jq '.roots[] | select(.name=="late") | .exists')" = false ]
 mkdir "$T/late-parent/late" && cp "$SRC/profiles/audit.json" "$T/late-parent/late/audit.json"
 check "missing root waited for, then watched" until_true 10 state_is late/audit.json valid
-check "list has 6 profiles" [ "$(api /v1/profiles | jq '.profiles | length')" = 6 ]
-check "moby valid" state_is kubernetes/moby.json valid
-check "subdirectory profile" state_is kubernetes/operator/fine-grained.json valid
+check "list has 7 profiles" [ "$(api /v1/profiles | jq '.profiles | length')" = 7 ]
+check "Docker's default valid" state_is kubernetes/docker.json valid
+check "unknown keys and syscalls: valid" state_is kubernetes/unknown.json valid
+check "subdirectory profile" state_is kubernetes/operator/repeated-index.json valid
 check "runtime/default without .json" [ "$(status_of /v1/bpf/runtime/default)" = 200 ]
-api /v1/bpf/kubernetes/moby.json -o "$T/served.bpf"
-"$CTL" -q compile "$T/kubelet/moby.json" -o "$T/local.bpf"
+api /v1/bpf/kubernetes/docker.json -o "$T/served.bpf"
+"$CTL" -q compile "$T/kubelet/docker.json" -o "$T/local.bpf"
 check "served blob equals seccompctl compile" cmp -s "$T/served.bpf" "$T/local.bpf"
-api "/v1/bpf/kubernetes/moby.json?encoding=base64" | base64 -d > "$T/b64.bpf"
+api "/v1/bpf/kubernetes/docker.json?encoding=base64" | base64 -d > "$T/b64.bpf"
 check "base64 encoding" cmp -s "$T/served.bpf" "$T/b64.bpf"
-etag=$(curl -s -D - -o /dev/null --unix-socket "$SOCK" http://localhost/v1/bpf/kubernetes/moby.json | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+etag=$(curl -s -D - -o /dev/null --unix-socket "$SOCK" http://localhost/v1/bpf/kubernetes/docker.json | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 check "ETag present" [ -n "$etag" ]
-check "If-None-Match gives 304" [ "$(status_of /v1/bpf/kubernetes/moby.json -H "If-None-Match: $etag")" = 304 ]
-"$CTL" -q compile --caps all "$T/kubelet/moby.json" -o "$T/local-all.bpf"
-api "/v1/bpf/kubernetes/moby.json?caps=all" -o "$T/served-all.bpf"
+check "If-None-Match gives 304" [ "$(status_of /v1/bpf/kubernetes/docker.json -H "If-None-Match: $etag")" = 304 ]
+"$CTL" -q compile --caps all "$T/kubelet/docker.json" -o "$T/local-all.bpf"
+api "/v1/bpf/kubernetes/docker.json?caps=all" -o "$T/served-all.bpf"
 check "caps context compiled on demand" cmp -s "$T/served-all.bpf" "$T/local-all.bpf"
 check "unknown profile 404" [ "$(status_of /v1/bpf/kubernetes/nope.json)" = 404 ]
-check "bad arch 400" [ "$(status_of '/v1/bpf/kubernetes/moby.json?arch=vax')" = 400 ]
+check "bad arch 400" [ "$(status_of '/v1/bpf/kubernetes/docker.json?arch=vax')" = 400 ]
 check "traversal refused" [ "$(status_of /v1/bpf/kubernetes/../../etc/passwd --path-as-is)" = 400 ]
 check "encoded traversal refused" [ "$(status_of /v1/bpf/kubernetes/%2e%2e/x.json)" = 400 ]
-check "NUL refused" [ "$(status_of /v1/bpf/kubernetes/moby.json%00.x)" = 400 ]
+check "NUL refused" [ "$(status_of /v1/bpf/kubernetes/docker.json%00.x)" = 400 ]
 check "unknown root: not found" [ "$(status_of /v1/bpf/etc/passwd)" = 404 ]
-check "metrics" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q 'seccompd_profiles{state=\"valid\"} 6'"
-check "validate route" [ "$(api /v1/validate -X POST --data-binary @"$CORPUS/moby/default.json" | jq .valid)" = true ]
-check "compile route" [ "$(api /v1/compile -X POST --data-binary @"$CORPUS/moby/default.json" | jq -r .key | wc -c)" = 65 ]
+check "metrics" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q 'seccompd_profiles{state=\"valid\"} 7'"
+check "validate route" [ "$(api /v1/validate -X POST --data-binary @"$DOCKER" | jq .valid)" = true ]
+check "compile route" [ "$(api /v1/compile -X POST --data-binary @"$DOCKER" | jq -r .key | wc -c)" = 65 ]
 check "compile of invalid is 422" [ "$(status_of /v1/compile -X POST --data-binary '{"defaultAction":"SCMP_ACT_NOPE"}')" = 422 ]
 
 # --- files change under it ------------------------------------------------------------
-cp "$CORPUS/docker-labs/default.json" "$T/kubelet/new.json"
+cp "$TP/legacy-name.json" "$T/kubelet/new.json"
 check "new file picked up" until_true 10 state_is kubernetes/new.json valid
 check "metrics: watcher events counted" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q '^seccompd_watch_events_total [1-9]'"
 d1=$(api /v1/profiles/kubernetes/new.json | jq -r .digest)
@@ -99,45 +103,45 @@ check "edit picked up" until_true 10 sh -c "[ \"\$(curl -s --unix-socket '$SOCK'
 echo '{"defaultAction": "SCMP_ACT_BROKEN"}' > "$T/kubelet/broken.json"
 check "invalid file is invalid" until_true 10 state_is kubernetes/broken.json invalid
 check "invalid file not served (409)" [ "$(status_of /v1/bpf/kubernetes/broken.json)" = 409 ]
-echo '{ "defaultAction": ' > "$T/kubelet/moby.json"
-check "broken edit makes it stale" until_true 10 state_is kubernetes/moby.json stale
-check "stale still served" [ "$(status_of /v1/bpf/kubernetes/moby.json)" = 200 ]
-api /v1/source/kubernetes/moby.json -o "$T/stale-source.json"
-check "stale: its source is the last good version" cmp -s "$T/stale-source.json" "$CORPUS/moby/default.json"
+echo '{ "defaultAction": ' > "$T/kubelet/docker.json"
+check "broken edit makes it stale" until_true 10 state_is kubernetes/docker.json stale
+check "stale still served" [ "$(status_of /v1/bpf/kubernetes/docker.json)" = 200 ]
+api /v1/source/kubernetes/docker.json -o "$T/stale-source.json"
+check "stale: its source is the last good version" cmp -s "$T/stale-source.json" "$DOCKER"
 check "source of an invalid profile: 409" [ "$(status_of /v1/source/kubernetes/broken.json)" = 409 ]
 check "source: traversal refused" [ "$(status_of /v1/source/kubernetes/../../etc/passwd --path-as-is)" = 400 ]
-cp "$CORPUS/moby/default.json" "$T/kubelet/moby.json"
-check "fixed" until_true 10 state_is kubernetes/moby.json valid
+cp "$DOCKER" "$T/kubelet/docker.json"
+check "fixed" until_true 10 state_is kubernetes/docker.json valid
 stop
-# --strict: unknown syscalls are errors (moby's profile names some), stale blobs refused
+# --strict: unknown syscalls are errors (unknown.json names some), stale blobs refused
 cp "$SRC/profiles/audit.json" "$T/kubelet/strict.json"
 start --strict
-check "--strict: moby's unknown syscalls are errors" state_is kubernetes/moby.json invalid
+check "--strict: unknown syscalls are errors" state_is kubernetes/unknown.json invalid
 echo '{ "defaultAction": ' > "$T/kubelet/strict.json"
 check "--strict: broken edit is stale" until_true 10 state_is kubernetes/strict.json stale
 check "--strict: stale is refused (409)" [ "$(status_of /v1/bpf/kubernetes/strict.json)" = 409 ]
 rm "$T/kubelet/strict.json"
 stop
 start
-check "fixed again" until_true 10 state_is kubernetes/moby.json valid
+check "fixed again" until_true 10 state_is kubernetes/docker.json valid
 # a file held open mid-write is not read before it is closed
 exec 7>"$T/kubelet/partial.json"
-head -c 2000 "$CORPUS/moby/default.json" >&7
+head -c 2000 "$DOCKER" >&7
 cp "$SRC/profiles/audit.json" "$T/kubelet/barrier.json"
 check "barrier seen" until_true 10 state_is kubernetes/barrier.json valid
 check "half-written file not taken" [ "$(state_of kubernetes/partial.json)" = absent ]
-tail -c +2001 "$CORPUS/moby/default.json" >&7
+tail -c +2001 "$DOCKER" >&7
 exec 7>&-
 check "file taken once closed" until_true 10 state_is kubernetes/partial.json valid
 rm "$T/kubelet/new.json"
 check "deleted is missing" until_true 10 state_is kubernetes/new.json missing
 check "a missing profile counts no rules (none are served)" [ "$(api /v1/profiles/kubernetes/new.json | jq .rules)" = 0 ]
 check "deleted not served" [ "$(status_of /v1/bpf/kubernetes/new.json)" = 404 ]
-mv "$T/kubelet/operator/fine-grained.json" "$T/kubelet/operator/renamed.json"
+mv "$T/kubelet/operator/repeated-index.json" "$T/kubelet/operator/renamed.json"
 check "rename: new name" until_true 10 state_is kubernetes/operator/renamed.json valid
-check "rename: old name missing" until_true 10 state_is kubernetes/operator/fine-grained.json missing
-mkdir "$T/kubelet/team" && cp "$CORPUS/spo/bpf-recorder.json" "$T/kubelet/team/spo.json"
-check "new subdirectory" until_true 10 state_is kubernetes/team/spo.json valid
+check "rename: old name missing" until_true 10 state_is kubernetes/operator/repeated-index.json missing
+mkdir "$T/kubelet/team" && cp "$TP/docker-extended.json" "$T/kubelet/team/extended.json"
+check "new subdirectory" until_true 10 state_is kubernetes/team/extended.json valid
 ln -s /etc/passwd "$T/kubelet/escape.json"
 check "symlink escape refused" until_true 10 state_is kubernetes/escape.json invalid
 ln -s "$T/runtime/default.json" "$T/kubelet/inside.json"
@@ -165,13 +169,13 @@ fi
 gen=$(api /v1/health | jq .generation)
 kill -HUP "$PID"
 check "SIGHUP rescans" until_true 10 sh -c "[ \$(curl -s --unix-socket '$SOCK' http://localhost/v1/health | jq .generation) -gt $gen ]"
-check "a full rescan forgets missing profiles" until_true 10 state_is kubernetes/operator/fine-grained.json absent
+check "a full rescan forgets missing profiles" until_true 10 state_is kubernetes/operator/repeated-index.json absent
 check "SIGTERM exits 0" stop
 
 # --- warm restart compiles nothing; a corrupted entry is rebuilt ------------------------
 start
 check "warm restart: zero compiles" [ "$(api /v1/status | jq .compiles)" = 0 ]
-key=$(api /v1/profiles/kubernetes/moby.json | jq -r '.blobs[0].key')
+key=$(api /v1/profiles/kubernetes/docker.json | jq -r '.blobs[0].key')
 stop
 victim=$T/cache/blobs/$key.bpf
 check "cache entry on disk" test -f "$victim"
@@ -179,7 +183,7 @@ printf '\xff\xff\xff\xff' | dd of="$victim" bs=1 seek=8 conv=notrunc 2>/dev/null
 start
 check "corrupt entry detected" [ "$(api /v1/status | jq .cache.corrupt)" -ge 1 ]
 check "corrupt entry rebuilt (one compile)" [ "$(api /v1/status | jq .compiles)" = 1 ]
-api /v1/bpf/kubernetes/moby.json -o "$T/rebuilt.bpf"
+api /v1/bpf/kubernetes/docker.json -o "$T/rebuilt.bpf"
 check "rebuilt blob served, same bytes" cmp -s "$T/rebuilt.bpf" "$T/local.bpf"
 stop
 
@@ -189,7 +193,7 @@ if [ "$(id -u)" = 0 ] && [ -w /proc/sys/fs/inotify/max_queued_events ]; then
         echo 8 > /proc/sys/fs/inotify/max_queued_events
         start
         kill -STOP "$PID"
-        for i in $(seq 1 40); do cp "$CORPUS/docker-labs/allow.json" "$T/kubelet/flood-$i.json"; done
+        for i in $(seq 1 40); do cp "$TP/allow-all.json" "$T/kubelet/flood-$i.json"; done
         kill -CONT "$PID"
         check "overflow counted" until_true 10 sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q '^seccompd_watch_overflows_total [1-9]'"
         check "overflow: full rescan finds all" until_true 10 state_is kubernetes/flood-40.json valid

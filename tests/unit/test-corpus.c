@@ -1,109 +1,297 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The real-world corpus: every profile validates, compiles, keeps its meaning through the
- * binary-tree optimisation and through an OCI export. */
+/* The third-party corpus (../shared/corpus, outside the repository; meson option corpus_dir):
+ *   test-corpus DIR profiles  every profile validates, compiles, keeps its meaning through the
+ *                             binary-tree optimisation and through an OCI export; Mesos's
+ *                             profile is valid in the mesos dialect;
+ *   test-corpus DIR kernel    19 corpus profiles proven against the kernel (root);
+ *   test-corpus DIR moby      profiles/default.json means what moby's default means, and
+ *                             moby's own file has Docker's conditions (simulator and kernel).
+ * Without the corpus each prints why and exits 77 (meson: SKIP). The same checks on the
+ * repository's own profiles run in test-quirks, test-kernel and test-profiles. */
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <cmocka.h>
 
 #include "bpf.h"
-#include "export.h"
+#include "config.h"
 #include "test-util.h"
+
+static const char *corpus;
+static char moby[4096];
+#define SHIPPED PROFILES_SOURCE_DIR "/default.json"
+
+/* ---- profiles --------------------------------------------------------------------------- */
+
+static char **corpus_files(void)
+{
+        char **files = NULL;
+        size_t n = 0;
+        test_list_profiles(corpus, &files, &n);
+        /* 46 files: 39 OCI/Docker JSON profiles, 3 Firecracker, 4 LXC. */
+        assert_int_equal(n, 39);
+        return files;
+}
 
 static void test_corpus_every_profile_validates_and_compiles(void **state)
 {
-        char **files = NULL;
-        size_t n = test_corpus_list(&files);
-        /* 46 files: 39 OCI/Docker JSON profiles, 3 Firecracker, 4 LXC. */
-        assert_int_equal(n, 39);
-        for (size_t i = 0; i < n; i++) {
-                struct diag_list *diags = NULL;
-                struct profile *p = NULL;
-                assert_int_equal(diag_list_new(files[i], &diags), 0);
-                int r = profile_load_file(files[i], NULL, diags, &p);
-                if (r < 0 || diag_list_has_errors(diags)) {
-                        diag_list_print(diags, stderr, DIAG_ERROR, false);
-                        fail_msg("%s does not validate", files[i]);
-                }
-                profile_free(p);
-                diag_list_free(diags);
-
-                struct test_build b;
-                test_build_file(files[i], NULL, -1, &b);
-                assert_true(b.blob->n_insns > 0);
-                assert_int_equal(bpf_validate(b.blob->insns, b.blob->n_insns), 0);
-                test_build_done(&b);
-        }
+        char **files = corpus_files();
+        test_set_validates_and_compiles(files);
         test_strv_free(files);
 }
 
 static void test_corpus_optimized_blob_agrees_with_linear(void **state)
 {
-        char **files = NULL;
-        size_t n = test_corpus_list(&files);
-        for (size_t i = 0; i < n; i++) {
-                struct test_build lin, tree;
-                test_build_file(files[i], NULL, 0, &lin);
-                test_build_file(files[i], NULL, 2, &tree);
-                assert_int_equal(lin.blob->optimize, 0);
-                assert_int_equal(tree.blob->optimize, compile_count_rules(tree.resolved) ? 2 : 0);
-                /* Only rule-bearing profiles differ in shape. */
-                if (compile_count_rules(tree.resolved) > 3)
-                        assert_memory_not_equal(lin.blob->insns, tree.blob->insns,
-                                                lin.blob->n_insns < tree.blob->n_insns
-                                                        ? blob_size(lin.blob)
-                                                        : blob_size(tree.blob));
-                unsigned checked = test_blobs_agree(files[i], lin.blob, tree.blob,
-                                                    SCMP_ARCH_X86_64);
-                assert_true(checked > 300);
-                /* The 32-bit sub-architecture when the profile covers it. */
-                for (size_t k = 0; k < lin.resolved->n_arches; k++)
-                        if (lin.resolved->arches[k]->token == SCMP_ARCH_X86)
-                                test_blobs_agree(files[i], lin.blob, tree.blob, SCMP_ARCH_X86);
-                test_build_done(&lin);
-                test_build_done(&tree);
-        }
+        char **files = corpus_files();
+        test_set_optimized_agrees_with_linear(files);
         test_strv_free(files);
 }
 
-/* `seccompctl export --format oci` must mean the same as the original: compiled again, the
- * blob is byte for byte the one of the original profile. */
 static void test_corpus_oci_export_compiles_to_same_blob(void **state)
 {
-        char **files = NULL;
-        size_t n = test_corpus_list(&files);
-        unsigned same = 0;
-        for (size_t i = 0; i < n; i++) {
-                struct test_build orig, again;
-                char *oci = NULL;
-                test_build_file(files[i], NULL, 0, &orig);
-                assert_int_equal(export_oci(orig.resolved, &oci), 0);
-                test_build_string(oci, NULL, 0, &again);
-                assert_int_equal(again.profile->n_arch_map, 0);
-                if (orig.blob->n_insns != again.blob->n_insns ||
-                    memcmp(orig.blob->insns, again.blob->insns, blob_size(orig.blob)) != 0)
-                        fail_msg("%s: exported OCI compiles to a different blob", files[i]);
-                same++;
-                free(oci);
-                test_build_done(&orig);
-                test_build_done(&again);
-        }
-        assert_int_equal(same, n);
+        char **files = corpus_files();
+        test_set_oci_export_compiles_to_same_blob(files);
         test_strv_free(files);
 }
 
-int main(void)
+static void test_corpus_mesos_profile_in_mesos_dialect(void **state)
 {
-        const struct CMUnitTest tests[] = {
+        struct profile_parse_options o = { .dialect = DIALECT_MESOS };
+        struct diag_list *d;
+        struct profile *p = NULL;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/mesos/seccomp_default.json", corpus);
+        assert_int_equal(diag_list_new("mesos", &d), 0);
+        assert_int_equal(profile_load_file(path, &o, d, &p), 0);
+        assert_false(diag_list_has_errors(d));
+        profile_free(p);
+        diag_list_free(d);
+}
+
+/* ---- kernel ------------------------------------------------------------------------------ */
+
+static const char *const proven_corpus[] = {
+        "moby/default.json",
+        "moby/default-moby-moby-pre-split.json",
+        "moby/fixtures/default-old-format.json",
+        "moby/fixtures/example.json",
+        "containers-common/seccomp.json",
+        "mesos/seccomp_default.json",
+        "isulad/seccomp_default.json",
+        "apptainer/default.json",
+        "youki/default_x86_64.json",
+        "titus/image-building.json",
+        "jessfraz/chrome.json",
+        "docker-labs/default.json",
+        "docker-labs/deny.json",
+        "runc/seccomp_syscall_test1.json",
+        "runc/seccomp_syscall_test2.json",
+        "kubernetes-website/fine-grained.json",
+        "kubernetes-website/audit.json",
+        "apptainer/e2e-seccomp-profile.json",
+        "spo/security-profiles-operator.json",
+};
+
+static void test_kernel_corpus_profiles_match_simulator(void **state)
+{
+        unsigned total_denied = 0;
+        for (size_t i = 0; i < ELEMENTSOF(proven_corpus); i++) {
+                char path[4096];
+                struct test_build b;
+                snprintf(path, sizeof(path), "%s/%s", corpus, proven_corpus[i]);
+                for (int opt = 0; opt <= 2; opt += 2) {
+                        test_build_file(path, NULL, opt, &b);
+                        total_denied += test_prove_blob(proven_corpus[i], b.blob);
+                        test_build_done(&b);
+                }
+        }
+        /* The probes must hit denials, or the comparison proves nothing. */
+        assert_true(total_denied > 100);
+}
+
+/* ---- moby's default and ours -------------------------------------------------------------- */
+
+static void context_for(struct context *c, const char *arch, const char *caps, const char *kernel)
+{
+        test_context_x86_64(c);
+        assert_int_equal(context_set_arch(c, arch), 0);
+        assert_int_equal(context_set_caps(c, caps, NULL), 0);
+        assert_int_equal(context_set_kernel(c, kernel), 0);
+}
+
+static void test_profiles_default_means_mobys_default(void **state)
+{
+        static const char *const arches[] = { "x86_64", "aarch64" };
+        static const char *const caps[] = { "default", "all", "none", "default,CAP_SYS_ADMIN",
+                                            "default,CAP_SYS_PTRACE,CAP_SYS_NICE" };
+        static const char *const kernels[] = { "6.1", "4.4" };
+        unsigned compared = 0;
+
+        for (size_t a = 0; a < ELEMENTSOF(arches); a++)
+                for (size_t c = 0; c < ELEMENTSOF(caps); c++)
+                        for (size_t k = 0; k < ELEMENTSOF(kernels); k++) {
+                                struct context ctx;
+                                struct test_build mb, ours;
+                                char label[128];
+                                context_for(&ctx, arches[a], caps[c], kernels[k]);
+                                test_build_file(moby, &ctx, 0, &mb);
+                                test_build_file(SHIPPED, &ctx, 0, &ours);
+                                assert_int_equal(mb.resolved->n_arches, ours.resolved->n_arches);
+                                for (size_t i = 0; i < mb.resolved->n_arches; i++) {
+                                        snprintf(label, sizeof(label), "%s caps=%s kernel=%s",
+                                                 mb.resolved->arches[i]->short_name, caps[c],
+                                                 kernels[k]);
+                                        assert_ptr_equal(mb.resolved->arches[i],
+                                                         ours.resolved->arches[i]);
+                                        compared += test_blobs_agree(
+                                                label, mb.blob, ours.blob,
+                                                mb.resolved->arches[i]->token);
+                                }
+                                test_build_done(&mb);
+                                test_build_done(&ours);
+                        }
+        /* (x86_64 + x86 + x32 and aarch64 + arm) x 5 cap sets x 2 kernels, each arch with
+         * hundreds of syscalls. */
+        assert_true(compared > 5 * 5 * 2 * 250);
+}
+
+struct verdict_case {
+        const char *syscall;
+        uint64_t args[6];
+        const char *caps;
+        uint32_t expect; /* SECCOMP_RET_* */
+};
+
+/* moby's conditions, on moby's own file (test-profiles checks them on ours). */
+static const struct verdict_case docker_cases[] = {
+        { "unshare", { CLONE_NEWUSER }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "unshare", { CLONE_NEWUSER }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
+        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "clone", { CLONE_NEWNS | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "clone", { SIGCHLD }, "default", SECCOMP_RET_ALLOW },
+        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
+        { "clone3", { 0 }, "default", SECCOMP_RET_ERRNO | ENOSYS },
+        { "clone3", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
+        { "socket", { AF_VSOCK, SOCK_STREAM }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "socket", { AF_VSOCK, SOCK_STREAM }, "all", SECCOMP_RET_ERRNO | EPERM },
+        { "socket", { AF_INET, SOCK_STREAM }, "default", SECCOMP_RET_ALLOW },
+        { "socket", { AF_ALG, SOCK_SEQPACKET }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "personality", { 0xffffffff }, "default", SECCOMP_RET_ALLOW },
+        { "personality", { 0 }, "default", SECCOMP_RET_ALLOW },
+        { "personality", { 8 }, "default", SECCOMP_RET_ALLOW },
+        { "personality", { 1 }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "mount", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "mount", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
+        { "reboot", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
+        { "reboot", { 0 }, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW },
+        { "ptrace", { 0 }, "default", SECCOMP_RET_ALLOW }, /* kernel >= 4.8 */
+        { "mkdir", { 0 }, "none", SECCOMP_RET_ALLOW },
+        { "kexec_load", { 0 }, "all", SECCOMP_RET_ERRNO | EPERM },
+        { "kexec_load", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
+};
+
+static void test_profiles_docker_conditions_moby(void **state)
+{
+        for (size_t i = 0; i < ELEMENTSOF(docker_cases); i++) {
+                const struct verdict_case *v = &docker_cases[i];
+                struct context ctx;
+                struct test_build b;
+                context_for(&ctx, "x86_64", v->caps, "6.1");
+                test_build_file(moby, &ctx, -1, &b);
+                struct bpf_sim_input in = {
+                        .nr = (uint32_t)seccomp_syscall_resolve_name(v->syscall),
+                        .arch = SCMP_ARCH_X86_64,
+                };
+                struct bpf_sim_result r;
+                memcpy(in.args, v->args, sizeof(in.args));
+                assert_int_equal(bpf_sim_run(b.blob->insns, b.blob->n_insns, &in, &r), 0);
+                if (r.ret != v->expect)
+                        fail_msg("%s: %s(0x%llx) with caps %s: 0x%08x, expected 0x%08x", moby,
+                                 v->syscall, (unsigned long long)v->args[0], v->caps, r.ret,
+                                 v->expect);
+                test_build_done(&b);
+        }
+}
+
+/* The same conditions in the real kernel, on moby's file: denied under the default caps,
+ * allowed with CAP_SYS_ADMIN (the filter is compiled for that context; the child is root). */
+static void test_profiles_docker_conditions_moby_kernel(void **state)
+{
+        static const struct {
+                const char *caps;
+                long nr;
+                uint64_t args[6];
+                bool denied;
+        } cases[] = {
+                { "default", SYS_unshare, { CLONE_NEWUSER }, true },
+                { "default,CAP_SYS_ADMIN", SYS_unshare, { CLONE_NEWUSER }, false },
+                { "default", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, true },
+                { "default,CAP_SYS_ADMIN", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, false },
+                { "default", SYS_socket, { AF_VSOCK, SOCK_STREAM }, true },
+                { "default", SYS_personality, { 0xffffffff }, false },
+                { "default", SYS_personality, { 1 }, true },
+                { "default", SYS_mkdir, { (uintptr_t) "/nonexistent-seccompd/x", 0755 }, false },
+        };
+        if (!test_is_root())
+                skip();
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct context ctx;
+                struct test_build b;
+                struct probe_result r;
+                context_for(&ctx, "x86_64", cases[i].caps, "6.1");
+                test_build_file(moby, &ctx, -1, &b);
+                assert_int_equal(test_probe(b.blob, cases[i].nr, cases[i].args, &r), 0);
+                if (cases[i].denied) {
+                        assert_true(r.failed);
+                        assert_int_equal(r.err, EPERM);
+                } else
+                        assert_false(r.failed && r.err == EPERM);
+                assert_false(r.killed);
+                test_build_done(&b);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        const struct CMUnitTest profiles[] = {
                 cmocka_unit_test(test_corpus_every_profile_validates_and_compiles),
                 cmocka_unit_test(test_corpus_optimized_blob_agrees_with_linear),
                 cmocka_unit_test(test_corpus_oci_export_compiles_to_same_blob),
+                cmocka_unit_test(test_corpus_mesos_profile_in_mesos_dialect),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        const struct CMUnitTest kernel[] = {
+                cmocka_unit_test(test_kernel_corpus_profiles_match_simulator),
+        };
+        const struct CMUnitTest mobys[] = {
+                cmocka_unit_test(test_profiles_default_means_mobys_default),
+                cmocka_unit_test(test_profiles_docker_conditions_moby),
+                cmocka_unit_test(test_profiles_docker_conditions_moby_kernel),
+        };
+        const char *group = argc > 2 ? argv[2] : "";
+
+        corpus = test_corpus_dir(argc, argv);
+        snprintf(moby, sizeof(moby), "%s/moby/default.json", corpus);
+        if (streq(group, "profiles"))
+                return cmocka_run_group_tests_name("corpus-profiles", profiles, NULL, NULL);
+        if (streq(group, "kernel")) {
+                if (!test_is_root()) {
+                        printf("SKIP: proving filters in the kernel needs root\n");
+                        return 77;
+                }
+                return cmocka_run_group_tests_name("corpus-kernel", kernel, NULL, NULL);
+        }
+        if (streq(group, "moby"))
+                return cmocka_run_group_tests_name("corpus-moby", mobys, NULL, NULL);
+        fprintf(stderr, "usage: test-corpus CORPUS-DIR profiles|kernel|moby\n");
+        return 2;
 }

@@ -22,153 +22,29 @@
 #include "config.h"
 #include "test-util.h"
 
-#define NOWHERE "/nonexistent-seccompd-test/x"
-
-struct probe {
-        const char *name;
-        uint64_t args[6];
-};
-
-/* Syscalls whose natural outcome, as root, is never EPERM: a denial with the profile's errno
- * cannot be mistaken for a natural failure. Paths point nowhere so nothing changes. */
-static const struct probe probes[] = {
-        { "getppid", { 0 } },
-        { "getpid", { 0 } },
-        { "uname", { 0 } },
-        { "mkdir", { (uintptr_t)NOWHERE, 0755 } },
-        { "chmod", { (uintptr_t)NOWHERE, 0644 } },
-        { "personality", { 0xffffffff } },
-        { "personality", { 0x0008 } },
-        { "personality", { 1 } },
-        { "socket", { AF_VSOCK, SOCK_STREAM, 0 } },
-        { "socket", { AF_INET, SOCK_DGRAM, 0 } },
-        { "socket", { AF_ALG, SOCK_SEQPACKET, 0 } },
-        { "unshare", { 0 } },
-        { "unshare", { CLONE_NEWUSER } },
-        { "unshare", { CLONE_NEWNS } },
-        { "clone", { CLONE_NEWNS | SIGCHLD } },
-        { "clone", { SIGCHLD } },
-        { "clone3", { 0, 0 } },
-        { "mount", { (uintptr_t) "none", (uintptr_t)NOWHERE, (uintptr_t) "tmpfs", 0, 0 } },
-        { "umount2", { (uintptr_t)NOWHERE, 0 } },
-        { "reboot", { 0, 0, 0, 0 } },
-        { "acct", { (uintptr_t)NOWHERE } },
-        { "chroot", { (uintptr_t)NOWHERE } },
-        { "swapon", { (uintptr_t)NOWHERE, 0 } },
-        { "pivot_root", { (uintptr_t)NOWHERE, (uintptr_t)NOWHERE } },
-        { "setns", { (uint64_t)-1, 0 } },
-        { "bpf", { (uint64_t)-1, 0, 0 } },
-        { "settimeofday", { 0, 0 } },
-        { "fchmodat", { (uint64_t)-100, (uintptr_t)NOWHERE, 0644, 0 } },
-        { "syslog", { 10, 0, 0 } },
-        { "open_by_handle_at", { (uint64_t)-1, 0, 0 } },
-        { "io_uring_setup", { 0, 0 } },
-        { "getcwd", { 0, 0 } },
-};
-
-static uint32_t ret_errno(uint32_t ret)
+/* The repository's own profiles, every one of them: tests/profiles (one per quirk the suite
+ * relies on) and the shipped profiles/. The third-party corpus is proven by corpus-kernel. */
+static void test_kernel_repo_profiles_match_simulator(void **state)
 {
-        return ret & SECCOMP_RET_DATA;
-}
-
-/* Runs every probe under `b` and compares with the simulator; returns the number of probes
- * that hit a denial (so callers can check the profile was exercised). */
-static unsigned prove_blob(const char *what, const struct blob *b)
-{
-        unsigned denied = 0;
-        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
-                const struct probe *p = &probes[i];
-                int nr = seccomp_syscall_resolve_name(p->name);
-                assert_true(nr >= 0);
-                struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64 };
-                memcpy(in.args, p->args, sizeof(in.args));
-                struct bpf_sim_result sim;
-                assert_int_equal(bpf_sim_run(b->insns, b->n_insns, &in, &sim), 0);
-
-                struct probe_result bare, filtered;
-                assert_int_equal(test_probe(NULL, nr, p->args, &bare), 0);
-                assert_int_equal(test_probe(b, nr, p->args, &filtered), 0);
-
-                char verdict[64];
-                bpf_action_format(sim.ret, verdict, sizeof(verdict));
-                uint32_t action = sim.ret & SECCOMP_RET_ACTION_FULL;
-                bool ok;
-                switch (action) {
-                case SECCOMP_RET_ERRNO:
-                        ok = filtered.failed && (uint32_t)filtered.err == ret_errno(sim.ret);
-                        denied++;
-                        break;
-                case SECCOMP_RET_ALLOW:
-                case SECCOMP_RET_LOG:
-                        ok = !filtered.killed && filtered.failed == bare.failed &&
-                             filtered.err == bare.err;
-                        break;
-                case SECCOMP_RET_KILL_THREAD:
-                case SECCOMP_RET_KILL_PROCESS:
-                case SECCOMP_RET_TRAP:
-                        ok = filtered.killed;
-                        denied++;
-                        break;
-                case SECCOMP_RET_TRACE:
-                        /* No tracer attached: the kernel fails the call with ENOSYS. */
-                        ok = filtered.failed && filtered.err == ENOSYS;
-                        denied++;
-                        break;
-                default:
-                        ok = false;
-                }
-                if (!ok)
-                        fail_msg("%s: %s%s: simulator says %s, kernel: %s errno=%d (unfiltered: "
-                                 "%s errno=%d)",
-                                 what, p->name, "(...)", verdict,
-                                 filtered.killed ? "killed"
-                                 : filtered.timeout ? "timeout"
-                                 : filtered.failed  ? "failed"
-                                                    : "ok",
-                                 filtered.err, bare.failed ? "failed" : "ok", bare.err);
-        }
-        return denied;
-}
-
-static const char *const proven_corpus[] = {
-        "moby/default.json",
-        "moby/default-moby-moby-pre-split.json",
-        "moby/fixtures/default-old-format.json",
-        "moby/fixtures/example.json",
-        "containers-common/seccomp.json",
-        "mesos/seccomp_default.json",
-        "isulad/seccomp_default.json",
-        "apptainer/default.json",
-        "youki/default_x86_64.json",
-        "titus/image-building.json",
-        "jessfraz/chrome.json",
-        "docker-labs/default.json",
-        "docker-labs/deny.json",
-        "runc/seccomp_syscall_test1.json",
-        "runc/seccomp_syscall_test2.json",
-        "kubernetes-website/fine-grained.json",
-        "kubernetes-website/audit.json",
-        "apptainer/e2e-seccomp-profile.json",
-        "spo/security-profiles-operator.json",
-};
-
-static void test_kernel_corpus_profiles_match_simulator(void **state)
-{
+        char **files = NULL;
+        size_t n = 0;
         if (!test_is_root())
                 skip();
+        test_list_profiles(TEST_PROFILES_DIR, &files, &n);
+        test_list_profiles(PROFILES_SOURCE_DIR, &files, &n);
+        assert_true(n >= 14);
         unsigned total_denied = 0;
-        for (size_t i = 0; i < ELEMENTSOF(proven_corpus); i++) {
-                char path[512];
+        for (size_t i = 0; i < n; i++) {
                 struct test_build b;
-                snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, proven_corpus[i]);
                 for (int opt = 0; opt <= 2; opt += 2) {
-                        test_build_file(path, NULL, opt, &b);
-                        total_denied += prove_blob(proven_corpus[i], b.blob);
+                        test_build_file(files[i], NULL, opt, &b);
+                        total_denied += test_prove_blob(files[i], b.blob);
                         test_build_done(&b);
                 }
         }
         /* The probes must hit denials, or the comparison proves nothing. */
         assert_true(total_denied > 100);
+        test_strv_free(files);
 }
 
 /* Unusual errnos make a hit impossible to confuse with a natural failure: these run without
@@ -190,7 +66,7 @@ static void test_kernel_unusual_errnos(void **state)
         struct test_build b;
         for (int opt = 0; opt <= 2; opt += 2) {
                 test_build_string(json, NULL, opt, &b);
-                unsigned denied = prove_blob("unusual-errnos", b.blob);
+                unsigned denied = test_prove_blob("unusual-errnos", b.blob);
                 /* getppid, mkdir, chmod, personality(8), socket(40), socket(38), uname, getcwd */
                 assert_int_equal(denied, 8);
                 test_build_done(&b);
@@ -217,7 +93,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_unusual_errnos),
                 cmocka_unit_test(test_kernel_large_errno_clamped),
-                cmocka_unit_test(test_kernel_corpus_profiles_match_simulator),
+                cmocka_unit_test(test_kernel_repo_profiles_match_simulator),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

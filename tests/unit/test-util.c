@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -7,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,6 +23,7 @@
 
 #include "bpf.h"
 #include "config.h"
+#include "export.h"
 #include "test-util.h"
 
 static int cmpstr(const void *a, const void *b)
@@ -54,14 +60,28 @@ static void walk(const char *dir, char ***v, size_t *n)
         closedir(d);
 }
 
-size_t test_corpus_list(char ***ret)
+size_t test_list_profiles(const char *dir, char ***v, size_t *n)
 {
-        char **v = NULL;
-        size_t n = 0;
-        walk(CORPUS_DIR, &v, &n);
-        qsort(v, n, sizeof(char *), cmpstr);
-        *ret = v;
-        return n;
+        size_t first = *n;
+        walk(dir, v, n);
+        qsort(*v + first, *n - first, sizeof(char *), cmpstr);
+        return *n;
+}
+
+const char *test_corpus_dir(int argc, char **argv)
+{
+        struct stat st;
+        if (argc < 2 || !argv[1][0]) {
+                printf("SKIP: no corpus directory given (meson option corpus_dir)\n");
+                exit(77);
+        }
+        if (stat(argv[1], &st) < 0 || !S_ISDIR(st.st_mode)) {
+                printf("SKIP: the third-party profile corpus is not at %s (it is not part of the "
+                       "repository; point -Dcorpus_dir=DIR at a copy to run this test)\n",
+                       argv[1]);
+                exit(77);
+        }
+        return argv[1];
 }
 
 void test_strv_free(char **v)
@@ -161,6 +181,8 @@ int test_probe(const struct blob *blob, long nr, const uint64_t args[6], struct 
                 return -errno;
         if (pid == 0) {
                 (void)setpgid(0, 0);
+                /* The test framework's handler must not catch a TRAP's SIGSYS here. */
+                signal(SIGSYS, SIG_DFL);
                 if (blob && blob_install(blob) < 0)
                         _exit(99);
                 long r = syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
@@ -276,4 +298,187 @@ unsigned test_blobs_agree(const char *label, const struct blob *a, const struct 
         struct agree c = { a, b, arch, label, 0 };
         assert_int_equal(bpf_foreach_syscall(arch, agree_one, &c), 0);
         return c.checked;
+}
+
+/* ---- kernel probes ---------------------------------------------------------------------- */
+
+#define NOWHERE "/nonexistent-seccompd-test/x"
+
+struct probe {
+        const char *name;
+        uint64_t args[6];
+};
+
+/* Syscalls whose natural outcome, as root, is never EPERM: a denial with the profile's errno
+ * cannot be mistaken for a natural failure. Paths point nowhere so nothing changes. */
+static const struct probe probes[] = {
+        { "getppid", { 0 } },
+        { "getpid", { 0 } },
+        { "uname", { 0 } },
+        { "mkdir", { (uintptr_t)NOWHERE, 0755 } },
+        { "mkdirat", { (uint64_t)-100, (uintptr_t)NOWHERE, 0755 } },
+        { "chmod", { (uintptr_t)NOWHERE, 0644 } },
+        { "personality", { 0xffffffff } },
+        { "personality", { 0x0008 } },
+        { "personality", { 1 } },
+        { "personality", { 0x100000000ULL } },
+        { "socket", { AF_VSOCK, SOCK_STREAM, 0 } },
+        { "socket", { AF_INET, SOCK_DGRAM, 0 } },
+        { "socket", { AF_ALG, SOCK_SEQPACKET, 0 } },
+        { "socket", { 0x100000000ULL | AF_INET, SOCK_DGRAM, 0 } },
+        { "unshare", { 0 } },
+        { "unshare", { CLONE_NEWUSER } },
+        { "unshare", { CLONE_NEWNS } },
+        { "clone", { CLONE_NEWNS | SIGCHLD } },
+        { "clone", { SIGCHLD } },
+        { "clone3", { 0, 0 } },
+        { "mount", { (uintptr_t) "none", (uintptr_t)NOWHERE, (uintptr_t) "tmpfs", 0, 0 } },
+        { "umount2", { (uintptr_t)NOWHERE, 0 } },
+        { "reboot", { 0, 0, 0, 0 } },
+        { "acct", { (uintptr_t)NOWHERE } },
+        { "chroot", { (uintptr_t)NOWHERE } },
+        { "swapon", { (uintptr_t)NOWHERE, 0 } },
+        { "pivot_root", { (uintptr_t)NOWHERE, (uintptr_t)NOWHERE } },
+        { "setns", { (uint64_t)-1, 0 } },
+        { "bpf", { (uint64_t)-1, 0, 0 } },
+        { "settimeofday", { 0, 0 } },
+        { "fchmodat", { (uint64_t)-100, (uintptr_t)NOWHERE, 0644, 0 } },
+        { "syslog", { 10, 0, 0 } },
+        { "open_by_handle_at", { (uint64_t)-1, 0, 0 } },
+        { "io_uring_setup", { 0, 0 } },
+        { "getcwd", { 0, 0 } },
+        /* no iovec: 0 unfiltered, whether the pid exists or not */
+        { "process_vm_writev", { 7, 0, 0, 0, 0, 0 } },
+        { "process_vm_writev", { 1337, 0, 0, 0, 0, 0 } },
+        { "process_vm_writev", { 2020, 0, 0, 0, 0, 0 } },
+};
+
+unsigned test_prove_blob(const char *what, const struct blob *b)
+{
+        unsigned denied = 0;
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+                const struct probe *p = &probes[i];
+                int nr = seccomp_syscall_resolve_name(p->name);
+                assert_true(nr >= 0);
+                struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64 };
+                memcpy(in.args, p->args, sizeof(in.args));
+                struct bpf_sim_result sim;
+                assert_int_equal(bpf_sim_run(b->insns, b->n_insns, &in, &sim), 0);
+
+                struct probe_result bare, filtered;
+                assert_int_equal(test_probe(NULL, nr, p->args, &bare), 0);
+                assert_int_equal(test_probe(b, nr, p->args, &filtered), 0);
+
+                char verdict[64];
+                bpf_action_format(sim.ret, verdict, sizeof(verdict));
+                uint32_t action = sim.ret & SECCOMP_RET_ACTION_FULL;
+                bool ok;
+                switch (action) {
+                case SECCOMP_RET_ERRNO:
+                        ok = filtered.failed &&
+                             (uint32_t)filtered.err == (sim.ret & SECCOMP_RET_DATA);
+                        denied++;
+                        break;
+                case SECCOMP_RET_ALLOW:
+                case SECCOMP_RET_LOG:
+                        ok = !filtered.killed && filtered.failed == bare.failed &&
+                             filtered.err == bare.err;
+                        break;
+                case SECCOMP_RET_KILL_THREAD:
+                case SECCOMP_RET_KILL_PROCESS:
+                case SECCOMP_RET_TRAP:
+                        ok = filtered.killed;
+                        denied++;
+                        break;
+                case SECCOMP_RET_TRACE:
+                case SECCOMP_RET_USER_NOTIF:
+                        /* No tracer attached, no listener: the kernel fails the call with
+                         * ENOSYS. */
+                        ok = filtered.failed && filtered.err == ENOSYS;
+                        denied++;
+                        break;
+                default:
+                        ok = false;
+                }
+                if (!ok)
+                        fail_msg("%s: %s%s: simulator says %s, kernel: %s errno=%d (unfiltered: "
+                                 "%s errno=%d)",
+                                 what, p->name, "(...)", verdict,
+                                 filtered.killed ? "killed"
+                                 : filtered.timeout ? "timeout"
+                                 : filtered.failed  ? "failed"
+                                                    : "ok",
+                                 filtered.err, bare.failed ? "failed" : "ok", bare.err);
+        }
+        return denied;
+}
+
+/* ---- the checks of a profile set -------------------------------------------------------- */
+
+void test_set_validates_and_compiles(char **files)
+{
+        for (size_t i = 0; files[i]; i++) {
+                struct diag_list *diags = NULL;
+                struct profile *p = NULL;
+                assert_int_equal(diag_list_new(files[i], &diags), 0);
+                int r = profile_load_file(files[i], NULL, diags, &p);
+                if (r < 0 || diag_list_has_errors(diags)) {
+                        diag_list_print(diags, stderr, DIAG_ERROR, false);
+                        fail_msg("%s does not validate", files[i]);
+                }
+                profile_free(p);
+                diag_list_free(diags);
+
+                struct test_build b;
+                test_build_file(files[i], NULL, -1, &b);
+                assert_true(b.blob->n_insns > 0);
+                assert_int_equal(bpf_validate(b.blob->insns, b.blob->n_insns), 0);
+                test_build_done(&b);
+        }
+}
+
+void test_set_optimized_agrees_with_linear(char **files)
+{
+        for (size_t i = 0; files[i]; i++) {
+                struct test_build lin, tree;
+                test_build_file(files[i], NULL, 0, &lin);
+                test_build_file(files[i], NULL, 2, &tree);
+                assert_int_equal(lin.blob->optimize, 0);
+                assert_int_equal(tree.blob->optimize, compile_count_rules(tree.resolved) ? 2 : 0);
+                /* Only rule-bearing profiles differ in shape. */
+                if (compile_count_rules(tree.resolved) > 3)
+                        assert_memory_not_equal(lin.blob->insns, tree.blob->insns,
+                                                lin.blob->n_insns < tree.blob->n_insns
+                                                        ? blob_size(lin.blob)
+                                                        : blob_size(tree.blob));
+                unsigned checked = test_blobs_agree(files[i], lin.blob, tree.blob,
+                                                    SCMP_ARCH_X86_64);
+                assert_true(checked > 300);
+                /* The 32-bit sub-architecture when the profile covers it. */
+                for (size_t k = 0; k < lin.resolved->n_arches; k++)
+                        if (lin.resolved->arches[k]->token == SCMP_ARCH_X86)
+                                test_blobs_agree(files[i], lin.blob, tree.blob, SCMP_ARCH_X86);
+                test_build_done(&lin);
+                test_build_done(&tree);
+        }
+}
+
+/* `seccompctl export --format oci` must mean the same as the original: compiled again, the
+ * blob is byte for byte the one of the original profile. */
+void test_set_oci_export_compiles_to_same_blob(char **files)
+{
+        for (size_t i = 0; files[i]; i++) {
+                struct test_build orig, again;
+                char *oci = NULL;
+                test_build_file(files[i], NULL, 0, &orig);
+                assert_int_equal(export_oci(orig.resolved, &oci), 0);
+                test_build_string(oci, NULL, 0, &again);
+                assert_int_equal(again.profile->n_arch_map, 0);
+                if (orig.blob->n_insns != again.blob->n_insns ||
+                    memcmp(orig.blob->insns, again.blob->insns, blob_size(orig.blob)) != 0)
+                        fail_msg("%s: exported OCI compiles to a different blob", files[i]);
+                free(oci);
+                test_build_done(&orig);
+                test_build_done(&again);
+        }
 }

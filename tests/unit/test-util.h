@@ -9,13 +9,17 @@
 #include "profile.h"
 #include "resolve.h"
 
-/* Helpers shared by the unit tests: corpus listing, building blobs, and running syscalls in
- * a forked child under a filter. */
+/* Helpers shared by the unit tests: profile listing, building blobs, running syscalls in a
+ * forked child under a filter, and the checks every profile of a set must pass. */
 
-/* Every *.json of the real-world corpus that is an OCI/Docker profile (not firecracker/),
- * sorted; paths are absolute. Returns the count; the vector is NULL-terminated. */
-size_t test_corpus_list(char ***ret);
+/* Every *.json under `dir` (recursively, not firecracker/ or lxc/: not OCI profiles), sorted,
+ * appended to the NULL-terminated vector *v of *n paths. Returns the new count. */
+size_t test_list_profiles(const char *dir, char ***v, size_t *n);
 void test_strv_free(char **v);
+
+/* The third-party corpus given as argv[1] by meson (option corpus_dir). When it is absent,
+ * prints why and exits 77 (meson: SKIP), never pass, never fail. */
+const char *test_corpus_dir(int argc, char **argv);
 
 /* Reads, parses (default dialect), resolves for `ctx` (NULL: x86_64, Docker's caps, kernel
  * 6.1 so results do not depend on the host) and compiles with `optimize`. Fails the test on
@@ -42,6 +46,20 @@ struct probe_result {
 /* Runs syscall(nr, args...) in a forked child, after installing `blob` when it is not NULL,
  * and reports the outcome through shared memory (the filter may deny write and exit). */
 int test_probe(const struct blob *blob, long nr, const uint64_t args[6], struct probe_result *ret);
+
+/* Runs the kernel probes (tests/unit/test-util.c) under `b` and compares each outcome with
+ * the simulator's verdict: a denial fails with the profile's errno, an allowed call behaves
+ * as it does unfiltered, KILL kills, TRACE and NOTIFY without a tracer or listener fail with
+ * ENOSYS. Fails the test on a difference; returns how many probes hit a denial. */
+unsigned test_prove_blob(const char *what, const struct blob *b);
+
+/* The checks every profile of a set passes (the corpus, and tests/profiles with profiles/):
+ * it validates without error and compiles for x86_64; its binary-tree blob and its linear
+ * blob agree on every x86_64 (and x86, when covered) syscall under the argument patterns;
+ * its OCI export compiles to the identical blob. */
+void test_set_validates_and_compiles(char **files);
+void test_set_optimized_agrees_with_linear(char **files);
+void test_set_oci_export_compiles_to_same_blob(char **files);
 
 /* Whether loading filters and making privileged calls can be proven here (root). */
 bool test_is_root(void);
