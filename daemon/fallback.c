@@ -271,10 +271,17 @@ static int ingest_one(struct fallbacks *f, int dfd, const char *name, int64_t no
         return 1;
 }
 
-static int record_cmp(const void *a, const void *b)
+struct found {
+        struct fallback_record r;
+        char name[NAME_MAX + 1]; /* the wrapper's names sort by time to the nanosecond */
+};
+
+static int found_cmp(const void *a, const void *b)
 {
-        const struct fallback_record *x = a, *y = b;
-        return x->time < y->time ? -1 : x->time > y->time;
+        const struct found *x = a, *y = b;
+        if (x->r.time != y->r.time)
+                return x->r.time < y->r.time ? -1 : 1;
+        return strcmp(x->name, y->name);
 }
 
 unsigned fallbacks_ingest(struct fallbacks *f)
@@ -311,20 +318,24 @@ unsigned fallbacks_ingest(struct fallbacks *f)
                 return 0;
         }
         int64_t now = time(NULL);
-        struct fallback_record *batch = calloc(FALLBACK_SCAN_MAX, sizeof(*batch));
+        struct found *batch = calloc(FALLBACK_SCAN_MAX, sizeof(*batch));
         struct dirent *de;
         while (batch && (de = readdir(d)) && seen < FALLBACK_SCAN_MAX) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 seen++;
-                ingested += ingest_one(f, dirfd(d), de->d_name, now, &batch[ingested]);
+                if (ingest_one(f, dirfd(d), de->d_name, now, &batch[ingested].r) > 0) {
+                        snprintf(batch[ingested].name, sizeof(batch[ingested].name), "%s",
+                                 de->d_name);
+                        ingested++;
+                }
         }
         closedir(d);
         /* In the ring oldest first, whatever order the directory listed them in. */
         if (ingested > 1)
-                qsort(batch, ingested, sizeof(*batch), record_cmp);
+                qsort(batch, ingested, sizeof(*batch), found_cmp);
         for (unsigned i = 0; i < ingested; i++)
-                add_locked(f, &batch[i], now);
+                add_locked(f, &batch[i].r, now);
         free(batch);
         pthread_mutex_unlock(&f->lock);
         return ingested;

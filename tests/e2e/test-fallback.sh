@@ -232,12 +232,17 @@ check "3: seccompd logs it on its own, without a status request (inotify)" \
 check "3: /metrics: seccompd_oci_fallbacks_total 3" [ "$(metric seccompd_oci_fallbacks_total)" = 3 ]
 
 # --- 4. spool files that are not records: rejected, deleted, no harm ------------------------
-printf 'garbage \x01\xff' >"$SPOOL/garbage.json"
-head -c 5000 /dev/zero | tr '\0' ' ' >"$SPOOL/big.json"
-ln -s /etc/hostname "$SPOOL/link.json"
-printf '{"time": 1, "container_id": "x\\u001b]0;pwned\\u0007", "reason": "r"}' >"$SPOOL/esc.json"
-printf '{"time": 1, "container_id": "x"}' >"$SPOOL/shape.json"
-mkfifo "$SPOOL/fifo.json"
+# Each is made aside and renamed in, as the wrapper does: the daemon, woken by inotify, would
+# otherwise read a file being written and reject it for another reason than the one checked.
+J=$T/junk
+mkdir "$J"
+printf 'garbage \x01\xff' >"$J/garbage.json"
+head -c 5000 /dev/zero | tr '\0' ' ' >"$J/big.json"
+ln -s /etc/hostname "$J/link.json"
+printf '{"time": 1, "container_id": "x\\u001b]0;pwned\\u0007", "reason": "r"}' >"$J/esc.json"
+printf '{"time": 1, "container_id": "x"}' >"$J/shape.json"
+mkfifo "$J/fifo.json"
+mv "$J"/* "$SPOOL"/
 run_to st4j ctl status --json
 check "4: status still answers" [ "$rc" = 0 ]
 check "4: 6 records rejected, none counted" \
