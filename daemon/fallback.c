@@ -23,7 +23,7 @@ void fallback_record_done(struct fallback_record *r)
         free(r->bundle);
         free(r->command);
         free(r->reason);
-        *r = (struct fallback_record){ 0 };
+        *r = (struct fallback_record){0};
 }
 
 /* A string member: required or not, at most `max` bytes, no control characters (they would
@@ -103,8 +103,8 @@ int fallback_record_parse(const char *data, size_t size, struct fallback_record 
                             &r.container_id, ret_why)) < 0 ||
             (k = get_string(o, SECCOMPD_KEY_BUNDLE, false, FALLBACK_ID_MAX, false, &r.bundle,
                             ret_why)) < 0 ||
-            (k = get_string(o, SECCOMPD_KEY_COMMAND, false, FALLBACK_COMMAND_MAX, false,
-                            &r.command, ret_why)) < 0 ||
+            (k = get_string(o, SECCOMPD_KEY_COMMAND, false, FALLBACK_COMMAND_MAX, false, &r.command,
+                            ret_why)) < 0 ||
             (k = get_string(o, SECCOMPD_KEY_REASON, true, FALLBACK_ID_MAX, true, &r.reason,
                             ret_why)) < 0) {
                 json_decref(o);
@@ -131,7 +131,7 @@ static void watch_spool(struct fallbacks *f)
 
 int fallbacks_init(struct fallbacks *f, const char *dir)
 {
-        *f = (struct fallbacks){ .inotify_fd = -1, .wd = -1 };
+        *f = (struct fallbacks){.inotify_fd = -1, .wd = -1};
         pthread_mutex_init(&f->lock, NULL);
         if (!dir)
                 return 0;
@@ -176,7 +176,7 @@ static void add_locked(struct fallbacks *f, struct fallback_record *r, int64_t n
         f->total++;
         fallback_record_done(&f->recent[f->next]);
         f->recent[f->next] = *r;
-        *r = (struct fallback_record){ 0 };
+        *r = (struct fallback_record){0};
         f->next = (f->next + 1) % FALLBACK_RECENT_MAX;
         if (f->n < FALLBACK_RECENT_MAX)
                 f->n++;
@@ -216,8 +216,8 @@ static int ingest_one(struct fallbacks *f, int dfd, const char *name, int64_t no
                 }
                 return 0;
         }
-        _cleanup_close_ int fd = openat(dfd, name,
-                                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd =
+                openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0) {
                 int e = errno;
                 if (e == ELOOP)
@@ -263,8 +263,8 @@ static int ingest_one(struct fallbacks *f, int dfd, const char *name, int64_t no
         }
         (void)unlinkat(dfd, name, 0);
         log_fullv(LOG_NOTICE, 0,
-                  (const char *const[]){ "CONTAINER_ID", r.container_id, "BUNDLE", r.bundle,
-                                         "REASON", r.reason, NULL },
+                  (const char *const[]){"CONTAINER_ID", r.container_id, "BUNDLE", r.bundle,
+                                        "REASON", r.reason, NULL},
                   "Container %s fell back to crun's own seccomp compile: %s", r.container_id,
                   r.reason);
         *ret = r;
@@ -382,7 +382,8 @@ json_t *fallbacks_to_json(struct fallbacks *f, int64_t now)
                 char stamp[32];
                 struct tm tm;
                 time_t t = (time_t)r->time;
-                if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+                if (!gmtime_r(&t, &tm) ||
+                    !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
                         snprintf(stamp, sizeof(stamp), "?");
                 json_array_append_new(
                         recent, json_pack("{s:s, s:s, s:s, s:s, s:s}", SECCOMPD_KEY_TIME, stamp,

@@ -23,9 +23,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FALLBACK_RECENT_MAX 64
-#define FALLBACK_SCAN_MAX 1024 /* files looked at per pass */
-#define FALLBACK_ID_MAX 1024   /* bytes of container_id, bundle and reason each */
+#define FALLBACK_RECENT_MAX  64
+#define FALLBACK_SCAN_MAX    1024 /* files looked at per pass */
+#define FALLBACK_ID_MAX      1024 /* bytes of container_id, bundle and reason each */
 #define FALLBACK_COMMAND_MAX 32
 
 struct fallback_record {

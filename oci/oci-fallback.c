@@ -206,7 +206,7 @@ int oci_spool_write(const char *dir, unsigned max, const char *record, char **re
 /* One datagram, never waited for: a journald that is slow or gone costs nothing. */
 static void journal_send(const char *data, size_t size)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET};
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return;
@@ -217,8 +217,8 @@ static void journal_send(const char *data, size_t size)
 void oci_fallback_report(void)
 {
         const struct oci_fallback_context *c = &state.ctx;
-        _cleanup_free_ char *bundle = NULL, *id = NULL, *reason = NULL, *path = NULL,
-                            *spool = NULL, *msg = NULL, *record = NULL;
+        _cleanup_free_ char *bundle = NULL, *id = NULL, *reason = NULL, *path = NULL, *spool = NULL,
+                            *msg = NULL, *record = NULL;
         static char entry[8192];
         unsigned n = 0;
         int r = -ENOENT;

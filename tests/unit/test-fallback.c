@@ -49,9 +49,9 @@ static void test_parse_record(void **state)
         fallback_record_done(&r);
 
         /* bundle and command are optional; a reason's newlines become spaces. */
-        assert_int_equal(parse("{\"time\": 1, \"container_id\": \"c\", \"reason\": \"a\\nb\"}",
-                               &r, &why),
-                         0);
+        assert_int_equal(
+                parse("{\"time\": 1, \"container_id\": \"c\", \"reason\": \"a\\nb\"}", &r, &why),
+                0);
         assert_string_equal(r.bundle, "");
         assert_string_equal(r.reason, "a b");
         fallback_record_done(&r);
@@ -60,27 +60,26 @@ static void test_parse_record(void **state)
 static void test_parse_rejects(void **state)
 {
         static const char *const bad[][2] = {
-                { "", "not JSON" },
-                { "garbage", "not JSON" },
-                { "{\"time\": 1, \"container_id\": \"c\", \"reason\": \"r\"", "not JSON" },
-                { "[1, 2]", "not a JSON object" },
-                { "{\"container_id\": \"c\", \"reason\": \"r\"}", "\"time\"" },
-                { "{\"time\": \"now\", \"container_id\": \"c\", \"reason\": \"r\"}", "\"time\"" },
-                { "{\"time\": -5, \"container_id\": \"c\", \"reason\": \"r\"}", "\"time\"" },
-                { "{\"time\": 1, \"reason\": \"r\"}", "missing" },
-                { "{\"time\": 1, \"container_id\": \"c\"}", "missing" },
-                { "{\"time\": 1, \"container_id\": 7, \"reason\": \"r\"}", "not a string" },
-                { "{\"time\": 1, \"container_id\": \"\", \"reason\": \"r\"}", "empty" },
-                { "{\"time\": 1, \"container_id\": \"c\\u001b[2J\", \"reason\": \"r\"}",
-                  "control character" },
+                {"", "not JSON"},
+                {"garbage", "not JSON"},
+                {"{\"time\": 1, \"container_id\": \"c\", \"reason\": \"r\"", "not JSON"},
+                {"[1, 2]", "not a JSON object"},
+                {"{\"container_id\": \"c\", \"reason\": \"r\"}", "\"time\""},
+                {"{\"time\": \"now\", \"container_id\": \"c\", \"reason\": \"r\"}", "\"time\""},
+                {"{\"time\": -5, \"container_id\": \"c\", \"reason\": \"r\"}", "\"time\""},
+                {"{\"time\": 1, \"reason\": \"r\"}", "missing"},
+                {"{\"time\": 1, \"container_id\": \"c\"}", "missing"},
+                {"{\"time\": 1, \"container_id\": 7, \"reason\": \"r\"}", "not a string"},
+                {"{\"time\": 1, \"container_id\": \"\", \"reason\": \"r\"}", "empty"},
+                {"{\"time\": 1, \"container_id\": \"c\\u001b[2J\", \"reason\": \"r\"}",
+                 "control character"},
                 /* jansson refuses \\u0000 unless asked (JSON_ALLOW_NUL): never a record. */
-                { "{\"time\": 1, \"container_id\": \"c\\u0000d\", \"reason\": \"r\"}",
-                  "not JSON" },
-                { "{\"time\": 1, \"time\": 2, \"container_id\": \"c\", \"reason\": \"r\"}",
-                  "not JSON" },
-                { "{\"time\": 1, \"container_id\": \"c\", \"command\": "
-                  "\"0123456789012345678901234567890123\", \"reason\": \"r\"}",
-                  "too long" },
+                {"{\"time\": 1, \"container_id\": \"c\\u0000d\", \"reason\": \"r\"}", "not JSON"},
+                {"{\"time\": 1, \"time\": 2, \"container_id\": \"c\", \"reason\": \"r\"}",
+                 "not JSON"},
+                {"{\"time\": 1, \"container_id\": \"c\", \"command\": "
+                 "\"0123456789012345678901234567890123\", \"reason\": \"r\"}",
+                 "too long"},
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct fallback_record r = {};
@@ -101,11 +100,11 @@ static void test_parse_rejects(void **state)
 
 static struct fallback_record record(int64_t t, const char *id)
 {
-        return (struct fallback_record){ .time = t,
-                                         .container_id = strdup(id),
-                                         .bundle = strdup("/b"),
-                                         .command = strdup("create"),
-                                         .reason = strdup("r") };
+        return (struct fallback_record){.time = t,
+                                        .container_id = strdup(id),
+                                        .bundle = strdup("/b"),
+                                        .command = strdup("create"),
+                                        .reason = strdup("r")};
 }
 
 static void test_ring_and_hour(void **state)
@@ -249,7 +248,7 @@ static void test_ingest_untrusted(void **state)
         /* A temp file left by a wrapper that died two minutes ago. */
         put(spool, ".stale.json.tmp", good, strlen(good));
         snprintf(path, sizeof(path), "%s/.stale.json.tmp", spool);
-        struct timeval old[2] = { { time(NULL) - 120, 0 }, { time(NULL) - 120, 0 } };
+        struct timeval old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
         assert_int_equal(utimes(path, old), 0);
 
         struct fallbacks f;
