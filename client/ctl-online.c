@@ -356,6 +356,41 @@ static void format_bytes(long long n, char *buf, size_t size)
                 snprintf(buf, size, "%.1f %s", v, units[u]);
 }
 
+#define STATUS_FALLBACKS_SHOWN 10
+
+/* seccompd-oci's fallbacks: the count, then the most recent ones, newest first. */
+static void print_fallbacks(const json_t *fb)
+{
+        char buf[512];
+        size_t i, n;
+        json_t *r, *recent;
+
+        if (!json_is_object(fb))
+                return;
+        if (json_is_null(json_object_get(fb, SECCOMPD_KEY_SPOOL))) {
+                kv("fallbacks:", "not counted (no spool)");
+                return;
+        }
+        snprintf(buf, sizeof(buf), "%lld in the last hour, %lld since seccompd started%s",
+                 jint(fb, SECCOMPD_KEY_LAST_HOUR), jint(fb, SECCOMPD_KEY_TOTAL),
+                 jint(fb, SECCOMPD_KEY_REJECTED) > 0 ? "," : "");
+        if (jint(fb, SECCOMPD_KEY_REJECTED) > 0)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %lld records rejected",
+                         jint(fb, SECCOMPD_KEY_REJECTED));
+        kv("fallbacks:", buf);
+        kv("", jstr(fb, SECCOMPD_KEY_SPOOL, "-"));
+        recent = json_object_get(fb, SECCOMPD_KEY_RECENT);
+        n = json_array_size(recent);
+        json_array_foreach (recent, i, r) {
+                if (i == STATUS_FALLBACKS_SHOWN) {
+                        printf("  (%zu more: seccompctl status --json)\n", n - i);
+                        break;
+                }
+                printf("  %s  %s  %s\n", jstr(r, SECCOMPD_KEY_TIME, "?"),
+                       jstr(r, SECCOMPD_KEY_CONTAINER_ID, "?"), jstr(r, SECCOMPD_KEY_REASON, "?"));
+        }
+}
+
 static void print_roots(const json_t *roots)
 {
         size_t i;
@@ -430,6 +465,7 @@ int verb_status(struct ctl *c, int argc, char **argv)
                          jint(cache, SECCOMPD_KEY_CACHE_EVICTIONS));
                 kv("", buf);
         }
+        print_fallbacks(json_object_get(j, SECCOMPD_KEY_FALLBACKS));
         print_roots(json_object_get(j, SECCOMPD_KEY_ROOTS));
         return CTL_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "seccompd/protocol.h"
 
 static int add_root(struct config *c, const char *name, const char *path, enum dialect d,
                     bool recursive)
@@ -83,6 +84,22 @@ void config_done(struct config *c)
         free(c->socket_group);
         free(c->cache_dir);
         free(c->ready_file);
+        free(c->fallback_spool);
+}
+
+int config_fallback_spool(const struct config *c, char **ret)
+{
+        if (c->fallback_spool) {
+                *ret = streq(c->fallback_spool, "none") ? NULL : strdup(c->fallback_spool);
+                return streq(c->fallback_spool, "none") || *ret ? 0 : -ENOMEM;
+        }
+        const char *slash = strrchr(c->socket_path, '/');
+        if (!slash)
+                *ret = strdup(SECCOMPD_FALLBACK_SPOOL_NAME);
+        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
+                          SECCOMPD_FALLBACK_SPOOL_NAME) < 0)
+                *ret = NULL;
+        return *ret ? 0 : -ENOMEM;
 }
 
 int config_add_root(struct config *c, const char *spec)
@@ -195,6 +212,8 @@ int config_load_file(struct config *c, const char *path)
                         r = set_string(&c->socket_path, v);
                 else if (streq(k, "socket-group"))
                         r = set_string(&c->socket_group, v);
+                else if (streq(k, "fallback-spool"))
+                        r = *v ? set_string(&c->fallback_spool, v) : -EINVAL;
                 else if (streq(k, "cache-dir"))
                         r = set_string(&c->cache_dir, v);
                 else if (streq(k, "cache-max"))

@@ -35,6 +35,7 @@ struct config {
         unsigned workers;            /* 0: one per core */
         unsigned debounce_ms;
         char *ready_file;            /* test hook: written once READY=1 is true */
+        char *fallback_spool;        /* NULL: "fallbacks" next to the socket; "none": off */
 };
 
 /* Defaults: the kubernetes, mesos and runtime roots, /run/seccompd/seccompd.sock,
@@ -42,11 +43,16 @@ struct config {
 int config_init(struct config *c);
 void config_done(struct config *c);
 
+/* seccompd-oci's fallback spool: fallback_spool, else "fallbacks" in the socket's directory
+ * (what the wrapper uses by default too). NULL (and 0) when "none"; -ENOMEM. */
+int config_fallback_spool(const struct config *c, char **ret);
+
 /* Reads a config file (missing: 0). Format, one setting a line, '#' comments:
  *   root = NAME=DIR[:DIALECT][:recursive]   (repeatable; the first one replaces the defaults)
  *   socket = PATH      socket-group = GROUP   cache-dir = DIR   cache-max = BYTES
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
+ *   fallback-spool = DIR|none
  * Errors name the file and line. */
 /* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
 int config_parse_size(const char *v, uint64_t *ret);

@@ -476,6 +476,13 @@ int manager_request_reload(struct manager *m)
         return kill(getpid(), SIGHUP) < 0 ? -errno : 0;
 }
 
+static int on_fallback(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+        fallbacks_on_event(&m->fallbacks);
+        return 0;
+}
+
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -504,12 +511,16 @@ int manager_new(struct config *config, struct manager **ret)
         int r;
         if (!m)
                 return -ENOMEM;
+        m->fallbacks = (struct fallbacks){ .inotify_fd = -1, .wd = -1 }; /* for manager_free */
         builder_init(&m->builder, NULL, &m->metrics);
         m->config = *config;
         *config = (struct config){ 0 };
         m->compile.optimize = -1;
+        _cleanup_free_ char *spool = NULL;
         if ((r = registry_init(&m->registry)) < 0 || (r = metrics_init(&m->metrics)) < 0 ||
-            (r = context_default(&m->context)) < 0) {
+            (r = context_default(&m->context)) < 0 ||
+            (r = config_fallback_spool(&m->config, &spool)) < 0 ||
+            (r = fallbacks_init(&m->fallbacks, spool)) < 0) {
                 manager_free(m);
                 return r;
         }
@@ -543,6 +554,7 @@ struct manager *manager_free(struct manager *m)
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
         sd_event_source_unref(m->watchdog_timer);
+        sd_event_source_unref(m->fallback_source);
         sd_event_unref(m->event);
         for (size_t i = 0; i < m->n_pending; i++)
                 free(m->pending[i]);
@@ -553,6 +565,7 @@ struct manager *manager_free(struct manager *m)
         registry_done(&m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
         metrics_done(&m->metrics);
+        fallbacks_done(&m->fallbacks);
         config_done(&m->config);
         free(m);
         return NULL;
@@ -602,6 +615,12 @@ int manager_start(struct manager *m, int listen_fd)
         if ((r = sd_event_add_io(m->event, &m->watch_source, watcher_fd(m->watcher), EPOLLIN,
                                  on_watch, m)) < 0)
                 return log_error_errno(r, "Failed to watch the watcher: %m");
+
+        if (fallbacks_fd(&m->fallbacks) >= 0 &&
+            (r = sd_event_add_io(m->event, &m->fallback_source, fallbacks_fd(&m->fallbacks),
+                                 EPOLLIN, on_fallback, m)) < 0)
+                return log_error_errno(r, "Failed to watch the fallback spool: %m");
+        fallbacks_ingest(&m->fallbacks);
 
         r = server_new(m, listen_fd, &m->server);
         if (r < 0)

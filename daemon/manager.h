@@ -8,6 +8,7 @@
 #include "cache.h"
 #include "macro.h"
 #include "conf.h"
+#include "fallback.h"
 #include "metrics.h"
 #include "pool.h"
 #include "registry.h"
@@ -33,8 +34,10 @@ struct manager {
         struct server *server;
         struct context context; /* the default: host arch, Docker's caps, running kernel */
         struct compile_options compile;
+        struct fallbacks fallbacks; /* seccompd-oci's, from the spool */
 
-        sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer;
+        sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
+                *fallback_source;
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;
         bool rescan_pending;

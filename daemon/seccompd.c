@@ -26,6 +26,8 @@ static void help(void)
                "  --socket-group GROUP    group allowed to reload and compile (socket 0660)\n"
                "  --cache-dir DIR         blob cache (default /var/cache/seccompd)\n"
                "  --cache-max BYTES       cache bound (default 256M)\n"
+               "  --fallback-spool DIR    seccompd-oci's fallback records (default: fallbacks\n"
+               "                          next to the socket; none: not read)\n"
                "  --strict                unknown syscalls are errors; stale blobs are refused\n"
                "  --workers N             compile threads (default: one per core)\n"
                "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
         enum {
                 ARG_CONFIG = 0x100, ARG_ROOT, ARG_SOCKET, ARG_SOCKET_GROUP, ARG_CACHE_DIR,
                 ARG_CACHE_MAX, ARG_STRICT, ARG_WORKERS, ARG_LOG_LEVEL, ARG_FOREGROUND,
-                ARG_VERSION, ARG_READY_FILE,
+                ARG_VERSION, ARG_READY_FILE, ARG_FALLBACK_SPOOL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
                 { "foreground", no_argument, NULL, ARG_FOREGROUND },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "ready-file", required_argument, NULL, ARG_READY_FILE },
+                { "fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL },
                 {},
         };
         _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */
@@ -101,6 +104,9 @@ int main(int argc, char **argv)
                         break;
                 case ARG_READY_FILE:
                         field = &config.ready_file;
+                        break;
+                case ARG_FALLBACK_SPOOL:
+                        field = &config.fallback_spool;
                         break;
                 case ARG_CACHE_MAX:
                         if (config_parse_size(optarg, &config.cache_max_bytes) < 0) {

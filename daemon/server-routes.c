@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "build.h"
 #include "conf.h"
@@ -58,6 +59,8 @@ void route_status(struct server *s, struct reply *rp)
         pthread_rwlock_unlock(&m->registry.lock);
         _cleanup_free_ char *ctx = NULL;
         (void)context_to_string(&m->context, &ctx);
+        /* Read the spool now: a record written a moment ago is counted in this answer. */
+        fallbacks_ingest(&m->fallbacks);
 
         json_t *o = json_pack(
                 "{s:s, s:s, s:b, s:I, s:o, s:{s:i, s:i, s:i, s:i}, "
@@ -73,6 +76,9 @@ void route_status(struct server *s, struct reply *rp)
                 (json_int_t)cs.misses, SECCOMPD_KEY_CACHE_CORRUPT, (json_int_t)cs.corrupt, SECCOMPD_KEY_CACHE_EVICTIONS,
                 (json_int_t)cs.evictions, SECCOMPD_KEY_COMPILES, (json_int_t)metrics_compiles(&m->metrics),
                 SECCOMPD_KEY_NODE_DIGEST, node, SECCOMPD_KEY_CONTEXT, ctx);
+        if (o)
+                json_object_set_new(o, SECCOMPD_KEY_FALLBACKS,
+                                    fallbacks_to_json(&m->fallbacks, time(NULL)));
         reply_json(rp, 200, o);
 }
 
@@ -402,6 +408,8 @@ void route_metrics(struct server *s, struct reply *rp)
                 fprintf(f, "seccompd_profiles{state=\"%s\"} %zu\n", entry_state_to_string(i),
                         counts[i]);
         metrics_render(&m->metrics, f);
+        fallbacks_ingest(&m->fallbacks);
+        fallbacks_render_metrics(&m->fallbacks, f, time(NULL));
         fprintf(f,
                 "# HELP seccompd_cache_hits_total Blobs found in the on-disk cache.\n"
                 "# TYPE seccompd_cache_hits_total counter\nseccompd_cache_hits_total %llu\n"

@@ -201,6 +201,7 @@ static void parse_run_options(int argc, char *const *argv, int cmd, bool run, st
                 return;
         }
         a->insert_at = cmd + (s.terminated ? s.next - 1 : s.next);
+        a->id = argv[argc - 1];
         a->usable = true;
 }
 

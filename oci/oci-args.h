@@ -24,6 +24,7 @@ struct oci_args {
         /* create/run only, and only when `usable` (see below); borrowed from argv. */
         const char *bundle; /* -b/--bundle; NULL: the current directory */
         const char *config; /* -f/--config; NULL: "config.json" in the bundle */
+        const char *id;     /* the container ID (the one operand) */
         /* Where an option added to the command's own options goes: the index in argv of its
          * first operand (the container ID), or of the "--" that ends its options. crun takes
          * the last -f/--config it sees, so an option put there overrides the caller's. */

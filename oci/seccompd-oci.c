@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "oci-args.h"
 #include "oci-config.h"
+#include "oci-fallback.h"
 #include "oci-http.h"
 #include "oci-log.h"
 #include "seccompd/protocol.h"
@@ -30,11 +31,14 @@
 #define OCI_TIMEOUT_DEFAULT_MS 2000u
 #define OCI_TIMEOUT_MAX_MS     600000u
 #define OCI_DERIVED_NAME       "config.seccompd.json"
+#define OCI_SPOOL_MAX_MAX      100000u
 
 
 struct settings {
         char *runtime; /* from the conf file, may be NULL */
         char *socket;  /* from the conf file, may be NULL */
+        char *spool;   /* fallback-spool from the conf file, may be NULL; "none": no spool */
+        unsigned spool_max;
         unsigned timeout_ms;
         const char *path; /* the conf file's path (static or from the environment) */
 };
@@ -43,6 +47,7 @@ static void settings_done(struct settings *s)
 {
         free(s->runtime);
         free(s->socket);
+        free(s->spool);
 }
 
 static char *strip(char *s)
@@ -66,8 +71,20 @@ static bool parse_timeout(const char *v, unsigned *ret)
         return true;
 }
 
-/* `key = value` lines, `#` comment lines, keys runtime, socket and timeout-ms. A missing
- * file is no error; a line not understood is skipped with a warning. */
+static bool parse_count(const char *v, unsigned *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long t = strtoul(v, &end, 10);
+        if (errno != 0 || end == v || *end || t > OCI_SPOOL_MAX_MAX || v[0] == '-')
+                return false;
+        *ret = (unsigned)t;
+        return true;
+}
+
+/* `key = value` lines, `#` comment lines, keys runtime, socket, timeout-ms, fallback-spool and
+ * fallback-spool-max. A missing file is no error; a line not understood is skipped with a
+ * warning. */
 static void settings_load(struct settings *s)
 {
         const char *path = getenv(OCI_CONF_ENV);
@@ -77,6 +94,7 @@ static void settings_load(struct settings *s)
         unsigned n = 0;
 
         s->timeout_ms = OCI_TIMEOUT_DEFAULT_MS;
+        s->spool_max = SECCOMPD_FALLBACK_SPOOL_MAX;
         if (!path || !*path)
                 path = OCI_CONF_FILE;
         s->path = path;
@@ -97,9 +115,10 @@ static void settings_load(struct settings *s)
                 }
                 *eq = 0;
                 char *key = strip(l), *value = strip(eq + 1);
-                char **slot = streq(key, "runtime")  ? &s->runtime
-                              : streq(key, "socket") ? &s->socket
-                                                     : NULL;
+                char **slot = streq(key, "runtime")          ? &s->runtime
+                              : streq(key, "socket")         ? &s->socket
+                              : streq(key, "fallback-spool") ? &s->spool
+                                                             : NULL;
                 if (slot && *value) {
                         free(*slot);
                         *slot = strdup(value);
@@ -107,6 +126,11 @@ static void settings_load(struct settings *s)
                         if (!parse_timeout(value, &s->timeout_ms))
                                 oci_log_warning("%s:%u: timeout-ms must be 1..%u, ignored", path, n,
                                                 OCI_TIMEOUT_MAX_MS);
+                } else if (streq(key, "fallback-spool-max")) {
+                        if (!parse_count(value, &s->spool_max))
+                                oci_log_warning("%s:%u: fallback-spool-max must be 0..%u, "
+                                                "ignored",
+                                                path, n, OCI_SPOOL_MAX_MAX);
                 } else
                         oci_log_warning("%s:%u: unknown or empty key '%s', ignored", path, n, key);
         }
@@ -188,6 +212,22 @@ static const char *socket_path(const struct settings *s)
         return s->socket ? s->socket : SECCOMPD_SOCKET_PATH;
 }
 
+/* fallback-spool, else "fallbacks" next to the socket (with the default socket:
+ * /run/seccompd/fallbacks), which is where seccompd looks by default. NULL: none. */
+static char *spool_path(const struct settings *s)
+{
+        if (s->spool)
+                return streq(s->spool, "none") ? NULL : strdup(s->spool);
+        const char *sock = socket_path(s);
+        const char *slash = strrchr(sock, '/');
+        char *p;
+        if (!slash)
+                return strdup(SECCOMPD_FALLBACK_SPOOL_NAME);
+        if (asprintf(&p, "%.*s/%s", (int)(slash - sock), sock, SECCOMPD_FALLBACK_SPOOL_NAME) < 0)
+                return NULL;
+        return p;
+}
+
 /* The config crun would read: "config.json" (crun's default, also when given explicitly)
  * is in the bundle, any other relative path is relative to the current directory, which is
  * what crun does (it makes the path absolute before changing to the bundle). */
@@ -209,13 +249,11 @@ static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section
         _cleanup_free_ char *detail = NULL;
         int r = oci_compile(sock, timeout_ms, section, size, ret, &detail);
         if (r < 0 && !detail)
-                oci_log_warning("falling back to crun's own seccomp compile: cannot reach "
-                                "seccompd at '%s': %s",
-                                sock, r == -EPROTO ? "not seccompd's API" : strerror(-r));
+                oci_fallback("cannot reach seccompd at '%s': %s", sock,
+                             r == -EPROTO ? "not seccompd's API" : strerror(-r));
         else if (r < 0)
-                oci_log_warning("falling back to crun's own seccomp compile: seccompd did not "
-                                "compile linux.seccomp: %s: %s",
-                                strerror(-r), detail);
+                oci_fallback("seccompd did not compile linux.seccomp: %s: %s", strerror(-r),
+                             detail);
         return r;
 }
 
@@ -237,17 +275,13 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         bundle = realpath(a->bundle ? a->bundle : ".", NULL);
         if (!path || !bundle) {
                 r = -errno;
-                oci_log_warning("falling back to crun's own seccomp compile: cannot resolve "
-                                "the bundle '%s': %m",
-                                a->bundle ? a->bundle : ".");
+                oci_fallback("cannot resolve the bundle '%s': %m", a->bundle ? a->bundle : ".");
                 return r;
         }
         r = oci_config_load(path, &cfg, &st, &error);
         if (r < 0) {
-                oci_log_warning("falling back to crun's own seccomp compile: cannot %s '%s': "
-                                "%s",
-                                r == -EBADMSG ? "parse" : "read", path,
-                                r == -EBADMSG && error ? error : strerror(-r));
+                oci_fallback("cannot %s '%s': %s", r == -EBADMSG ? "parse" : "read", path,
+                             r == -EBADMSG && error ? error : strerror(-r));
                 return r;
         }
 
@@ -271,7 +305,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
 
         r = oci_config_section(cfg, &section, &size);
         if (r < 0) {
-                oci_log_warning("falling back to crun's own seccomp compile: %s", strerror(-r));
+                oci_fallback("%s", strerror(-r));
                 return r;
         }
         const char *sock = socket_path(s);
@@ -282,18 +316,14 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
 
         r = oci_config_derive(cfg, blob.blob_b64, &out);
         if (r < 0) {
-                oci_log_warning("falling back to crun's own seccomp compile: cannot derive a "
-                                "config from '%s': %s",
-                                path,
-                                r == -EINVAL ? "linux or annotations is not an object"
-                                             : strerror(-r));
+                oci_fallback("cannot derive a config from '%s': %s", path,
+                             r == -EINVAL ? "linux or annotations is not an object"
+                                          : strerror(-r));
                 return r;
         }
         r = oci_write_atomic(bundle, OCI_DERIVED_NAME, out, strlen(out));
         if (r < 0) {
-                oci_log_warning("falling back to crun's own seccomp compile: cannot write "
-                                "'%s': %s",
-                                derived, strerror(-r));
+                oci_fallback("cannot write '%s': %s", derived, strerror(-r));
                 return r;
         }
         oci_log_debug("crun loads seccompd's blob %s (%u instructions) through %s in '%s'",
@@ -328,9 +358,10 @@ static int exec_runtime(const char *runtime, int argc, char **argv, const char *
                 args[n] = NULL;
                 execv(runtime, args);
         } else {
-                if (derived)
-                        oci_log_warning("falling back to crun's own seccomp compile: out of "
-                                        "memory");
+                if (derived) {
+                        oci_fallback("out of memory");
+                        oci_fallback_report();
+                }
                 execv(runtime, argv);
         }
         int e = errno;
@@ -341,7 +372,7 @@ static int exec_runtime(const char *runtime, int argc, char **argv, const char *
 int main(int argc, char **argv)
 {
         _cleanup_(settings_done) struct settings s = {};
-        _cleanup_free_ char *runtime = NULL, *derived = NULL;
+        _cleanup_free_ char *runtime = NULL, *derived = NULL, *spool = NULL;
         struct oci_args a;
 
         oci_args_parse(argc, argv, &a);
@@ -352,9 +383,18 @@ int main(int argc, char **argv)
         if (!runtime)
                 return 127;
 
-        if (a.usable)
-                (void)derive_config(&a, &s, &derived);
-        else if (a.why)
+        if (a.usable) {
+                spool = spool_path(&s);
+                oci_fallback_setup(&(struct oci_fallback_context){
+                        .container_id = a.id,
+                        .bundle = a.bundle,
+                        .command = a.command == OCI_COMMAND_RUN ? "run" : "create",
+                        .spool = spool,
+                        .spool_max = s.spool_max,
+                });
+                if (derive_config(&a, &s, &derived) < 0)
+                        oci_fallback_report();
+        } else if (a.why)
                 oci_log_debug("passing the command line through: %s", a.why);
         return exec_runtime(runtime, argc, argv, derived, a.insert_at);
 }

@@ -116,3 +116,26 @@
 #define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile" /* 422 */
 #define SECCOMPD_ERROR_UNAVAILABLE "unavailable"         /* 503: not ready yet */
 #define SECCOMPD_ERROR_INTERNAL "internal"               /* 500 */
+
+/* Fallbacks of seccompd-oci (crun compiled linux.seccomp itself), in GET /v1/status under
+ * "fallbacks": {"spool", "total", "last_hour", "rejected", "recent": [record, ...]}, newest
+ * first. A record is also what seccompd-oci writes, one JSON object a file, into the spool
+ * directory the daemon ingests: {"time": unix seconds, "container_id", "bundle", "command",
+ * "reason"} (in /v1/status "time" is RFC 3339, UTC). The spool is "fallbacks" next to the
+ * socket unless configured otherwise, so a wrapper and a daemon that agree on the socket agree
+ * on the spool. */
+#define SECCOMPD_FALLBACK_SPOOL_NAME "fallbacks"
+#define SECCOMPD_FALLBACK_SPOOL_PATH "/run/seccompd/fallbacks"
+#define SECCOMPD_FALLBACK_RECORD_MAX 4096 /* bytes: a larger file is rejected */
+#define SECCOMPD_FALLBACK_SPOOL_MAX 128   /* files: the wrapper writes none beyond this */
+#define SECCOMPD_KEY_FALLBACKS "fallbacks"
+#define SECCOMPD_KEY_SPOOL "spool"
+#define SECCOMPD_KEY_TOTAL "total"
+#define SECCOMPD_KEY_LAST_HOUR "last_hour"
+#define SECCOMPD_KEY_REJECTED "rejected"
+#define SECCOMPD_KEY_RECENT "recent"
+#define SECCOMPD_KEY_TIME "time"
+#define SECCOMPD_KEY_CONTAINER_ID "container_id"
+#define SECCOMPD_KEY_BUNDLE "bundle"
+#define SECCOMPD_KEY_COMMAND "command"
+#define SECCOMPD_KEY_REASON "reason"
