@@ -227,6 +227,7 @@ lifecycle() { # up|down custom|docker
                         served "$b" "$c-run"
         else
                 check "$c: run: fallback, and why, in conmon's oci-log" fell_back "$name"
+                FELL+=("$(inspect "$name" .Id)")
         fi
         run_to "$c-rmrun" P rm "$name"
 
@@ -249,6 +250,7 @@ lifecycle() { # up|down custom|docker
                 check "$c: start: crun got seccompd's blob" served "$b" "$c-start"
         else
                 check "$c: start: fallback, and why, in conmon's oci-log" fell_back "$name"
+                FELL+=("$(inspect "$name" .Id)")
         fi
 
         # podman exec: crun exec reads the container's stored config, which holds the blob.
@@ -315,9 +317,23 @@ check "runtime = seccompd: verdicts" verdicts_custom asdefault || show asdefault
 check "runtime = seccompd: seccompd compiled it (metrics +1)" grew_by "$before" 1
 
 # --- the daemon down: the same verdicts (crun compiles linux.seccomp itself) --------------
+FELL=() # Podman's ids of the containers that fell back
 stop_daemon
 lifecycle down custom
 lifecycle down docker
+
+# --- what conmon hid reaches the operator: seccompd, started again, counts each fallback ---
+# The wrapper left one record per fallback in the spool beside the socket ($T/fallbacks).
+start_daemon || { echo "FAIL: seccompd not ready again"; tail -20 "$T/daemon.log"; exit 1; }
+run_to status "$CTL" --socket "$SOCK" status
+check "seccompctl status: ${#FELL[@]} fallbacks in the last hour" \
+        out_has status "fallbacks:      ${#FELL[@]} in the last hour" || show status
+for id in "${FELL[@]}"; do
+        check "seccompctl status names container ${id:0:12} and why" \
+                grep -qF "$id  cannot reach seccompd at '$SOCK'" "$T/status.out"
+done
+check "metrics: seccompd_oci_fallbacks_total ${#FELL[@]}" \
+        [ "$(api /metrics | sed -n 's/^seccompd_oci_fallbacks_total //p')" = "${#FELL[@]}" ]
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] || { echo "--- daemon log (tail)"; tail -20 "$T/daemon.log"; exit 1; }
