@@ -16,6 +16,9 @@ check() { # description command...
 }
 not() { ! "$@"; }
 quiet() { "$@" >/dev/null 2>&1; }
+# jq_holds [JQ-OPTION...] FILTER FILE: FILTER's last result on FILE is true. FILE must hold
+# something: jq 1.6's -e exits 0 when it reads no input at all (an empty log would pass).
+jq_holds() { [ -s "${!#}" ] && jq -e "$@" >/dev/null 2>&1; }
 in_dir() { # DIR command...: runs it in DIR (a subshell)
         (cd "$1" && shift && "$@")
 }

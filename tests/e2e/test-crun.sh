@@ -77,7 +77,7 @@ check "1: Seccomp 2, unshare denied with EPERM, mkdir allowed" filtered_like_doc
 check "1: the annotation was used (debug line)" err_has c1 "crun loads seccompd's blob"
 check "1: derived config written" [ -f "$(derived "$B1")" ]
 check "1: derived config: no linux.seccomp, the annotation set" \
-        quiet jq -e '(.linux | has("seccomp") | not) and
+        jq_holds '(.linux | has("seccomp") | not) and
                (.annotations["run.oci.seccomp_bpf_data"] | length > 0)' "$(derived "$B1")"
 NORMALIZE='del(.linux.seccomp)
         | .annotations = ((.annotations // {}) | del(.["run.oci.seccomp_bpf_data"]))'
@@ -302,7 +302,7 @@ check "4: with --log: same filter" filtered_like_docker c4log || show c4log
 check "4: with --log: nothing on stderr (it is the container's under containerd)" \
         err_lacks c4log "seccompd-oci:"
 check "4: with --log json: a warning line in crun's format" \
-        quiet jq -e 'select(.level == "warning" and (.msg | startswith("seccompd-oci: falling back"))
+        jq_holds 'select(.level == "warning" and (.msg | startswith("seccompd-oci: falling back"))
                       and (.time | test("Z$")))' "$T/crun.log"
 
 # A socket that accepts connections and never answers: the timeout of the conf file applies.

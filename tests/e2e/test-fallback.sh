@@ -156,25 +156,25 @@ check "1: the spool was created 0700" [ "$(stat -c %a "$SPOOL" 2>/dev/null)" = 7
 check "1: the spool holds one record" [ "$(n_records "$SPOOL")" = 1 ]
 R1=$(records "$SPOOL" | head -1)
 check "1: the record names the container, bundle, command and reason" \
-        quiet jq -e --arg id "$ID1" --arg b "$B1" '
+        jq_holds --arg id "$ID1" --arg b "$B1" '
                 .container_id == $id and .bundle == $b and .command == "run"
                 and (.reason | startswith("cannot reach seccompd at"))
                 and (.reason | contains("No such file or directory"))' "$R1"
 check "1: the record's time is now" \
-        quiet jq -e --argjson now "$(date +%s)" '(.time - $now) | fabs < 300' "$R1"
+        jq_holds --argjson now "$(date +%s)" '(.time - $now) | fabs < 300' "$R1"
 check "1: the record is 0600 and small" \
         sh -c "[ \"\$(stat -c %a '$R1')\" = 600 ] && [ \$(stat -c %s '$R1') -lt 4096 ]"
 check "1: no temp file left in the spool" [ -z "$(find "$SPOOL" -name '.*')" ]
 check "1: one journal entry" [ "$(wc -l <"$T/j1.jsonl" 2>/dev/null)" = 1 ]
 check "1: journal: PRIORITY=4, SYSLOG_IDENTIFIER=seccompd-oci, CONTAINER_ID, BUNDLE, REASON" \
-        quiet jq -e --arg id "$ID1" --arg b "$B1" '
+        jq_holds --arg id "$ID1" --arg b "$B1" '
                 .PRIORITY == "4" and .SYSLOG_IDENTIFIER == "seccompd-oci"
                 and .CONTAINER_ID == $id and .BUNDLE == $b and .SECCOMPD_OCI_COMMAND == "run"
                 and (.REASON | startswith("cannot reach seccompd at"))
                 and (.MESSAGE | contains($id)) and (.REASON as $r | .MESSAGE | contains($r))' \
         "$T/j1.jsonl"
 check "1: journal: SECCOMPD_OCI_SPOOL names the record" \
-        quiet jq -e --arg r "$R1" '.SECCOMPD_OCI_SPOOL == $r' "$T/j1.jsonl"
+        jq_holds --arg r "$R1" '.SECCOMPD_OCI_SPOOL == $r' "$T/j1.jsonl"
 
 # No journald at all (an empty /run/systemd/journal): the same container, silently fine.
 new_id nojournal
@@ -204,7 +204,7 @@ check "2: /metrics: seccompd_oci_fallbacks_last_hour 2" \
         [ "$(metric seccompd_oci_fallbacks_last_hour)" = 2 ]
 run_to st2j ctl status --json
 check "2: status --json: fallbacks.recent with bundle and command" \
-        quiet jq -e --arg id "$ID1" --arg b "$B1" --arg s "$SPOOL" '
+        jq_holds --arg id "$ID1" --arg b "$B1" --arg s "$SPOOL" '
                 .fallbacks.spool == $s and .fallbacks.total == 2 and .fallbacks.rejected == 0
                 and (.fallbacks.recent | length == 2)
                 and (.fallbacks.recent[1] | .container_id == $id and .bundle == $b
@@ -223,7 +223,7 @@ in_ns "$CRUN" --cgroup-manager=disabled start "$id" >/dev/null 2>&1
 until_true 10 sh -c "'$CRUN' state '$id' 2>/dev/null | jq -e '.status == \"stopped\"' >/dev/null"
 check "3: filtered by crun's own compile" filtered c3
 check "3: the journal's reason: the derived config cannot be written" \
-        quiet jq -e --arg id "$ID3" '.CONTAINER_ID == $id and .SECCOMPD_OCI_COMMAND == "create"
+        jq_holds --arg id "$ID3" '.CONTAINER_ID == $id and .SECCOMPD_OCI_COMMAND == "create"
                 and (.REASON | contains("config.seccompd.json"))
                 and (.REASON | contains("Read-only file system"))' "$T/j3.jsonl"
 check "3: seccompd logs it on its own, without a status request (inotify)" \
@@ -249,7 +249,7 @@ for n in os.listdir(sys.argv[1]): os.rename(os.path.join(sys.argv[1], n), os.pat
 run_to st4j ctl status --json
 check "4: status still answers" [ "$rc" = 0 ]
 check "4: 6 records rejected, none counted" \
-        quiet jq -e '.fallbacks.rejected == 6 and .fallbacks.total == 3' "$T/st4j.out"
+        jq_holds '.fallbacks.rejected == 6 and .fallbacks.total == 3' "$T/st4j.out"
 check "4: the rejected files are deleted (the link, not its target)" \
         sh -c "[ -z \"\$(ls -A '$SPOOL')\" ] && [ -s /etc/hostname ]"
 check "4: the daemon logs why" \

@@ -172,7 +172,7 @@ state_is() { [ "$(inspect "$1" .State.Status)" = "$2" ]; } # NAME STATUS
 served() {
         local b=$1 c=$2
         [ -f "$(derived "$b")" ] &&
-                quiet jq -e '.linux | has("seccomp")' "$b/config.json" &&
+                jq_holds '.linux | has("seccomp")' "$b/config.json" &&
                 jq '.linux.seccomp' "$b/config.json" >"$T/$c.section.json" &&
                 "$CTL" -q compile "$T/$c.section.json" -o "$T/$c.local.bpf" &&
                 annotation_of "$b" >"$T/$c.annotation.bpf" &&
@@ -181,7 +181,7 @@ served() {
 FALLBACK="seccompd-oci: falling back to crun's own seccomp compile: cannot reach seccompd at '$SOCK'"
 fell_back() { # CONTAINER: no derived config, and conmon's log file says why
         [ ! -e "$(derived "$(bundle_of "$1")")" ] &&
-                quiet jq -e --arg m "$FALLBACK" \
+                jq_holds --arg m "$FALLBACK" \
                         'select(.level == "warning" and (.msg | startswith($m)))' "$(oci_log_of "$1")"
 }
 gone() { [ ! -e "$1" ] && [ -n "$2" ] && [ ! -e "/run/crun/$2" ]; } # BUNDLE ID
