@@ -116,11 +116,16 @@ static void load_work_free(struct load_work *lw)
         free(lw);
 }
 
+bool manager_is_ready(const struct manager *m)
+{
+        return __atomic_load_n(&m->ready, __ATOMIC_ACQUIRE);
+}
+
 static void maybe_ready(struct manager *m)
 {
         if (m->ready || m->scanning > 0)
                 return;
-        m->ready = true;
+        __atomic_store_n(&m->ready, true, __ATOMIC_RELEASE);
         size_t counts[_ENTRY_STATE_MAX];
         pthread_rwlock_rdlock(&m->registry.lock);
         registry_counts(&m->registry, counts);

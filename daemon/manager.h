@@ -42,7 +42,8 @@ struct manager {
         size_t n_pending, allocated_pending;
         bool rescan_pending;
 
-        bool ready;         /* the first full scan is done */
+        bool ready; /* the first full scan is done: written by the loop, read by HTTP threads
+                     * through manager_is_ready() only */
         unsigned scanning;  /* jobs of the current scan still running */
         uint64_t scan_started_generation;
 };
@@ -52,6 +53,8 @@ struct manager *manager_free(struct manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free);
 int manager_start(struct manager *m, int listen_fd); /* listen_fd < 0: bind the socket */
 int manager_run(struct manager *m);
+/* Whether the first full scan is done; any thread. */
+bool manager_is_ready(const struct manager *m);
 
 /* Full rescan of every root (SIGHUP, POST /v1/reload): thread-safe, queued to the loop. */
 int manager_request_reload(struct manager *m);

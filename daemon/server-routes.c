@@ -25,7 +25,7 @@ void route_health(struct server *s, struct reply *rp)
         pthread_rwlock_unlock(&m->registry.lock);
         reply_json(rp, 200,
                    json_pack("{s:s, s:b, s:I}", SECCOMPD_KEY_STATUS, "ok", SECCOMPD_KEY_READY,
-                             m->ready, SECCOMPD_KEY_GENERATION, (json_int_t)gen));
+                             manager_is_ready(m), SECCOMPD_KEY_GENERATION, (json_int_t)gen));
 }
 
 void route_status(struct server *s, struct reply *rp)
@@ -66,7 +66,7 @@ void route_status(struct server *s, struct reply *rp)
                 "{s:s, s:s, s:b, s:I, s:o, s:{s:i, s:i, s:i, s:i}, "
                 "s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:s, s:s?}",
                 SECCOMPD_KEY_VERSION, PACKAGE_VERSION, SECCOMPD_KEY_LIBSECCOMP, lib,
-                SECCOMPD_KEY_READY, m->ready, SECCOMPD_KEY_GENERATION, (json_int_t)gen,
+                SECCOMPD_KEY_READY, manager_is_ready(m), SECCOMPD_KEY_GENERATION, (json_int_t)gen,
                 SECCOMPD_KEY_ROOTS, roots, SECCOMPD_KEY_COUNTS, SECCOMPD_STATE_VALID,
                 (int)counts[ENTRY_VALID], SECCOMPD_STATE_INVALID, (int)counts[ENTRY_INVALID],
                 SECCOMPD_STATE_STALE, (int)counts[ENTRY_STALE], SECCOMPD_STATE_MISSING,
@@ -121,9 +121,10 @@ void route_profile(struct server *s, const char *name, struct reply *rp)
         json_t *o = e ? entry_to_json(e, true) : NULL;
         pthread_rwlock_unlock(&m->registry.lock);
         if (!o) {
-                reply_error(rp, m->ready ? 404 : 503,
-                            m->ready ? SECCOMPD_ERROR_NOT_FOUND : SECCOMPD_ERROR_UNAVAILABLE, NULL,
-                            "no profile '%s'%s", name, m->ready ? "" : " (still scanning)");
+                bool ready = manager_is_ready(m);
+                reply_error(rp, ready ? 404 : 503,
+                            ready ? SECCOMPD_ERROR_NOT_FOUND : SECCOMPD_ERROR_UNAVAILABLE, NULL,
+                            "no profile '%s'%s", name, ready ? "" : " (still scanning)");
                 return;
         }
         reply_json(rp, 200, o);
@@ -151,10 +152,10 @@ static struct entry *lock_servable(struct manager *m, const char *name, struct r
                                             "served under --strict"
                                           : "profile '%s' is invalid and not served",
                             name);
+        else if (manager_is_ready(m))
+                reply_error(rp, 404, SECCOMPD_ERROR_NOT_FOUND, NULL, "no profile '%s'", name);
         else
-                reply_error(rp, m->ready ? 404 : 503,
-                            m->ready ? SECCOMPD_ERROR_NOT_FOUND : SECCOMPD_ERROR_UNAVAILABLE, NULL,
-                            "no profile '%s'", name);
+                reply_error(rp, 503, SECCOMPD_ERROR_UNAVAILABLE, NULL, "no profile '%s'", name);
         return NULL;
 }
 
@@ -427,7 +428,7 @@ void route_metrics(struct server *s, struct reply *rp)
                 "seccompd_watch_overflows_total %llu\n"
                 "# HELP seccompd_ready Whether the first full scan is done.\n"
                 "# TYPE seccompd_ready gauge\nseccompd_ready %d\n",
-                (unsigned long long)(m->watcher ? watcher_overflows(m->watcher) : 0), m->ready);
+                (unsigned long long)(m->watcher ? watcher_overflows(m->watcher) : 0), manager_is_ready(m));
         fclose(f);
         rp->status = 200;
         rp->response = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);
