@@ -11,7 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "builder.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -36,34 +36,13 @@ struct load_work {
         char *context;
 };
 
-static void refresh_root_realpath(struct manager *m, size_t i)
-{
-        free(m->root_realpaths[i]);
-        m->root_realpaths[i] = realpath(m->roots[i].config->path, NULL);
-        m->roots[i].exists = m->root_realpaths[i] != NULL;
-}
-
-size_t manager_root_paths(struct manager *m, const char **ret)
-{
-        size_t n = 0;
-        for (size_t i = 0; i < m->n_roots; i++)
-                if (m->root_realpaths[i])
-                        ret[n++] = m->root_realpaths[i];
-        return n;
-}
-
 static void load_run(struct pool_work *w)
 {
         struct load_work *lw = (struct load_work *)w;
         struct manager *m = lw->m;
-        const char *roots[CONFIG_MAX_ROOTS];
-        size_t n_roots;
 
-        pthread_rwlock_rdlock(&m->registry.lock);
-        n_roots = manager_root_paths(m, roots);
-        lw->error = read_in_root(lw->root->config->path, lw->rel, roots, n_roots,
-                                 m->config.max_profile_size, &lw->data, &lw->size);
-        pthread_rwlock_unlock(&m->registry.lock);
+        lw->error = roots_read(&m->roots, lw->root, lw->rel, m->config.max_profile_size,
+                               &lw->data, &lw->size);
         if (lw->error < 0)
                 return;
 
@@ -89,7 +68,7 @@ static void load_run(struct pool_work *w)
         if (r == -EINVAL)
                 return; /* invalid: diagnostics tell why */
         bool compiled;
-        r = build_blob(&m->builder, lw->profile, &m->context, &m->compile, &lw->blob,
+        r = builder_build(&m->builder, lw->profile, &m->context, &m->compile, &lw->blob,
                        &lw->compile_diags, &compiled);
         if (r == -EINVAL) {
                 /* libseccomp or the kernel refuse it: that makes the profile invalid. */
@@ -255,12 +234,6 @@ static int queue_load(struct manager *m, struct root *root, const char *rel, boo
         return pool_submit(m->pool, &lw->work);
 }
 
-static bool is_profile_name(const char *name)
-{
-        size_t l = strlen(name);
-        return name[0] != '.' && l > 5 && streq(name + l - 5, ".json");
-}
-
 static int scan_dir(struct manager *m, struct root *root, const char *dir, const char *prefix,
                     unsigned depth, char ***seen, size_t *n_seen)
 {
@@ -284,7 +257,7 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                                 scan_dir(m, root, path, rel, depth + 1, seen, n_seen);
                         continue;
                 }
-                if (!is_profile_name(rel))
+                if (!name_is_profile_file(rel))
                         continue;
                 char **ns = reallocarray(*seen, *n_seen + 1, sizeof(char *));
                 if (ns) {
@@ -309,14 +282,11 @@ static int strptr_cmp(const void *a, const void *b)
 static void full_scan(struct manager *m)
 {
         log_debug("Scanning all roots");
-        for (size_t i = 0; i < m->n_roots; i++) {
-                struct root *root = &m->roots[i];
+        for (size_t i = 0; i < m->roots.n; i++) {
+                struct root *root = &m->roots.roots[i];
                 char **seen = NULL;
                 size_t n_seen = 0;
-                pthread_rwlock_wrlock(&m->registry.lock);
-                refresh_root_realpath(m, i);
-                pthread_rwlock_unlock(&m->registry.lock);
-                if (root->exists)
+                if (roots_refresh(&m->roots, root))
                         scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
                 /* Entries of this root not seen now are gone. */
                 if (n_seen > 1)
@@ -345,14 +315,6 @@ static int on_pool(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-static struct root *root_by_name(struct manager *m, const char *name)
-{
-        for (size_t i = 0; name && i < m->n_roots; i++)
-                if (streq(m->roots[i].config->name, name))
-                        return &m->roots[i];
-        return NULL;
-}
-
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -362,7 +324,7 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
         }
         for (size_t i = 0; i < m->n_pending; i++) {
                 const char *root = m->pending[i], *rel = root + strlen(root) + 1;
-                struct root *r = root_by_name(m, root);
+                struct root *r = roots_find(&m->roots, root);
                 if (r)
                         queue_load(m, r, rel, false);
                 free(m->pending[i]);
@@ -389,7 +351,7 @@ static void add_pending(struct manager *m, struct root *root, const char *path)
         if (strncmp(path, root->config->path, l) != 0 || path[l] != '/')
                 return;
         const char *rel = path + l + 1;
-        if (!is_profile_name(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
+        if (!name_is_profile_file(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
                 return;
         size_t rl = strlen(root->config->name);
         char *item = malloc(rl + 1 + strlen(rel) + 1);
@@ -426,7 +388,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 return 0;
         metrics_watch_events(&m->metrics, n);
         for (size_t i = 0; i < n; i++) {
-                struct root *root = root_by_name(m, ev[i].root);
+                struct root *root = roots_find(&m->roots, ev[i].root);
                 switch (ev[i].type) {
                 case WATCH_CHANGED:
                 case WATCH_REMOVED:
@@ -524,9 +486,10 @@ int manager_new(struct config *config, struct manager **ret)
                 manager_free(m);
                 return r;
         }
-        m->n_roots = m->config.n_roots;
-        for (size_t i = 0; i < m->n_roots; i++)
-                m->roots[i].config = &m->config.roots[i];
+        if ((r = roots_init(&m->roots, &m->config)) < 0) {
+                manager_free(m);
+                return r;
+        }
         r = cache_open(m->config.cache_dir, m->config.cache_max_bytes, &m->cache);
         if (r < 0) {
                 log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
@@ -559,13 +522,12 @@ struct manager *manager_free(struct manager *m)
         for (size_t i = 0; i < m->n_pending; i++)
                 free(m->pending[i]);
         free(m->pending);
-        for (size_t i = 0; i < m->n_roots; i++)
-                free(m->root_realpaths[i]);
         builder_done(&m->builder);
         registry_done(&m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
+        roots_done(&m->roots);
         config_done(&m->config);
         free(m);
         return NULL;
@@ -600,13 +562,12 @@ int manager_start(struct manager *m, int listen_fd)
 
         if ((r = watcher_new(&m->watcher)) < 0)
                 return log_error_errno(r, "Failed to set up inotify: %m");
-        for (size_t i = 0; i < m->n_roots; i++) {
-                const struct root_config *rc = m->roots[i].config;
+        for (size_t i = 0; i < m->roots.n; i++) {
+                const struct root_config *rc = m->roots.roots[i].config;
                 if ((r = watcher_add_root(m->watcher, rc->name, rc->path, rc->recursive)) < 0)
                         return log_error_errno(r, "Failed to watch root '%s' (%s): %m", rc->name,
                                                rc->path);
-                refresh_root_realpath(m, i);
-                if (!m->roots[i].exists)
+                if (!roots_refresh(&m->roots, &m->roots.roots[i]))
                         log_notice("Root '%s' (%s) does not exist yet; waiting for it",
                                    rc->name, rc->path);
         }

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "build.h"
+#include "builder.h"
 #include "cache.h"
 #include "macro.h"
 #include "conf.h"
@@ -13,6 +13,7 @@
 #include "pool.h"
 #include "registry.h"
 #include "resolve.h"
+#include "roots.h"
 
 struct server;
 struct watcher;
@@ -22,9 +23,7 @@ struct watcher;
 struct manager {
         struct config config;
         sd_event *event;
-        struct root roots[CONFIG_MAX_ROOTS];
-        size_t n_roots;
-        char *root_realpaths[CONFIG_MAX_ROOTS]; /* for symlink checks, NULL while missing */
+        struct roots roots;
         struct registry registry;
         struct metrics metrics;
         struct cache *cache;
@@ -58,5 +57,3 @@ bool manager_is_ready(const struct manager *m);
 
 /* Full rescan of every root (SIGHUP, POST /v1/reload): thread-safe, queued to the loop. */
 int manager_request_reload(struct manager *m);
-/* Roots' realpaths for read_in_root() (read lock on the registry held). */
-size_t manager_root_paths(struct manager *m, const char **ret);

@@ -11,6 +11,7 @@
 #include "compile.h"
 #include "conf.h"
 #include "profile.h"
+#include "roots.h"
 
 /* The registry: name -> entry. The main loop is its only writer; HTTP threads read it under
  * the read lock and add blobs for new contexts under the write lock. */
@@ -29,11 +30,6 @@ struct blob_slot {
         struct blob *blob;
         struct diag_list *diags; /* compile diagnostics (kept by the cache too) */
         struct cache *pinned_in; /* the cache that keeps this blob pinned, or NULL */
-};
-
-struct root {
-        const struct root_config *config; /* borrowed from the manager's config */
-        bool exists;
 };
 
 struct entry {

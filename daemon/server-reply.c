@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "builder.h"
 #include "diag-json.h"
 #include "log.h"
 #include "macro.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "build.h"
+#include "builder.h"
 #include "conf.h"
 #include "config.h"
 #include "diag-json.h"
@@ -43,17 +43,17 @@ void route_status(struct server *s, struct reply *rp)
         registry_counts(&m->registry, counts);
         registry_node_digest(&m->registry, node);
         uint64_t gen = m->registry.generation;
-        for (size_t i = 0; i < m->n_roots; i++) {
+        for (size_t i = 0; i < m->roots.n; i++) {
                 size_t n = 0;
                 for (size_t k = 0; k < m->registry.n; k++)
-                        n += m->registry.entries[k]->root == &m->roots[i] &&
+                        n += m->registry.entries[k]->root == &m->roots.roots[i] &&
                              m->registry.entries[k]->state != ENTRY_MISSING;
-                const struct root_config *rc = m->roots[i].config;
+                const struct root_config *rc = m->roots.roots[i].config;
                 json_array_append_new(
                         roots, json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME,
                                          rc->name, SECCOMPD_KEY_PATH, rc->path,
                                          SECCOMPD_KEY_DIALECT, dialect_to_string(rc->dialect),
-                                         SECCOMPD_KEY_RECURSIVE, rc->recursive, SECCOMPD_KEY_EXISTS, m->roots[i].exists,
+                                         SECCOMPD_KEY_RECURSIVE, rc->recursive, SECCOMPD_KEY_EXISTS, roots_exists(&m->roots, &m->roots.roots[i]),
                                          SECCOMPD_KEY_PROFILES, (int)n));
         }
         pthread_rwlock_unlock(&m->registry.lock);
@@ -93,25 +93,10 @@ void route_profiles(struct server *s, struct reply *rp)
         reply_json(rp, 200, json_pack("{s:o}", SECCOMPD_KEY_PROFILES, list));
 }
 
-/* "<root>/<rel>" with a known root and a safe relative part. */
-/* Whether a name is well formed: no control characters (NUL arrives as \x01, see server.c),
- * nothing that could climb out of a root. A well-formed name of no root is simply not
- * found (404); a malformed one is refused (400). */
-static bool name_ok(const char *name)
-{
-        for (const char *p = name; *p; p++)
-                if ((unsigned char)*p < 0x20)
-                        return false;
-        const char *slash = strchr(name, '/');
-        if (slash == name)
-                return false;
-        return name_is_safe(slash ? slash + 1 : name);
-}
-
 void route_profile(struct server *s, const char *name, struct reply *rp)
 {
         struct manager *m = s->m;
-        if (!name_ok(name)) {
+        if (!name_is_valid(name)) {
                 reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL,
                             "invalid profile name '%s'", name);
                 return;
@@ -161,7 +146,7 @@ static struct entry *lock_servable(struct manager *m, const char *name, struct r
 
 void route_source(struct server *s, const char *name, struct reply *rp)
 {
-        if (!name_ok(name)) {
+        if (!name_is_valid(name)) {
                 reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL,
                             "invalid profile name '%s'", name);
                 return;
@@ -193,7 +178,7 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, str
         enum dialect dialect;
         size_t size;
 
-        if (!name_ok(name)) {
+        if (!name_is_valid(name)) {
                 reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL,
                             "invalid profile name '%s'", name);
                 return;
@@ -235,7 +220,7 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, str
         if (r == 0)
                 r = profile_parse(data, size, &o, pd, &p);
         if (r == 0)
-                r = build_blob(&m->builder, p, &ctx, &m->compile, &b, &bd, &compiled);
+                r = builder_build(&m->builder, p, &ctx, &m->compile, &b, &bd, &compiled);
         if (r < 0) {
                 if (bd)
                         diag_list_extend(pd, bd);
@@ -346,7 +331,7 @@ void route_compile(struct server *s, struct MHD_Connection *c, const struct requ
         if (r == 1)
                 return;
         if (r == 0)
-                r = build_blob(&m->builder, p, &ctx, &m->compile, &b, &bd, &compiled);
+                r = builder_build(&m->builder, p, &ctx, &m->compile, &b, &bd, &compiled);
         if (bd)
                 diag_list_extend(d, bd);
         if (r < 0) {
