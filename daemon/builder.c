@@ -9,7 +9,7 @@
 
 void builder_init(struct builder *b, struct cache *cache, struct metrics *metrics)
 {
-        *b = (struct builder){ .cache = cache, .metrics = metrics };
+        *b = (struct builder){.cache = cache, .metrics = metrics};
         pthread_mutex_init(&b->lock, NULL);
         pthread_cond_init(&b->landed, NULL);
 }
