@@ -20,6 +20,8 @@
 
 #include "log.h"
 #include "macro.h"
+#include "watch-inotify.h"
+#include "watch-queue.h"
 #include "watcher.h"
 
 /* One mask for every watch, ancestors of missing roots included: inotify_add_watch() on an
@@ -31,7 +33,6 @@
          IN_MOVE_SELF | IN_ONLYDIR)
 
 #define WALK_DEPTH_MAX    64    /* bind mounts can make a tree endless */
-#define QUEUE_MAX         65536 /* beyond this the backlog becomes one full rescan */
 #define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
 #define MISSING_CHECK_MS  1000  /* while a root is missing */
 #define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
@@ -74,37 +75,13 @@ struct watcher {
         int wake_fd;
         bool stopping; /* atomic */
 
-        pthread_mutex_t lock; /* guards the queue and event_fd's counter */
-        bool lock_initialized;
-        struct watch_event *queue;
-        size_t n_queue, n_alloc;
-        bool collapsed; /* the queue holds one WATCH_RESCAN of every root */
-        int event_fd;
+        struct watch_queue queue; /* to the main loop */
 
         uint64_t n_overflows, n_events; /* atomic */
 };
 
 /* libinotifytools keeps its instance, watch table and read buffer in globals. */
 static bool watcher_exists;
-
-static const char *const event_type_table[_WATCH_EVENT_TYPE_MAX] = {
-        [WATCH_CHANGED] = "changed",     [WATCH_REMOVED] = "removed",
-        [WATCH_ROOT_GONE] = "root-gone", [WATCH_ROOT_BACK] = "root-back",
-        [WATCH_RESCAN] = "rescan",
-};
-
-const char *watch_event_type_to_string(enum watch_event_type t)
-{
-        return (unsigned)t < _WATCH_EVENT_TYPE_MAX ? event_type_table[t] : NULL;
-}
-
-int watch_event_type_from_string(const char *s)
-{
-        for (int i = 0; s && i < _WATCH_EVENT_TYPE_MAX; i++)
-                if (streq(s, event_type_table[i]))
-                        return i;
-        return -EINVAL;
-}
 
 static uint64_t now_ms(void)
 {
@@ -133,66 +110,10 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
-/* ---- the queue (shared with the main loop) ---- */
-
-static void events_clear(struct watch_event *e, size_t n)
+static void push(struct watcher *w, enum watch_event_type type, const char *root,
+                 const char *path)
 {
-        for (size_t i = 0; i < n; i++) {
-                free(e[i].root);
-                free(e[i].path);
-        }
-}
-
-void watch_events_free(struct watch_event *e, size_t n)
-{
-        if (!e)
-                return;
-        events_clear(e, n);
-        free(e);
-}
-
-static bool queue_grow(struct watcher *w)
-{
-        if (w->n_queue < w->n_alloc)
-                return true;
-        size_t n = w->n_alloc ? w->n_alloc * 2 : 16;
-        struct watch_event *q = reallocarray(w->queue, n, sizeof(*q));
-        if (!q)
-                return false;
-        w->queue = q;
-        w->n_alloc = n;
-        return true;
-}
-
-static void queue_push(struct watcher *w, enum watch_event_type type, const char *root,
-                       const char *path)
-{
-        _cleanup_free_ char *r = root ? strdup(root) : NULL;
-        _cleanup_free_ char *p = path ? strdup(path) : NULL;
-        bool ok = (!root || r) && (!path || p), lost = false;
-
-        pthread_mutex_lock(&w->lock);
-        if (w->collapsed) {
-                /* A rescan of every root is queued already: it covers this too. */
-        } else if (ok && w->n_queue < QUEUE_MAX && queue_grow(w)) {
-                w->queue[w->n_queue++] = (struct watch_event){
-                        .type = type, .root = TAKE_PTR(r), .path = TAKE_PTR(p)};
-        } else if (w->n_alloc > 0) {
-                /* The main loop does not keep up, or memory ran out: replace the backlog by
-                 * one rescan of every root, as the kernel does with IN_Q_OVERFLOW. */
-                events_clear(w->queue, w->n_queue);
-                w->queue[0] = (struct watch_event){.type = WATCH_RESCAN};
-                w->n_queue = 1;
-                w->collapsed = true;
-        } else
-                lost = true;
-        if (w->n_queue > 0) {
-                uint64_t one = 1;
-                (void)!write(w->event_fd, &one, sizeof(one));
-        }
-        pthread_mutex_unlock(&w->lock);
-
-        if (lost)
+        if (!watch_queue_push(&w->queue, type, root, path))
                 w->overflowed = true; /* nothing could be queued: resync after this batch */
 }
 
@@ -372,7 +293,7 @@ static int walk(struct watcher *w, struct root *r, const char *path, unsigned de
                                                   k == -ENOSPC ? " (fs.inotify.max_user_watches)"
                                                                : "");
                 } else if (report && (type == DT_REG || type == DT_LNK))
-                        queue_push(w, WATCH_CHANGED, r->name, child);
+                        push(w, WATCH_CHANGED, r->name, child);
         }
         return 0;
 }
@@ -434,7 +355,7 @@ static void root_check(struct watcher *w, struct root *r)
                         r->last_error = 0;
                         recs_mark_stale(w, r, true);
                         recs_sweep(w, r, true);
-                        queue_push(w, WATCH_ROOT_BACK, r->name, NULL);
+                        push(w, WATCH_ROOT_BACK, r->name, NULL);
                         return;
                 }
                 if (k != -ENOENT && k != -ENOTDIR && k != r->last_error)
@@ -465,7 +386,7 @@ static void root_gone(struct watcher *w, struct root *r)
         recs_mark_stale(w, r, false);
         recs_sweep(w, r, false);
         r->present = false;
-        queue_push(w, WATCH_ROOT_GONE, r->name, NULL);
+        push(w, WATCH_ROOT_GONE, r->name, NULL);
         root_check(w, r); /* it may be back already: a directory swapped in by rename */
 }
 
@@ -501,16 +422,16 @@ static void handle_entry(struct watcher *w, struct root *r, const char *dir, uns
                 } else if (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO))
                         r->rescan = true; /* renamed: every path below it changed */
                 else if (ev->mask & IN_DELETE)
-                        queue_push(w, WATCH_REMOVED, r->name, path);
+                        push(w, WATCH_REMOVED, r->name, path);
                 return;
         }
 
         if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
-                queue_push(w, WATCH_CHANGED, r->name, path);
+                push(w, WATCH_CHANGED, r->name, path);
         else if ((ev->mask & IN_CREATE) && is_symlink(path))
-                queue_push(w, WATCH_CHANGED, r->name, path); /* complete once created */
+                push(w, WATCH_CHANGED, r->name, path); /* complete once created */
         else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
-                queue_push(w, WATCH_REMOVED, r->name, path);
+                push(w, WATCH_REMOVED, r->name, path);
 }
 
 static void handle_event(struct watcher *w, const struct inotify_event *ev)
@@ -580,12 +501,12 @@ static void process_deferred(struct watcher *w)
                         if (root_sync(w, r) < 0)
                                 root_gone(w, r);
                         else if (!all)
-                                queue_push(w, WATCH_RESCAN, r->name, NULL);
+                                push(w, WATCH_RESCAN, r->name, NULL);
                 }
         }
         if (all) {
                 log_warning("Lost inotify events (queue overflow), rescanning every root");
-                queue_push(w, WATCH_RESCAN, NULL, NULL);
+                push(w, WATCH_RESCAN, NULL, NULL);
         }
 }
 
@@ -667,86 +588,6 @@ static void *watcher_thread(void *userdata)
         return NULL;
 }
 
-/* ---- finding the library's fd ---- */
-
-/* The inotify instances open in this process, by fd. */
-static int inotify_fds(int **ret, size_t *ret_n)
-{
-        _cleanup_(closedirp) DIR *d = opendir("/proc/self/fd");
-        if (!d)
-                return negative_errno();
-
-        _cleanup_free_ int *fds = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                char target[64];
-                char *end;
-                long fd = strtol(de->d_name, &end, 10);
-                if (de->d_name[0] == '.' || *end || fd == dirfd(d))
-                        continue;
-                ssize_t l = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-                if (l < 0)
-                        continue;
-                target[l] = '\0';
-                if (!streq(target, "anon_inode:inotify"))
-                        continue;
-                int *nf = reallocarray(fds, n + 1, sizeof(*nf));
-                if (!nf)
-                        return -ENOMEM;
-                fds = nf;
-                fds[n++] = (int)fd;
-        }
-        *ret = TAKE_PTR(fds);
-        *ret_n = n;
-        return 0;
-}
-
-/* libinotifytools 3.22 keeps its inotify fd in a static variable with no getter, yet it is
- * needed: to wait on it together with the wake-up fd (the library waits with select() on it
- * alone, in whole seconds), and to add and remove watches with the plain syscalls, because
- * the library's own watch table cannot follow a changing tree: inotifytools_watch_file()
- * returns 1 rather than the wd, entries of watches the kernel dropped (IN_IGNORED) stay, so
- * inotifytools_wd_from_filename() answers a dead wd for a re-created directory, and adding
- * an inode already watched leaks an entry. Its instance is the one that appears across
- * inotifytools_initialize(). */
-static int init_library(struct watcher *w)
-{
-        _cleanup_free_ int *before = NULL, *after = NULL;
-        size_t n_before, n_after;
-        int k, found = -EBADF;
-
-        k = inotify_fds(&before, &n_before);
-        if (k < 0)
-                return k;
-        if (!inotifytools_initialize())
-                return inotifytools_error() > 0 ? -inotifytools_error() : -EIO;
-        w->initialized = true;
-        k = inotify_fds(&after, &n_after);
-        if (k < 0)
-                return k;
-
-        for (size_t i = 0; i < n_after; i++) {
-                bool seen = false;
-                for (size_t j = 0; j < n_before; j++)
-                        seen = seen || before[j] == after[i];
-                if (seen)
-                        continue;
-                if (found >= 0)
-                        return -EBUSY; /* another thread created one at the same moment */
-                found = after[i];
-        }
-        if (found < 0)
-                return -ENXIO;
-        if (found >= FD_SETSIZE)
-                return -EMFILE;
-        /* inotify_init() without IN_CLOEXEC: keep it out of the programs the daemon runs. */
-        if (fcntl(found, F_SETFD, FD_CLOEXEC) < 0)
-                return -errno;
-        w->inotify_fd = found;
-        return 0;
-}
-
 /* ---- API ---- */
 
 int watcher_new(struct watcher **ret)
@@ -761,17 +602,15 @@ int watcher_new(struct watcher **ret)
                 __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
                 return -ENOMEM;
         }
-        w->inotify_fd = w->wake_fd = w->event_fd = -EBADF;
+        w->inotify_fd = w->wake_fd = -EBADF;
 
-        int k = -pthread_mutex_init(&w->lock, NULL);
+        int k = watch_queue_init(&w->queue);
         if (k < 0) {
                 watcher_free(w);
                 return k;
         }
-        w->lock_initialized = true;
         w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (w->wake_fd < 0 || w->event_fd < 0) {
+        if (w->wake_fd < 0) {
                 k = -errno;
                 watcher_free(w);
                 return k;
@@ -815,7 +654,7 @@ int watcher_start(struct watcher *w)
         if (w->started || w->initialized)
                 return -EBUSY;
 
-        int k = init_library(w);
+        int k = watch_inotify_open(&w->initialized, &w->inotify_fd);
         if (k < 0)
                 return k;
 
@@ -844,7 +683,7 @@ int watcher_start(struct watcher *w)
 
 int watcher_fd(const struct watcher *w)
 {
-        return w ? w->event_fd : -EINVAL;
+        return w ? w->queue.event_fd : -EINVAL;
 }
 
 int watcher_drain(struct watcher *w, struct watch_event **ret, size_t *ret_n)
@@ -852,21 +691,7 @@ int watcher_drain(struct watcher *w, struct watch_event **ret, size_t *ret_n)
         if (!w || !ret || !ret_n)
                 return -EINVAL;
 
-        pthread_mutex_lock(&w->lock);
-        uint64_t counter;
-        (void)!read(w->event_fd, &counter, sizeof(counter)); /* EAGAIN: nothing was queued */
-        struct watch_event *q = TAKE_PTR(w->queue);
-        size_t n = w->n_queue;
-        w->n_queue = w->n_alloc = 0;
-        w->collapsed = false;
-        pthread_mutex_unlock(&w->lock);
-
-        if (n == 0) {
-                free(q);
-                q = NULL;
-        }
-        *ret = q;
-        *ret_n = n;
+        watch_queue_drain(&w->queue, ret, ret_n);
         return 0;
 }
 
@@ -902,11 +727,8 @@ struct watcher *watcher_free(struct watcher *w)
                 free(w->roots[i].path);
         }
         free(w->roots);
-        watch_events_free(w->queue, w->n_queue);
+        watch_queue_done(&w->queue);
         closep(&w->wake_fd);
-        closep(&w->event_fd);
-        if (w->lock_initialized)
-                pthread_mutex_destroy(&w->lock);
         free(w);
 
         __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
