@@ -37,7 +37,7 @@
 #define MISSING_CHECK_MS  1000  /* while a root is missing */
 #define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
 
-struct root {
+struct watched_root {
         char *name;
         char *path; /* absolute, no trailing '/' */
         bool recursive;
@@ -52,7 +52,7 @@ struct root {
  * overlap, or where one directory is the ancestor several missing roots wait behind. */
 struct wrec {
         int wd;
-        struct root *root; /* borrowed: watcher.roots no longer moves once started */
+        struct watched_root *root; /* borrowed: watcher.roots no longer moves once started */
         char *path;
         unsigned depth; /* 0: the root itself */
         bool ancestor;  /* only watched to see a missing root appear */
@@ -60,7 +60,7 @@ struct wrec {
 };
 
 struct watcher {
-        struct root *roots;
+        struct watched_root *roots;
         size_t n_roots;
 
         /* Used by the thread only, and by watcher_start() before the thread exists. */
@@ -154,8 +154,8 @@ static void rec_remove_at(struct watcher *w, size_t i)
 }
 
 /* Records that `wd` is `path` of root r, or updates the record that already says so. */
-static int rec_set(struct watcher *w, int wd, struct root *r, const char *path, unsigned depth,
-                   bool ancestor)
+static int rec_set(struct watcher *w, int wd, struct watched_root *r, const char *path,
+                   unsigned depth, bool ancestor)
 {
         size_t i = rec_lower(w, wd);
         for (size_t j = i; j < w->n_recs && w->recs[j].wd == wd; j++) {
@@ -192,14 +192,14 @@ static int rec_set(struct watcher *w, int wd, struct root *r, const char *path, 
         return 0;
 }
 
-static void recs_mark_stale(struct watcher *w, const struct root *r, bool ancestor)
+static void recs_mark_stale(struct watcher *w, const struct watched_root *r, bool ancestor)
 {
         for (size_t i = 0; i < w->n_recs; i++)
                 if (w->recs[i].root == r && w->recs[i].ancestor == ancestor)
                         w->recs[i].stale = true;
 }
 
-static void recs_sweep(struct watcher *w, const struct root *r, bool ancestor)
+static void recs_sweep(struct watcher *w, const struct watched_root *r, bool ancestor)
 {
         for (size_t i = 0; i < w->n_recs;) {
                 struct wrec *e = &w->recs[i];
@@ -228,7 +228,7 @@ static void recs_forget_wd(struct watcher *w, int wd)
 
 /* ---- walking roots ---- */
 
-static int watch_dir(struct watcher *w, struct root *r, const char *path, unsigned depth)
+static int watch_dir(struct watcher *w, struct watched_root *r, const char *path, unsigned depth)
 {
         /* The root itself may be a symlink (an /etc path pointing elsewhere); below it, a
          * symlink is a file the daemon judges, never a directory to descend into. */
@@ -248,7 +248,8 @@ static int watch_dir(struct watcher *w, struct root *r, const char *path, unsign
  * each before it is listed so that nothing created meanwhile is missed. With `report`, every
  * file found is queued as changed: it may have landed before the watch existed. Failures
  * below `path` are logged and skipped; a failure on `path` itself is returned. */
-static int walk(struct watcher *w, struct root *r, const char *path, unsigned depth, bool report)
+static int walk(struct watcher *w, struct watched_root *r, const char *path, unsigned depth,
+                bool report)
 {
         if (depth > WALK_DEPTH_MAX) {
                 log_warning("Not watching '%s': more than %d levels below root '%s'", path,
@@ -301,7 +302,7 @@ static int walk(struct watcher *w, struct root *r, const char *path, unsigned de
 /* (Re)builds the watches of root r from what is on disk now: directories renamed within it
  * keep their wd under their new path, those gone lose their watch. Returns 0, or -errno when
  * the root cannot be watched (it is then not present, and has no watches left). */
-static int root_sync(struct watcher *w, struct root *r)
+static int root_sync(struct watcher *w, struct watched_root *r)
 {
         struct stat st;
         int k = 0;
@@ -347,7 +348,7 @@ static char *nearest_dir(const char *path)
 /* For a missing root: watches it when it exists, else makes sure its nearest existing
  * ancestor is watched. Every directory created on the way down moves the ancestor watch one
  * step closer, so the loop ends when the ancestor was already watched before looking. */
-static void root_check(struct watcher *w, struct root *r)
+static void root_check(struct watcher *w, struct watched_root *r)
 {
         for (unsigned i = 0; i <= WALK_DEPTH_MAX; i++) {
                 int k = root_sync(w, r);
@@ -381,7 +382,7 @@ static void root_check(struct watcher *w, struct root *r)
         }
 }
 
-static void root_gone(struct watcher *w, struct root *r)
+static void root_gone(struct watcher *w, struct watched_root *r)
 {
         recs_mark_stale(w, r, false);
         recs_sweep(w, r, false);
@@ -392,7 +393,7 @@ static void root_gone(struct watcher *w, struct root *r)
 
 /* ---- events ---- */
 
-static void handle_entry(struct watcher *w, struct root *r, const char *dir, unsigned depth,
+static void handle_entry(struct watcher *w, struct watched_root *r, const char *dir, unsigned depth,
                          const struct inotify_event *ev)
 {
         bool isdir = ev->mask & IN_ISDIR;
@@ -465,7 +466,7 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev)
         }
 
         for (size_t i = 0; i < n; i++) {
-                struct root *r = m[i].root;
+                struct watched_root *r = m[i].root;
                 if (!m[i].path)
                         w->overflowed = true;
                 else if (m[i].ancestor)
@@ -489,7 +490,7 @@ static void process_deferred(struct watcher *w)
         w->overflowed = false;
 
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 bool gone = r->gone, check = r->check, rescan = r->rescan;
                 r->gone = r->check = r->rescan = false;
 
@@ -514,7 +515,7 @@ static void process_deferred(struct watcher *w)
 static void tick(struct watcher *w)
 {
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 struct stat st;
                 if (!r->present)
                         root_check(w, r);
@@ -638,12 +639,12 @@ int watcher_add_root(struct watcher *w, const char *name, const char *path, bool
         for (size_t l = strlen(p); l > 1 && p[l - 1] == '/'; l--)
                 p[l - 1] = '\0';
 
-        struct root *roots = reallocarray(w->roots, w->n_roots + 1, sizeof(*roots));
+        struct watched_root *roots = reallocarray(w->roots, w->n_roots + 1, sizeof(*roots));
         if (!roots)
                 return -ENOMEM;
         w->roots = roots;
-        w->roots[w->n_roots++] =
-                (struct root){.name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
+        w->roots[w->n_roots++] = (struct watched_root){
+                .name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
         return 0;
 }
 
@@ -659,7 +660,7 @@ int watcher_start(struct watcher *w)
                 return k;
 
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 k = root_sync(w, r);
                 if (k == -ENOENT || k == -ENOTDIR)
                         root_check(w, r); /* wait for it; it may have appeared meanwhile */
