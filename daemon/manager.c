@@ -7,64 +7,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "builder.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "server.h"
 #include "watcher.h"
 
-/* One unit of work: (re)load one file of one root. */
+/* One unit of work: (re)load one file of one root. run() in a pool worker reads, parses and
+ * compiles; done() in the loop hands the result to the registry. */
 struct load_work {
         struct pool_work work;
         struct manager *m;
         struct root *root;
         char *rel;
         bool part_of_scan;
-        /* results */
-        int error;
-        char *data;
-        size_t size;
-        struct diag_list *diags;
-        struct profile *profile;
-        struct blob *blob;
-        struct diag_list *compile_diags;
-        char *context;
+        struct entry_load load; /* the result */
 };
-
-static void refresh_root_realpath(struct manager *m, size_t i)
-{
-        free(m->root_realpaths[i]);
-        m->root_realpaths[i] = realpath(m->roots[i].config->path, NULL);
-        m->roots[i].exists = m->root_realpaths[i] != NULL;
-}
-
-size_t manager_root_paths(struct manager *m, const char **ret)
-{
-        size_t n = 0;
-        for (size_t i = 0; i < m->n_roots; i++)
-                if (m->root_realpaths[i])
-                        ret[n++] = m->root_realpaths[i];
-        return n;
-}
 
 static void load_run(struct pool_work *w)
 {
         struct load_work *lw = (struct load_work *)w;
         struct manager *m = lw->m;
-        const char *roots[CONFIG_MAX_ROOTS];
-        size_t n_roots;
+        struct entry_load *l = &lw->load;
 
-        pthread_rwlock_rdlock(&m->registry.lock);
-        n_roots = manager_root_paths(m, roots);
-        lw->error = read_in_root(lw->root->config->path, lw->rel, roots, n_roots,
-                                 m->config.max_profile_size, &lw->data, &lw->size);
-        pthread_rwlock_unlock(&m->registry.lock);
-        if (lw->error < 0)
+        l->error = roots_read(&m->roots, lw->root, lw->rel, m->config.max_profile_size, &l->data,
+                              &l->size);
+        if (l->error < 0)
                 return;
 
         struct profile_parse_options o = {
@@ -75,50 +49,40 @@ static void load_run(struct pool_work *w)
         /* Diagnostics name the file on disk, as the offline seccompctl does. */
         _cleanup_free_ char *file = NULL;
         if (asprintf(&file, "%s/%s", lw->root->config->path, lw->rel) < 0) {
-                lw->error = -ENOMEM;
+                l->error = -ENOMEM;
                 return;
         }
-        lw->error = diag_list_new(file, &lw->diags);
-        if (lw->error < 0)
+        l->error = diag_list_new(file, &l->diags);
+        if (l->error < 0)
                 return;
-        int r = profile_parse(lw->data, lw->size, &o, lw->diags, &lw->profile);
-        if (r < 0 && r != -EINVAL) {
-                lw->error = r;
-                return;
-        }
+        int r = profile_parse(l->data, l->size, &o, l->diags, &l->profile);
         if (r == -EINVAL)
                 return; /* invalid: diagnostics tell why */
+        if (r < 0) {
+                l->error = r;
+                return;
+        }
         bool compiled;
-        r = build_blob(&m->builder, lw->profile, &m->context, &m->compile, &lw->blob,
-                       &lw->compile_diags, &compiled);
+        r = builder_build(&m->builder, l->profile, &m->context, &m->compile, &l->blob,
+                          &l->compile_diags, &compiled);
         if (r == -EINVAL) {
                 /* libseccomp or the kernel refuse it: that makes the profile invalid. */
-                diag_list_extend(lw->diags, lw->compile_diags);
-                lw->profile = profile_free(lw->profile);
+                diag_list_extend(l->diags, l->compile_diags);
+                l->profile = profile_free(l->profile);
                 return;
         }
         if (r < 0) {
-                lw->error = r;
+                l->error = r;
                 return;
         }
-        (void)context_to_string(&m->context, &lw->context);
+        (void)context_to_string(&m->context, &l->context);
 }
 
 static void load_work_free(struct load_work *lw)
 {
         free(lw->rel);
-        free(lw->data);
-        diag_list_free(lw->diags);
-        profile_free(lw->profile);
-        blob_free(lw->blob);
-        diag_list_free(lw->compile_diags);
-        free(lw->context);
+        entry_load_done(&lw->load);
         free(lw);
-}
-
-bool manager_is_ready(const struct manager *m)
-{
-        return __atomic_load_n(&m->ready, __ATOMIC_ACQUIRE);
 }
 
 static void maybe_ready(struct manager *m)
@@ -127,9 +91,7 @@ static void maybe_ready(struct manager *m)
                 return;
         __atomic_store_n(&m->ready, true, __ATOMIC_RELEASE);
         size_t counts[_ENTRY_STATE_MAX];
-        pthread_rwlock_rdlock(&m->registry.lock);
-        registry_counts(&m->registry, counts);
-        pthread_rwlock_unlock(&m->registry.lock);
+        registry_counts(m->registry, NULL, counts);
         log_info("Ready: %zu valid, %zu invalid, %zu stale profiles", counts[ENTRY_VALID],
                  counts[ENTRY_INVALID], counts[ENTRY_STALE]);
         sd_notifyf(false, "READY=1\nSTATUS=Serving %zu profiles (%zu invalid)",
@@ -141,77 +103,11 @@ static void maybe_ready(struct manager *m)
         }
 }
 
-static void load_done(struct pool_work *w)
+/* The journal line of a change: it names the first error; seccompctl show NAME has them
+ * all. */
+static void log_entry(const struct entry_snapshot *e)
 {
-        struct load_work *lw = (struct load_work *)w;
-        struct manager *m = lw->m;
-        struct entry *e = NULL;
-
-        if (lw->part_of_scan && m->scanning > 0)
-                m->scanning--;
-        if (lw->error == -EAGAIN) {
-                /* Changed while read: a close-write event follows; nothing half-written. */
-                maybe_ready(m);
-                load_work_free(lw);
-                return;
-        }
-
-        pthread_rwlock_wrlock(&m->registry.lock);
-        if (registry_get_or_add(&m->registry, lw->root, lw->rel, &e) < 0) {
-                pthread_rwlock_unlock(&m->registry.lock);
-                log_error("Failed to record profile '%s': out of memory", lw->rel);
-                load_work_free(lw);
-                return;
-        }
-        enum entry_state old = e->state;
-        e->updated = time(NULL);
-        diag_list_free(e->diags);
-        e->diags = TAKE_PTR(lw->diags);
-        if (lw->error == -ENOENT || lw->error == -ENOTDIR) {
-                e->state = ENTRY_MISSING;
-                e->digest[0] = 0;
-                entry_drop_good(e);
-        } else if (lw->error < 0) {
-                /* Unreadable, not a regular file, too big, escaping symlink: say why. */
-                _cleanup_free_ char *file = NULL;
-                if (!e->diags && asprintf(&file, "%s/%s", lw->root->config->path, lw->rel) >= 0)
-                        (void)diag_list_new(file, &e->diags);
-                if (e->diags)
-                        diag_add(e->diags, DIAG_ERROR, "", NULL, "%s",
-                                 lw->error == -EXDEV    ? "symlink leads out of the watched roots"
-                                 : lw->error == -EBADFD ? "not a regular file"
-                                 : lw->error == -EFBIG  ? "larger than the size limit"
-                                 : lw->error == -EINVAL ? "unsafe name"
-                                                        : strerror(-lw->error));
-                e->digest[0] = 0;
-                /* Stale keeps the last good blob; under --strict it is kept but not served. */
-                e->state = e->good_data ? ENTRY_STALE : ENTRY_INVALID;
-        } else {
-                sha256_digest_string(lw->data, lw->size, e->digest, sizeof(e->digest));
-                if (lw->profile && lw->blob) {
-                        entry_drop_good(e);
-                        e->good_data = TAKE_PTR(lw->data);
-                        e->good_size = lw->size;
-                        memcpy(e->good_digest, e->digest, sizeof(e->digest));
-                        e->good_profile = TAKE_PTR(lw->profile);
-                        if (entry_add_blob(e, m->cache, lw->context, lw->blob, lw->compile_diags) == 0) {
-                                lw->blob = NULL;
-                                lw->compile_diags = NULL;
-                        }
-                        e->state = ENTRY_VALID;
-                } else if (e->good_data) {
-                        e->state = ENTRY_STALE; /* the last good blob is kept */
-                } else {
-                        entry_drop_good(e);
-                        e->state = ENTRY_INVALID;
-                }
-        }
-        m->registry.generation++;
-        char digest[PROFILE_DIGEST_MAX];
-        memcpy(digest, e->digest, sizeof(digest));
-        enum entry_state now = e->state;
         size_t errors = e->diags ? e->diags->counts[DIAG_ERROR] : 0;
-        /* The journal line names the first error; seccompctl show NAME has them all. */
         char first[512] = "";
         const struct diag *d = errors ? diag_list_find(e->diags, DIAG_ERROR, NULL, NULL) : NULL;
         if (d) {
@@ -222,15 +118,28 @@ static void load_done(struct pool_work *w)
                          d->pointer && d->pointer[0] ? d->pointer : "",
                          d->pointer && d->pointer[0] ? ": " : "", d->message);
         }
-        _cleanup_free_ char *name = strdup(e->name);
-        pthread_rwlock_unlock(&m->registry.lock);
+        log_profile(e->state == ENTRY_VALID || e->state == ENTRY_MISSING ? LOG_INFO : LOG_WARNING,
+                    e->root->config->name, e->name, e->digest, "Profile '%s' is %s%s%s", e->name,
+                    entry_state_to_string(e->state), first,
+                    errors > 1 ? " (and more: seccompctl show)" : "");
+}
 
-        if (now != old || now != ENTRY_VALID || !lw->part_of_scan)
-                log_profile(now == ENTRY_VALID || now == ENTRY_MISSING ? LOG_INFO : LOG_WARNING,
-                            lw->root->config->name, name ? name : "?", digest,
-                            "Profile '%s' is %s%s%s", name ? name : "?",
-                            entry_state_to_string(now), first,
-                            errors > 1 ? " (and more: seccompctl show)" : "");
+static void load_done(struct pool_work *w)
+{
+        struct load_work *lw = (struct load_work *)w;
+        struct manager *m = lw->m;
+        _cleanup_(entry_snapshot_unrefp) struct entry_snapshot *e = NULL;
+        enum entry_state old;
+
+        if (lw->part_of_scan && m->scanning > 0)
+                m->scanning--;
+        /* -EAGAIN: changed while read: a close-write event follows; nothing half-written. */
+        if (lw->load.error != -EAGAIN) {
+                if (registry_apply_load(m->registry, lw->root, lw->rel, &lw->load, &old, &e) < 0)
+                        log_error("Failed to record profile '%s': out of memory", lw->rel);
+                else if (e->state != old || e->state != ENTRY_VALID || !lw->part_of_scan)
+                        log_entry(e);
+        }
         load_work_free(lw);
         maybe_ready(m);
 }
@@ -253,12 +162,6 @@ static int queue_load(struct manager *m, struct root *root, const char *rel, boo
         if (scan)
                 m->scanning++;
         return pool_submit(m->pool, &lw->work);
-}
-
-static bool is_profile_name(const char *name)
-{
-        size_t l = strlen(name);
-        return name[0] != '.' && l > 5 && streq(name + l - 5, ".json");
 }
 
 static int scan_dir(struct manager *m, struct root *root, const char *dir, const char *prefix,
@@ -284,7 +187,7 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                                 scan_dir(m, root, path, rel, depth + 1, seen, n_seen);
                         continue;
                 }
-                if (!is_profile_name(rel))
+                if (!name_is_profile_file(rel))
                         continue;
                 char **ns = reallocarray(*seen, *n_seen + 1, sizeof(char *));
                 if (ns) {
@@ -305,36 +208,35 @@ static int strptr_cmp(const void *a, const void *b)
         return strcmp(x, y);
 }
 
+/* Loads every profile of a root, and again every one the registry has that is gone now
+ * (it turns missing). */
+static void scan_root(struct manager *m, struct root *root)
+{
+        char **seen = NULL, **known = NULL;
+        size_t n_seen = 0, n_known = 0;
+
+        if (roots_refresh(&m->roots, root))
+                scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
+        if (n_seen > 1)
+                qsort(seen, n_seen, sizeof(*seen), strptr_cmp);
+        if (registry_root_files(m->registry, root, &known, &n_known) == 0)
+                for (size_t k = 0; k < n_known; k++) {
+                        if (!seen || !bsearch(&known[k], seen, n_seen, sizeof(*seen), strptr_cmp))
+                                queue_load(m, root, known[k], true); /* -ENOENT: missing */
+                        free(known[k]);
+                }
+        free(known);
+        for (size_t s = 0; s < n_seen; s++)
+                free(seen[s]);
+        free(seen);
+}
+
 /* Scans every root: loads every profile, marks vanished ones missing. */
 static void full_scan(struct manager *m)
 {
         log_debug("Scanning all roots");
-        for (size_t i = 0; i < m->n_roots; i++) {
-                struct root *root = &m->roots[i];
-                char **seen = NULL;
-                size_t n_seen = 0;
-                pthread_rwlock_wrlock(&m->registry.lock);
-                refresh_root_realpath(m, i);
-                pthread_rwlock_unlock(&m->registry.lock);
-                if (root->exists)
-                        scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
-                /* Entries of this root not seen now are gone. */
-                if (n_seen > 1)
-                        qsort(seen, n_seen, sizeof(*seen), strptr_cmp);
-                pthread_rwlock_rdlock(&m->registry.lock);
-                for (size_t k = 0; k < m->registry.n; k++) {
-                        struct entry *e = m->registry.entries[k];
-                        if (e->root != root || e->state == ENTRY_MISSING)
-                                continue;
-                        const char *rel = e->rel;
-                        if (!seen || !bsearch(&rel, seen, n_seen, sizeof(*seen), strptr_cmp))
-                                queue_load(m, root, e->rel, true); /* -ENOENT: missing */
-                }
-                pthread_rwlock_unlock(&m->registry.lock);
-                for (size_t s = 0; s < n_seen; s++)
-                        free(seen[s]);
-                free(seen);
-        }
+        for (size_t i = 0; i < m->roots.n; i++)
+                scan_root(m, &m->roots.roots[i]);
         maybe_ready(m);
 }
 
@@ -343,14 +245,6 @@ static int on_pool(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         struct manager *m = userdata;
         pool_dispatch_done(m->pool);
         return 0;
-}
-
-static struct root *root_by_name(struct manager *m, const char *name)
-{
-        for (size_t i = 0; name && i < m->n_roots; i++)
-                if (streq(m->roots[i].config->name, name))
-                        return &m->roots[i];
-        return NULL;
 }
 
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
@@ -362,7 +256,7 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
         }
         for (size_t i = 0; i < m->n_pending; i++) {
                 const char *root = m->pending[i], *rel = root + strlen(root) + 1;
-                struct root *r = root_by_name(m, root);
+                struct root *r = roots_find(&m->roots, root);
                 if (r)
                         queue_load(m, r, rel, false);
                 free(m->pending[i]);
@@ -389,7 +283,7 @@ static void add_pending(struct manager *m, struct root *root, const char *path)
         if (strncmp(path, root->config->path, l) != 0 || path[l] != '/')
                 return;
         const char *rel = path + l + 1;
-        if (!is_profile_name(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
+        if (!name_is_profile_file(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
                 return;
         size_t rl = strlen(root->config->name);
         char *item = malloc(rl + 1 + strlen(rel) + 1);
@@ -426,7 +320,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 return 0;
         metrics_watch_events(&m->metrics, n);
         for (size_t i = 0; i < n; i++) {
-                struct root *root = root_by_name(m, ev[i].root);
+                struct root *root = roots_find(&m->roots, ev[i].root);
                 switch (ev[i].type) {
                 case WATCH_CHANGED:
                 case WATCH_REMOVED:
@@ -443,9 +337,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                         log_info("Root '%s' exists now", ev[i].root);
                         m->rescan_pending = true;
                         break;
-                default:
-                        m->rescan_pending = true;
-                        break;
+                default: m->rescan_pending = true; break;
                 }
         }
         watch_events_free(ev, n);
@@ -453,27 +345,33 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
-static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+/* A full rescan (SIGHUP, POST /v1/reload): names gone long ago are forgotten first. */
+static void reload(struct manager *m)
 {
-        struct manager *m = userdata;
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
         metrics_reloaded(&m->metrics);
-        pthread_rwlock_wrlock(&m->registry.lock);
-        size_t pruned = registry_prune_missing(&m->registry);
-        pthread_rwlock_unlock(&m->registry.lock);
+        size_t pruned = registry_prune_missing(m->registry);
         if (pruned > 0)
                 log_info("Forgot %zu missing profile%s", pruned, pruned == 1 ? "" : "s");
         full_scan(m);
         sd_notify(false, "READY=1\nSTATUS=Serving");
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        reload(userdata);
         return 0;
 }
 
-int manager_request_reload(struct manager *m)
+/* manager_request_reload() (service.c) wrote the eventfd: any number of requests since the
+ * last wake-up make one rescan. */
+static int on_reload_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-        /* From an HTTP thread: sd-event objects belong to the loop; a signal is the simplest
-         * thread-safe wake-up and means exactly what SIGHUP means. */
-        return kill(getpid(), SIGHUP) < 0 ? -errno : 0;
+        uint64_t n;
+        if (read(fd, &n, sizeof(n)) == sizeof(n))
+                reload(userdata);
+        return 0;
 }
 
 static int on_fallback(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -507,39 +405,35 @@ int manager_new(struct config *config, struct manager **ret)
         sigaddset(&mask, SIGINT);
         pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
-        struct manager *m = calloc(1, sizeof(*m));
+        _cleanup_(manager_freep) struct manager *m = calloc(1, sizeof(*m));
+        _cleanup_free_ char *spool = NULL;
         int r;
         if (!m)
                 return -ENOMEM;
-        m->fallbacks = (struct fallbacks){ .inotify_fd = -1, .wd = -1 }; /* for manager_free */
+        m->fallbacks = (struct fallbacks){.inotify_fd = -1, .wd = -1}; /* for manager_free */
+        m->reload_fd = -EBADF;
         builder_init(&m->builder, NULL, &m->metrics);
         m->config = *config;
-        *config = (struct config){ 0 };
+        *config = (struct config){0};
         m->compile.optimize = -1;
-        _cleanup_free_ char *spool = NULL;
-        if ((r = registry_init(&m->registry)) < 0 || (r = metrics_init(&m->metrics)) < 0 ||
-            (r = context_default(&m->context)) < 0 ||
+        if ((r = metrics_init(&m->metrics)) < 0 || (r = context_default(&m->context)) < 0 ||
             (r = config_fallback_spool(&m->config, &spool)) < 0 ||
-            (r = fallbacks_init(&m->fallbacks, spool)) < 0) {
-                manager_free(m);
+            (r = fallbacks_init(&m->fallbacks, spool)) < 0 ||
+            (r = roots_init(&m->roots, &m->config)) < 0)
                 return r;
-        }
-        m->n_roots = m->config.n_roots;
-        for (size_t i = 0; i < m->n_roots; i++)
-                m->roots[i].config = &m->config.roots[i];
+        m->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->reload_fd < 0)
+                return log_error_errno(-errno, "Failed to create the reload eventfd: %m");
         r = cache_open(m->config.cache_dir, m->config.cache_max_bytes, &m->cache);
-        if (r < 0) {
-                log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
-                manager_free(m);
-                return r;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
         m->builder.cache = m->cache;
+        if ((r = registry_new(m->cache, &m->registry)) < 0)
+                return r;
         r = pool_new(m->config.workers, &m->pool);
-        if (r < 0) {
-                manager_free(m);
+        if (r < 0)
                 return log_error_errno(r, "Failed to start compile workers: %m");
-        }
-        *ret = m;
+        *ret = TAKE_PTR(m);
         return 0;
 }
 
@@ -555,20 +449,75 @@ struct manager *manager_free(struct manager *m)
         sd_event_source_unref(m->debounce_timer);
         sd_event_source_unref(m->watchdog_timer);
         sd_event_source_unref(m->fallback_source);
+        sd_event_source_unref(m->reload_source);
         sd_event_unref(m->event);
+        closep(&m->reload_fd);
         for (size_t i = 0; i < m->n_pending; i++)
                 free(m->pending[i]);
         free(m->pending);
-        for (size_t i = 0; i < m->n_roots; i++)
-                free(m->root_realpaths[i]);
         builder_done(&m->builder);
-        registry_done(&m->registry); /* unpins its blobs: before the cache goes */
+        registry_free(m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
+        roots_done(&m->roots);
         config_done(&m->config);
         free(m);
         return NULL;
+}
+
+/* The loop's own sources: signals, the pool, reload requests, the debounce and watchdog
+ * timers. */
+static int add_sources(struct manager *m)
+{
+        int r;
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+        if ((r = sd_event_add_io(m->event, &m->pool_source, pool_fd(m->pool), EPOLLIN, on_pool,
+                                 m)) < 0)
+                return log_error_errno(r, "Failed to watch the compile pool: %m");
+        if ((r = sd_event_add_io(m->event, &m->reload_source, m->reload_fd, EPOLLIN,
+                                 on_reload_request, m)) < 0)
+                return log_error_errno(r, "Failed to watch reload requests: %m");
+        /* Accuracy 1 ms: sd-event's default (0 means 250 ms) would add up to a quarter of a
+         * second to every reaction on top of the debounce (BENCHMARKS.md, §4). */
+        if ((r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
+                                   on_debounce, m)) < 0)
+                return log_error_errno(r, "Failed to create the debounce timer: %m");
+        sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_OFF);
+        uint64_t interval = 0;
+        if (sd_watchdog_enabled(false, &interval) > 0) {
+                uint64_t now;
+                sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+                sd_event_add_time(m->event, &m->watchdog_timer, CLOCK_MONOTONIC, now + interval / 2,
+                                  0, on_watchdog, m);
+        }
+        return 0;
+}
+
+/* The watcher on every root (and the roots' realpaths), and its source in the loop. */
+static int start_watcher(struct manager *m)
+{
+        int r;
+        if ((r = watcher_new(&m->watcher)) < 0)
+                return log_error_errno(r, "Failed to set up inotify: %m");
+        for (size_t i = 0; i < m->roots.n; i++) {
+                const struct root_config *rc = m->roots.roots[i].config;
+                if ((r = watcher_add_root(m->watcher, rc->name, rc->path, rc->recursive)) < 0)
+                        return log_error_errno(r, "Failed to watch root '%s' (%s): %m", rc->name,
+                                               rc->path);
+                if (!roots_refresh(&m->roots, &m->roots.roots[i]))
+                        log_notice("Root '%s' (%s) does not exist yet; waiting for it", rc->name,
+                                   rc->path);
+        }
+        if ((r = watcher_start(m->watcher)) < 0)
+                return log_error_errno(r, "Failed to start the watcher: %m");
+        if ((r = sd_event_add_io(m->event, &m->watch_source, watcher_fd(m->watcher), EPOLLIN,
+                                 on_watch, m)) < 0)
+                return log_error_errno(r, "Failed to watch the watcher: %m");
+        return 0;
 }
 
 int manager_start(struct manager *m, int listen_fd)
@@ -577,45 +526,8 @@ int manager_start(struct manager *m, int listen_fd)
 
         if ((r = sd_event_default(&m->event)) < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");
-        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
-                return log_error_errno(r, "Failed to watch signals: %m");
-        if ((r = sd_event_add_io(m->event, &m->pool_source, pool_fd(m->pool), EPOLLIN, on_pool,
-                                 m)) < 0)
-                return log_error_errno(r, "Failed to watch the compile pool: %m");
-        /* Accuracy 1 ms: sd-event's default (0 means 250 ms) would add up to a quarter of a
-         * second to every reaction on top of the debounce (BENCHMARKS.md, §4). */
-        if ((r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, UINT64_MAX,
-                                   1000, on_debounce, m)) < 0)
-                return log_error_errno(r, "Failed to create the debounce timer: %m");
-        sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_OFF);
-        uint64_t interval = 0;
-        if (sd_watchdog_enabled(false, &interval) > 0) {
-                uint64_t now;
-                sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-                sd_event_add_time(m->event, &m->watchdog_timer, CLOCK_MONOTONIC,
-                                  now + interval / 2, 0, on_watchdog, m);
-        }
-
-        if ((r = watcher_new(&m->watcher)) < 0)
-                return log_error_errno(r, "Failed to set up inotify: %m");
-        for (size_t i = 0; i < m->n_roots; i++) {
-                const struct root_config *rc = m->roots[i].config;
-                if ((r = watcher_add_root(m->watcher, rc->name, rc->path, rc->recursive)) < 0)
-                        return log_error_errno(r, "Failed to watch root '%s' (%s): %m", rc->name,
-                                               rc->path);
-                refresh_root_realpath(m, i);
-                if (!m->roots[i].exists)
-                        log_notice("Root '%s' (%s) does not exist yet; waiting for it",
-                                   rc->name, rc->path);
-        }
-        if ((r = watcher_start(m->watcher)) < 0)
-                return log_error_errno(r, "Failed to start the watcher: %m");
-        if ((r = sd_event_add_io(m->event, &m->watch_source, watcher_fd(m->watcher), EPOLLIN,
-                                 on_watch, m)) < 0)
-                return log_error_errno(r, "Failed to watch the watcher: %m");
-
+        if ((r = add_sources(m)) < 0 || (r = start_watcher(m)) < 0)
+                return r;
         if (fallbacks_fd(&m->fallbacks) >= 0 &&
             (r = sd_event_add_io(m->event, &m->fallback_source, fallbacks_fd(&m->fallbacks),
                                  EPOLLIN, on_fallback, m)) < 0)

@@ -4,28 +4,31 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "build.h"
+#include "builder.h"
 #include "cache.h"
-#include "macro.h"
 #include "conf.h"
 #include "fallback.h"
+#include "macro.h"
 #include "metrics.h"
 #include "pool.h"
 #include "registry.h"
 #include "resolve.h"
+#include "roots.h"
+#include "service.h"
 
 struct server;
 struct watcher;
 
 /* The one object that owns the daemon: the sd-event loop, roots, registry, cache, compile
- * pool, watcher and HTTP server. manager_free() copes with a half-built manager. */
+ * pool, watcher and HTTP server. manager_free() copes with a half-built manager. Only
+ * manager.c and service.c (its interface for the HTTP server) read these fields; each
+ * module guards its own state, so no lock is taken here. Everything not marked otherwise
+ * belongs to the main loop's thread. */
 struct manager {
-        struct config config;
+        struct config config; /* fixed once manager_new() returns: any thread reads it */
         sd_event *event;
-        struct root roots[CONFIG_MAX_ROOTS];
-        size_t n_roots;
-        char *root_realpaths[CONFIG_MAX_ROOTS]; /* for symlink checks, NULL while missing */
-        struct registry registry;
+        struct roots roots;
+        struct registry *registry;
         struct metrics metrics;
         struct cache *cache;
         struct builder builder; /* compiles through the cache, one per key at a time */
@@ -37,15 +40,15 @@ struct manager {
         struct fallbacks fallbacks; /* seccompd-oci's, from the spool */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
-                *fallback_source;
+                *fallback_source, *reload_source;
+        int reload_fd;  /* eventfd: manager_request_reload() from any thread wakes the loop */
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;
         bool rescan_pending;
 
-        bool ready; /* the first full scan is done: written by the loop, read by HTTP threads
-                     * through manager_is_ready() only */
-        unsigned scanning;  /* jobs of the current scan still running */
-        uint64_t scan_started_generation;
+        bool ready;        /* the first full scan is done: written by the loop, read by HTTP threads
+                            * through manager_is_ready() only (atomic) */
+        unsigned scanning; /* jobs of the current scan still running */
 };
 
 int manager_new(struct config *config, struct manager **ret); /* takes over *config */
@@ -53,10 +56,3 @@ struct manager *manager_free(struct manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free);
 int manager_start(struct manager *m, int listen_fd); /* listen_fd < 0: bind the socket */
 int manager_run(struct manager *m);
-/* Whether the first full scan is done; any thread. */
-bool manager_is_ready(const struct manager *m);
-
-/* Full rescan of every root (SIGHUP, POST /v1/reload): thread-safe, queued to the loop. */
-int manager_request_reload(struct manager *m);
-/* Roots' realpaths for read_in_root() (read lock on the registry held). */
-size_t manager_root_paths(struct manager *m, const char **ret);

@@ -2,88 +2,63 @@
 #pragma once
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
+#include <stdint.h>
 
 #include "cache.h"
-#include "compile.h"
-#include "conf.h"
+#include "entry.h"
 #include "profile.h"
+#include "roots.h"
 
-/* The registry: name -> entry. The main loop is its only writer; HTTP threads read it under
- * the read lock and add blobs for new contexts under the write lock. */
+/* The registry: profile name -> the entry's current snapshot (entry.h). It owns its lock,
+ * which no code outside registry.c takes: every function here is atomic on its own. The
+ * main loop is the only one to apply loads and prune; any thread looks up, lists, counts
+ * and adds a blob for a new context. What a lookup returns is a reference to an immutable
+ * snapshot, valid without any lock until the caller drops it. */
 
-enum entry_state {
-        ENTRY_VALID,
-        ENTRY_INVALID,
-        ENTRY_STALE,
-        ENTRY_MISSING,
-        _ENTRY_STATE_MAX,
-};
-const char *entry_state_to_string(enum entry_state s);
+struct registry;
 
-struct blob_slot {
-        char *context; /* context_to_string() */
-        struct blob *blob;
-        struct diag_list *diags; /* compile diagnostics (kept by the cache too) */
-        struct cache *pinned_in; /* the cache that keeps this blob pinned, or NULL */
-};
+/* `cache` (borrowed, may be NULL) pins the blobs the registry serves. */
+int registry_new(struct cache *cache, struct registry **ret);
+/* Drops the registry's references; snapshots still held elsewhere live on. */
+struct registry *registry_free(struct registry *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct registry *, registry_free);
 
-struct root {
-        const struct root_config *config; /* borrowed from the manager's config */
-        bool exists;
-};
+/* --- The main loop --- */
 
-struct entry {
-        char *name; /* "<root>/<path relative to the root>" */
-        struct root *root; /* borrowed */
-        char *rel;
-        enum entry_state state;
-        char digest[PROFILE_DIGEST_MAX]; /* of the file as it is now */
-        struct diag_list *diags;         /* of the file as it is now */
-        time_t updated;
-        /* The last good version: what is served (state valid or stale). */
-        char *good_data;
-        size_t good_size;
-        char good_digest[PROFILE_DIGEST_MAX];
-        struct profile *good_profile;
-        struct blob_slot *blobs;
-        size_t n_blobs;
-};
-
-struct registry {
-        pthread_rwlock_t lock;
-        struct entry **entries; /* sorted by name */
-        size_t n, allocated;
-        uint64_t generation;
-};
-
-int registry_init(struct registry *r);
-void registry_done(struct registry *r);
-
-/* Call with the lock held (read or write). */
-struct entry *registry_find(struct registry *r, const char *name);
-/* Exact name, or name + ".json" ("runtime/default"). */
-struct entry *registry_lookup(struct registry *r, const char *name);
-/* Write lock held. Returns the existing or a new entry (state missing). */
-int registry_get_or_add(struct registry *r, struct root *root, const char *rel,
-                        struct entry **ret);
-/* Write lock held: the slot for `context` of the entry's good version, or NULL. */
-struct blob_slot *entry_find_blob(struct entry *e, const char *context);
-/* Write lock held: takes ownership of blob and diags. */
-/* Adds a blob for `context`, pinned in `cache` (may be NULL) for as long as it is held. */
-int entry_add_blob(struct entry *e, struct cache *cache, const char *context, struct blob *b,
-                   struct diag_list *d);
-void entry_drop_good(struct entry *e);
-
-/* Read lock held: JSON of an entry (list form, or full with diagnostics and blobs). */
-json_t *entry_to_json(const struct entry *e, bool full);
-/* Read lock held: counts by state, and the node digest over the valid profiles. */
-void registry_counts(struct registry *r, size_t counts[_ENTRY_STATE_MAX]);
-/* Forgets the entries in state missing (write lock held); returns how many. A full rescan
- * (SIGHUP, POST /v1/reload) calls it first, so that names deleted long ago do not pile up. */
+/* Applies what a worker found for `rel` of `root` (the state machine: entry_next()), and
+ * publishes the result. Returns 0 with the state before (ENTRY_MISSING for a new name) and
+ * a reference to the new snapshot, or -ENOMEM (the entry is unchanged). */
+int registry_apply_load(struct registry *r, const struct root *root, const char *rel,
+                        struct entry_load *load, enum entry_state *ret_old,
+                        struct entry_snapshot **ret);
+/* Forgets the entries in state missing; returns how many. A full rescan (reload) calls it
+ * first, so that names deleted long ago do not pile up. */
 size_t registry_prune_missing(struct registry *r);
+/* The relative paths of the entries of `root` that are not missing, sorted. The caller
+ * frees each and the array. Returns 0 or -ENOMEM. */
+int registry_root_files(struct registry *r, const struct root *root, char ***ret, size_t *ret_n);
 
+/* --- Any thread --- */
+
+/* The snapshot of `name` exactly, or of name + ".json" ("runtime/default"). Returns 0 or
+ * -ENOENT. */
+int registry_get(struct registry *r, const char *name, struct entry_snapshot **ret);
+/* Adds blob `b` (a reference is taken) to the entry `s` came from, if it still serves the
+ * version `s` serves and has no blob for that context yet. Returns 1 when added, 0 when
+ * not needed any more, -ENOMEM. */
+int registry_add_blob(struct registry *r, const struct entry_snapshot *s, struct entry_blob *b);
+/* The blob with cache key `key` among the served ones: a reference to its snapshot and the
+ * blob (borrowed from it). Returns 0 or -ENOENT. */
+int registry_find_blob(struct registry *r, const char *key, struct entry_snapshot **ret,
+                       const struct entry_blob **ret_blob);
+
+/* The list of GET /v1/profiles: every entry in list form, by name. */
+json_t *registry_list_json(struct registry *r);
+/* Counts by state, of every entry (root NULL) or of one root's. */
+void registry_counts(struct registry *r, const struct root *root, size_t counts[_ENTRY_STATE_MAX]);
+/* SHA-256 over the sorted (name, digest) pairs of the valid profiles. */
 int registry_node_digest(struct registry *r, char ret[PROFILE_DIGEST_MAX]);
+/* Bumped by every load applied and every prune that forgot something. */
+uint64_t registry_generation(struct registry *r);

@@ -36,122 +36,107 @@ static void help(void)
                "  --version               print versions\n");
 }
 
-int main(int argc, char **argv)
-{
-        enum {
-                ARG_CONFIG = 0x100, ARG_ROOT, ARG_SOCKET, ARG_SOCKET_GROUP, ARG_CACHE_DIR,
-                ARG_CACHE_MAX, ARG_STRICT, ARG_WORKERS, ARG_LOG_LEVEL, ARG_FOREGROUND,
-                ARG_VERSION, ARG_READY_FILE, ARG_FALLBACK_SPOOL,
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "root", required_argument, NULL, ARG_ROOT },
-                { "socket", required_argument, NULL, ARG_SOCKET },
-                { "socket-group", required_argument, NULL, ARG_SOCKET_GROUP },
-                { "cache-dir", required_argument, NULL, ARG_CACHE_DIR },
-                { "cache-max", required_argument, NULL, ARG_CACHE_MAX },
-                { "strict", no_argument, NULL, ARG_STRICT },
-                { "workers", required_argument, NULL, ARG_WORKERS },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                { "foreground", no_argument, NULL, ARG_FOREGROUND },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "ready-file", required_argument, NULL, ARG_READY_FILE },
-                { "fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL },
-                {},
-        };
-        _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */
-        const char *config_file = CONFIG_FILE_DEFAULT;
-        int opt, r;
+enum {
+        ARG_CONFIG = 0x100,
+        ARG_ROOT,
+        ARG_SOCKET,
+        ARG_SOCKET_GROUP,
+        ARG_CACHE_DIR,
+        ARG_CACHE_MAX,
+        ARG_STRICT,
+        ARG_WORKERS,
+        ARG_LOG_LEVEL,
+        ARG_FOREGROUND,
+        ARG_VERSION,
+        ARG_READY_FILE,
+        ARG_FALLBACK_SPOOL,
+};
 
-        /* The config file first, so that flags override it. */
+#define GO_ON (-1) /* not an exit status: parsing goes on */
+
+/* The config file of --config (or the default), so that flags override it. Returns GO_ON or
+ * an exit status. */
+static int load_config_file(int argc, char **argv, struct config *c)
+{
+        const char *config_file = CONFIG_FILE_DEFAULT;
         for (int i = 1; i < argc; i++)
                 if (streq(argv[i], "--config") && i + 1 < argc)
                         config_file = argv[i + 1];
                 else if (strncmp(argv[i], "--config=", 9) == 0)
                         config_file = argv[i] + 9;
-        if ((r = config_init(&config)) < 0) {
+        if (config_init(c) < 0) {
                 fprintf(stderr, "seccompd: out of memory\n");
                 return EXIT_FAILURE;
         }
         log_setup(LOG_INFO, false);
-        if (config_load_file(&config, config_file) < 0)
-                return EXIT_FAILURE;
+        return config_load_file(c, config_file) < 0 ? EXIT_FAILURE : GO_ON;
+}
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                char **field = NULL;
-                switch (opt) {
-                case 'h':
-                        help();
-                        return EXIT_SUCCESS;
-                case ARG_CONFIG:
-                        break;
-                case ARG_ROOT:
-                        if (config_add_root(&config, optarg) < 0) {
-                                log_error("Invalid --root '%s': expected NAME=/DIR[:DIALECT]"
-                                          "[:recursive]", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        break;
-                case ARG_SOCKET:
-                        field = &config.socket_path;
-                        break;
-                case ARG_SOCKET_GROUP:
-                        field = &config.socket_group;
-                        break;
-                case ARG_CACHE_DIR:
-                        field = &config.cache_dir;
-                        break;
-                case ARG_READY_FILE:
-                        field = &config.ready_file;
-                        break;
-                case ARG_FALLBACK_SPOOL:
-                        field = &config.fallback_spool;
-                        break;
-                case ARG_CACHE_MAX:
-                        if (config_parse_size(optarg, &config.cache_max_bytes) < 0) {
-                                log_error("Invalid --cache-max '%s': expected bytes, or a "
-                                          "number with K, M or G", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        break;
-                case ARG_STRICT:
-                        config.strict = true;
-                        break;
-                case ARG_WORKERS: {
-                        uint64_t w;
-                        if (config_parse_size(optarg, &w) < 0 || w < 1 || w > 256) {
-                                log_error("Invalid --workers '%s': expected 1 to 256", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        config.workers = (unsigned)w;
-                        break;
-                }
-                case ARG_LOG_LEVEL:
-                        if ((config.log_level = log_level_from_string(optarg)) < 0) {
-                                log_error("Unknown log level '%s'", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        break;
-                case ARG_FOREGROUND:
-                        config.foreground = true;
-                        break;
-                case ARG_VERSION: {
-                        const struct scmp_version *v = seccomp_version();
-                        printf("seccompd %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major,
-                               v->minor, v->micro);
-                        return EXIT_SUCCESS;
-                }
-                default:
-                        return 2;
-                }
-                if (field) {
-                        free(*field);
-                        *field = strdup(optarg);
-                }
+/* The string setting an option sets, or NULL. */
+static char **string_field(int opt, struct config *c)
+{
+        switch (opt) {
+        case ARG_SOCKET: return &c->socket_path;
+        case ARG_SOCKET_GROUP: return &c->socket_group;
+        case ARG_CACHE_DIR: return &c->cache_dir;
+        case ARG_READY_FILE: return &c->ready_file;
+        case ARG_FALLBACK_SPOOL: return &c->fallback_spool;
+        default: return NULL;
         }
-        log_setup(config.log_level, false);
+}
 
+/* Applies one option of the command line. Returns GO_ON or an exit status. */
+static int apply_option(int opt, const char *arg, struct config *c)
+{
+        char **field = string_field(opt, c);
+        uint64_t w;
+
+        if (field) {
+                free(*field);
+                *field = strdup(arg);
+                return GO_ON;
+        }
+        switch (opt) {
+        case 'h': help(); return EXIT_SUCCESS;
+        case ARG_CONFIG: return GO_ON;
+        case ARG_ROOT:
+                if (config_add_root(c, arg) >= 0)
+                        return GO_ON;
+                log_error("Invalid --root '%s': expected NAME=/DIR[:DIALECT][:recursive]", arg);
+                return EXIT_FAILURE;
+        case ARG_CACHE_MAX:
+                if (config_parse_size(arg, &c->cache_max_bytes) >= 0)
+                        return GO_ON;
+                log_error("Invalid --cache-max '%s': expected bytes, or a number with K, M or G",
+                          arg);
+                return EXIT_FAILURE;
+        case ARG_STRICT: c->strict = true; return GO_ON;
+        case ARG_WORKERS:
+                if (config_parse_size(arg, &w) < 0 || w < 1 || w > 256) {
+                        log_error("Invalid --workers '%s': expected 1 to 256", arg);
+                        return EXIT_FAILURE;
+                }
+                c->workers = (unsigned)w;
+                return GO_ON;
+        case ARG_LOG_LEVEL:
+                if ((c->log_level = log_level_from_string(arg)) >= 0)
+                        return GO_ON;
+                log_error("Unknown log level '%s'", arg);
+                return EXIT_FAILURE;
+        case ARG_FOREGROUND: c->foreground = true; return GO_ON;
+        case ARG_VERSION: {
+                const struct scmp_version *v = seccomp_version();
+                printf("seccompd %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major, v->minor,
+                       v->micro);
+                return EXIT_SUCCESS;
+        }
+        default: return 2;
+        }
+}
+
+/* Runs the daemon on the socket from systemd, if any, else on the configured one. */
+static int run(struct config *config)
+{
         int listen_fd = -1;
         int n = sd_listen_fds(true);
         if (n > 1) {
@@ -162,10 +147,40 @@ int main(int argc, char **argv)
                 listen_fd = SD_LISTEN_FDS_START;
 
         _cleanup_(manager_freep) struct manager *m = NULL;
-        if (manager_new(&config, &m) < 0)
+        if (manager_new(config, &m) < 0)
                 return EXIT_FAILURE;
         if (manager_start(m, listen_fd) < 0)
                 return EXIT_FAILURE;
-        r = manager_run(m);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return manager_run(m) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"config", required_argument, NULL, ARG_CONFIG},
+                {"root", required_argument, NULL, ARG_ROOT},
+                {"socket", required_argument, NULL, ARG_SOCKET},
+                {"socket-group", required_argument, NULL, ARG_SOCKET_GROUP},
+                {"cache-dir", required_argument, NULL, ARG_CACHE_DIR},
+                {"cache-max", required_argument, NULL, ARG_CACHE_MAX},
+                {"strict", no_argument, NULL, ARG_STRICT},
+                {"workers", required_argument, NULL, ARG_WORKERS},
+                {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
+                {"foreground", no_argument, NULL, ARG_FOREGROUND},
+                {"version", no_argument, NULL, ARG_VERSION},
+                {"ready-file", required_argument, NULL, ARG_READY_FILE},
+                {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
+                {},
+        };
+        _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */
+        int opt, r;
+
+        if ((r = load_config_file(argc, argv, &config)) != GO_ON)
+                return r;
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                if ((r = apply_option(opt, optarg, &config)) != GO_ON)
+                        return r;
+        log_setup(config.log_level, false);
+        return run(&config);
 }

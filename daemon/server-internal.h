@@ -10,12 +10,14 @@
 #include "diag.h"
 #include "resolve.h"
 #include "server.h"
+#include "service.h"
 
 /* Shared by server.c (socket, libmicrohttpd, dispatch), server-reply.c (responses, peer
  * credentials, request context) and server-routes.c (the routes). */
 
 struct server {
-        struct manager *m; /* borrowed: the manager owns the server */
+        struct manager *m; /* borrowed: the manager owns the server; used through service.h
+                            * only */
         struct MHD_Daemon *daemon;
         int fd;
         bool own_socket;
@@ -37,9 +39,12 @@ struct reply {
 
 struct MHD_Response *json_response(json_t *j); /* takes j */
 void reply_json(struct reply *rp, unsigned status, json_t *j); /* takes j */
-void reply_error(struct reply *rp, unsigned status, const char *code,
-                 const struct diag_list *diags, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+/* The HTTP status and error code for -error (the daemon's one table); 500 for any other. */
+unsigned http_status_from_errno(int error, const char **ret_code);
+/* An error reply: status and code from http_status_from_errno(error), the message, and the
+ * diagnostics (may be NULL). */
+void reply_error(struct reply *rp, int error, const struct diag_list *diags, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
                 const char *digest, const char *state, const char *context);
 bool peer_privileged(struct server *s, struct MHD_Connection *c);
@@ -48,17 +53,29 @@ int request_context(struct server *s, struct MHD_Connection *c, struct context *
 bool want_base64(struct MHD_Connection *c);
 char *base64_encode(const void *data, size_t size);
 
-/* Routes: each fills *rp. */
-void route_health(struct server *s, struct reply *rp);
-void route_status(struct server *s, struct reply *rp);
-void route_profiles(struct server *s, struct reply *rp);
-void route_profile(struct server *s, const char *name, struct reply *rp);
-void route_bpf(struct server *s, struct MHD_Connection *c, const char *name, struct reply *rp);
-void route_source(struct server *s, const char *name, struct reply *rp);
-void route_blob(struct server *s, struct MHD_Connection *c, const char *key, struct reply *rp);
-void route_validate(struct server *s, struct MHD_Connection *c, const struct request *rq,
-                    struct reply *rp);
-void route_compile(struct server *s, struct MHD_Connection *c, const struct request *rq,
-                   struct reply *rp);
-void route_reload(struct server *s, struct reply *rp);
-void route_metrics(struct server *s, struct reply *rp);
+/* Routes: each fills *rp. `arg` is what follows a prefix route's path (a profile name or a
+ * blob key), NULL for the others. */
+typedef void (*route_fn)(struct server *s, struct MHD_Connection *c, const char *arg,
+                         const struct request *rq, struct reply *rp);
+void route_health(struct server *s, struct MHD_Connection *c, const char *arg,
+                  const struct request *rq, struct reply *rp);
+void route_status(struct server *s, struct MHD_Connection *c, const char *arg,
+                  const struct request *rq, struct reply *rp);
+void route_profiles(struct server *s, struct MHD_Connection *c, const char *arg,
+                    const struct request *rq, struct reply *rp);
+void route_profile(struct server *s, struct MHD_Connection *c, const char *name,
+                   const struct request *rq, struct reply *rp);
+void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
+               const struct request *rq, struct reply *rp);
+void route_source(struct server *s, struct MHD_Connection *c, const char *name,
+                  const struct request *rq, struct reply *rp);
+void route_blob(struct server *s, struct MHD_Connection *c, const char *key,
+                const struct request *rq, struct reply *rp);
+void route_validate(struct server *s, struct MHD_Connection *c, const char *arg,
+                    const struct request *rq, struct reply *rp);
+void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
+                   const struct request *rq, struct reply *rp);
+void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
+                  const struct request *rq, struct reply *rp);
+void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
+                   const struct request *rq, struct reply *rp);

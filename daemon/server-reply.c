@@ -11,11 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "build.h"
 #include "diag-json.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "service.h"
 #include "seccompd/protocol.h"
 #include "server-internal.h"
 
@@ -46,9 +45,40 @@ void reply_json(struct reply *rp, unsigned status, json_t *j)
         rp->response = json_response(j);
 }
 
-void reply_error(struct reply *rp, unsigned status, const char *code,
-                        const struct diag_list *diags, const char *fmt, ...)
+/* The one errno -> HTTP status table of the daemon: every error reply goes through it. The
+ * clients map back the same way (libseccompd/client.c). */
+static const struct {
+        int error;
+        unsigned status;
+        const char *code;
+} status_table[] = {
+        {EINVAL, 400, SECCOMPD_ERROR_BAD_REQUEST},      /* malformed request */
+        {EPERM, 403, SECCOMPD_ERROR_FORBIDDEN},         /* peer not privileged */
+        {ENOENT, 404, SECCOMPD_ERROR_NOT_FOUND},        /* no such profile, blob or route */
+        {EOPNOTSUPP, 405, SECCOMPD_ERROR_METHOD},       /* known route, other method */
+        {EBUSY, 409, SECCOMPD_ERROR_CONFLICT},          /* the profile exists but is not servable */
+        {EFBIG, 413, SECCOMPD_ERROR_TOO_LARGE},         /* request body over the limit */
+        {EBADMSG, 422, SECCOMPD_ERROR_INVALID_PROFILE}, /* the profile does not compile */
+        {EAGAIN, 503, SECCOMPD_ERROR_UNAVAILABLE},      /* not ready: the first scan runs */
+};
+
+unsigned http_status_from_errno(int error, const char **ret_code)
 {
+        for (size_t i = 0; i < ELEMENTSOF(status_table); i++)
+                if (status_table[i].error == -error) {
+                        if (ret_code)
+                                *ret_code = status_table[i].code;
+                        return status_table[i].status;
+                }
+        if (ret_code)
+                *ret_code = SECCOMPD_ERROR_INTERNAL;
+        return 500;
+}
+
+void reply_error(struct reply *rp, int error, const struct diag_list *diags, const char *fmt, ...)
+{
+        const char *code;
+        unsigned status = http_status_from_errno(error, &code);
         char msg[512];
         va_list ap;
         va_start(ap, fmt);
@@ -90,7 +120,7 @@ bool peer_privileged(struct server *s, struct MHD_Connection *c)
 int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
                            struct reply *rp)
 {
-        struct context ctx = s->m->context;
+        struct context ctx = *manager_default_context(s->m);
         const char *arch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                        SECCOMPD_QUERY_ARCH);
         const char *caps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
@@ -99,17 +129,15 @@ int request_context(struct server *s, struct MHD_Connection *c, struct context *
                                                          SECCOMPD_QUERY_KERNEL);
         const char *bad = NULL;
         if (arch && context_set_arch(&ctx, arch) < 0) {
-                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown arch '%s'", arch);
+                reply_error(rp, -EINVAL, NULL, "unknown arch '%s'", arch);
                 return -EINVAL;
         }
         if (caps && context_set_caps(&ctx, caps, &bad) < 0) {
-                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "unknown capability in '%s'",
-                            bad ? bad : caps);
+                reply_error(rp, -EINVAL, NULL, "unknown capability in '%s'", bad ? bad : caps);
                 return -EINVAL;
         }
         if (kernel && context_set_kernel(&ctx, kernel) < 0) {
-                reply_error(rp, 400, SECCOMPD_ERROR_BAD_REQUEST, NULL, "kernel '%s' is not X.Y",
-                            kernel);
+                reply_error(rp, -EINVAL, NULL, "kernel '%s' is not X.Y", kernel);
                 return -EINVAL;
         }
         *ret = ctx;

@@ -11,7 +11,6 @@
 
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 #include "seccompd/protocol.h"
 #include "server-internal.h"
 
@@ -33,84 +32,64 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
         return (size_t)(w - s);
 }
 
-static bool method_is(const char *method, const char *want)
-{
-        return streq(method, want);
-}
+/* The routes of include/seccompd/protocol.h. A path that matches with another method is
+ * answered 405, one that matches nothing 404. */
+static const struct route {
+        const char *path;
+        bool prefix;            /* path + argument (a name or key) */
+        bool post;              /* POST; otherwise GET or HEAD */
+        const char *name;       /* metrics label */
+        const char *privileged; /* the refusal when the peer is not privileged, or NULL */
+        route_fn handler;
+} routes[] = {
+        {SECCOMPD_ROUTE_HEALTH, false, false, "health", NULL, route_health},
+        {SECCOMPD_ROUTE_STATUS, false, false, "status", NULL, route_status},
+        {SECCOMPD_ROUTE_PROFILES, false, false, "profiles", NULL, route_profiles},
+        {SECCOMPD_ROUTE_PROFILE_PREFIX, true, false, "profile", NULL, route_profile},
+        {SECCOMPD_ROUTE_BPF_PREFIX, true, false, "bpf", NULL, route_bpf},
+        {SECCOMPD_ROUTE_SOURCE_PREFIX, true, false, "source", NULL, route_source},
+        {SECCOMPD_ROUTE_BLOB_PREFIX, true, false, "blobs", NULL, route_blob},
+        {SECCOMPD_ROUTE_VALIDATE, false, true, "validate", NULL, route_validate},
+        {SECCOMPD_ROUTE_COMPILE, false, true, "compile",
+         "compiling ad-hoc profiles needs root or the seccompd group", route_compile},
+        {SECCOMPD_ROUTE_RELOAD, false, true, "reload", "reload needs root or the seccompd group",
+         route_reload},
+        {SECCOMPD_ROUTE_METRICS, false, false, "metrics", NULL, route_metrics},
+};
 
 static void dispatch(struct server *s, struct MHD_Connection *c, const char *url,
                      const char *method, const struct request *rq, struct reply *rp)
 {
-        bool get = method_is(method, "GET") || method_is(method, "HEAD");
-        bool post = method_is(method, "POST");
+        bool get = streq(method, "GET") || streq(method, "HEAD");
+        bool post = streq(method, "POST");
+        bool known = false;
 
         if (rq->too_large) {
                 rp->route = "too_large";
-                reply_error(rp, 413, SECCOMPD_ERROR_TOO_LARGE, NULL,
-                            "request body larger than %zu bytes", s->m->config.max_body_size);
+                reply_error(rp, -EFBIG, NULL, "request body larger than %zu bytes",
+                            manager_config(s->m)->max_body_size);
                 return;
         }
-#define PREFIX(p) (strncmp(url, p, strlen(p)) == 0)
-        if (streq(url, SECCOMPD_ROUTE_HEALTH) && get) {
-                rp->route = "health";
-                route_health(s, rp);
-        } else if (streq(url, SECCOMPD_ROUTE_STATUS) && get) {
-                rp->route = "status";
-                route_status(s, rp);
-        } else if (streq(url, SECCOMPD_ROUTE_PROFILES) && get) {
-                rp->route = "profiles";
-                route_profiles(s, rp);
-        } else if (PREFIX(SECCOMPD_ROUTE_PROFILE_PREFIX) && get) {
-                rp->route = "profile";
-                route_profile(s, url + strlen(SECCOMPD_ROUTE_PROFILE_PREFIX), rp);
-        } else if (PREFIX(SECCOMPD_ROUTE_BPF_PREFIX) && get) {
-                rp->route = "bpf";
-                route_bpf(s, c, url + strlen(SECCOMPD_ROUTE_BPF_PREFIX), rp);
-        } else if (PREFIX(SECCOMPD_ROUTE_SOURCE_PREFIX) && get) {
-                rp->route = "source";
-                route_source(s, url + strlen(SECCOMPD_ROUTE_SOURCE_PREFIX), rp);
-        } else if (PREFIX(SECCOMPD_ROUTE_BLOB_PREFIX) && get) {
-                rp->route = "blobs";
-                route_blob(s, c, url + strlen(SECCOMPD_ROUTE_BLOB_PREFIX), rp);
-        } else if (streq(url, SECCOMPD_ROUTE_VALIDATE) && post) {
-                rp->route = "validate";
-                route_validate(s, c, rq, rp);
-        } else if (streq(url, SECCOMPD_ROUTE_COMPILE) && post) {
-                rp->route = "compile";
-                if (!peer_privileged(s, c))
-                        reply_error(rp, 403, SECCOMPD_ERROR_FORBIDDEN, NULL,
-                                    "compiling ad-hoc profiles needs root or the seccompd group");
+        for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+                const struct route *r = &routes[i];
+                size_t l = strlen(r->path);
+                if (r->prefix ? strncmp(url, r->path, l) != 0 : !streq(url, r->path))
+                        continue;
+                known = true;
+                if (r->post ? !post : !get)
+                        continue;
+                rp->route = r->name;
+                if (r->privileged && !peer_privileged(s, c))
+                        reply_error(rp, -EPERM, NULL, "%s", r->privileged);
                 else
-                        route_compile(s, c, rq, rp);
-        } else if (streq(url, SECCOMPD_ROUTE_RELOAD) && post) {
-                rp->route = "reload";
-                if (!peer_privileged(s, c))
-                        reply_error(rp, 403, SECCOMPD_ERROR_FORBIDDEN, NULL,
-                                    "reload needs root or the seccompd group");
-                else
-                        route_reload(s, rp);
-        } else if (streq(url, SECCOMPD_ROUTE_METRICS) && get) {
-                rp->route = "metrics";
-                route_metrics(s, rp);
-        } else {
-                bool known = streq(url, SECCOMPD_ROUTE_HEALTH) ||
-                             streq(url, SECCOMPD_ROUTE_STATUS) ||
-                             streq(url, SECCOMPD_ROUTE_PROFILES) ||
-                             PREFIX(SECCOMPD_ROUTE_PROFILE_PREFIX) ||
-                             PREFIX(SECCOMPD_ROUTE_BPF_PREFIX) ||
-                             PREFIX(SECCOMPD_ROUTE_SOURCE_PREFIX) ||
-                             PREFIX(SECCOMPD_ROUTE_BLOB_PREFIX) ||
-                             streq(url, SECCOMPD_ROUTE_VALIDATE) ||
-                             streq(url, SECCOMPD_ROUTE_COMPILE) ||
-                             streq(url, SECCOMPD_ROUTE_RELOAD) || streq(url, SECCOMPD_ROUTE_METRICS);
-                rp->route = known ? "method" : "unknown";
-                if (known)
-                        reply_error(rp, 405, SECCOMPD_ERROR_METHOD, NULL,
-                                    "%s is not allowed on %s", method, url);
-                else
-                        reply_error(rp, 404, SECCOMPD_ERROR_NOT_FOUND, NULL, "no route %s", url);
+                        r->handler(s, c, r->prefix ? url + l : NULL, rq, rp);
+                return;
         }
-#undef PREFIX
+        rp->route = known ? "method" : "unknown";
+        if (known)
+                reply_error(rp, -EOPNOTSUPP, NULL, "%s is not allowed on %s", method, url);
+        else
+                reply_error(rp, -ENOENT, NULL, "no route %s", url);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -129,7 +108,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
-                if (!rq->too_large && rq->size + *upload_data_size <= s->m->config.max_body_size) {
+                if (!rq->too_large &&
+                    rq->size + *upload_data_size <= manager_config(s->m)->max_body_size) {
                         char *nb = realloc(rq->body, rq->size + *upload_data_size + 1);
                         if (!nb)
                                 return MHD_NO;
@@ -151,7 +131,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!rp.response)
                         return MHD_NO;
         }
-        metrics_request(&s->m->metrics, rp.route, rp.status);
+        manager_count_request(s->m, rp.route, rp.status);
         log_debug("%s %s -> %u", method, url, rp.status);
         enum MHD_Result ret = MHD_queue_response(c, rp.status, rp.response);
         MHD_destroy_response(rp.response);
@@ -219,42 +199,42 @@ static int bind_socket(struct server *s, const char *path)
 
 int server_new(struct manager *m, int listen_fd, struct server **ret)
 {
+        const struct config *config = manager_config(m);
         struct server *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->m = m;
         s->fd = -EBADF;
-        if (m->config.socket_group) {
-                struct group *g = getgrnam(m->config.socket_group);
+        if (config->socket_group) {
+                struct group *g = getgrnam(config->socket_group);
                 if (!g) {
                         free(s);
                         return log_error_errno(-ENOENT, "Unknown socket group '%s'",
-                                               m->config.socket_group);
+                                               config->socket_group);
                 }
                 s->group = g->gr_gid;
                 s->has_group = true;
         }
-        s->fd = listen_fd >= 0 ? listen_fd : bind_socket(s, m->config.socket_path);
+        s->fd = listen_fd >= 0 ? listen_fd : bind_socket(s, config->socket_path);
         if (s->fd < 0) {
                 int r = s->fd;
                 free(s);
                 return r;
         }
         s->daemon = MHD_start_daemon(
-                MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                        MHD_USE_ITC | MHD_USE_ERROR_LOG,
+                MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                        MHD_USE_ERROR_LOG,
                 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
-                MHD_OPTION_CONNECTION_LIMIT, m->config.max_connections,
-                MHD_OPTION_CONNECTION_TIMEOUT, m->config.connection_timeout,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                config->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
                 unescape, s, MHD_OPTION_END);
         if (!s->daemon) {
                 server_free(s);
                 return log_error_errno(-EIO, "Failed to start the HTTP server");
         }
-        log_info("Listening on %s", listen_fd >= 0 ? "the socket from systemd"
-                                                   : m->config.socket_path);
+        log_info("Listening on %s",
+                 listen_fd >= 0 ? "the socket from systemd" : config->socket_path);
         *ret = s;
         return 0;
 }
@@ -271,7 +251,7 @@ struct server *server_free(struct server *s)
         if (s->fd >= 0)
                 close(s->fd);
         if (s->own_socket)
-                unlink(s->m->config.socket_path);
+                unlink(manager_config(s->m)->socket_path);
         free(s);
         return NULL;
 }

@@ -20,6 +20,8 @@
 
 #include "log.h"
 #include "macro.h"
+#include "watch-inotify.h"
+#include "watch-queue.h"
 #include "watcher.h"
 
 /* One mask for every watch, ancestors of missing roots included: inotify_add_watch() on an
@@ -31,12 +33,11 @@
          IN_MOVE_SELF | IN_ONLYDIR)
 
 #define WALK_DEPTH_MAX    64    /* bind mounts can make a tree endless */
-#define QUEUE_MAX         65536 /* beyond this the backlog becomes one full rescan */
 #define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
 #define MISSING_CHECK_MS  1000  /* while a root is missing */
 #define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
 
-struct root {
+struct watched_root {
         char *name;
         char *path; /* absolute, no trailing '/' */
         bool recursive;
@@ -51,7 +52,7 @@ struct root {
  * overlap, or where one directory is the ancestor several missing roots wait behind. */
 struct wrec {
         int wd;
-        struct root *root; /* borrowed: watcher.roots no longer moves once started */
+        struct watched_root *root; /* borrowed: watcher.roots no longer moves once started */
         char *path;
         unsigned depth; /* 0: the root itself */
         bool ancestor;  /* only watched to see a missing root appear */
@@ -59,7 +60,7 @@ struct wrec {
 };
 
 struct watcher {
-        struct root *roots;
+        struct watched_root *roots;
         size_t n_roots;
 
         /* Used by the thread only, and by watcher_start() before the thread exists. */
@@ -74,37 +75,13 @@ struct watcher {
         int wake_fd;
         bool stopping; /* atomic */
 
-        pthread_mutex_t lock; /* guards the queue and event_fd's counter */
-        bool lock_initialized;
-        struct watch_event *queue;
-        size_t n_queue, n_alloc;
-        bool collapsed; /* the queue holds one WATCH_RESCAN of every root */
-        int event_fd;
+        struct watch_queue queue; /* to the main loop */
 
         uint64_t n_overflows, n_events; /* atomic */
 };
 
 /* libinotifytools keeps its instance, watch table and read buffer in globals. */
 static bool watcher_exists;
-
-static const char *const event_type_table[_WATCH_EVENT_TYPE_MAX] = {
-        [WATCH_CHANGED] = "changed",     [WATCH_REMOVED] = "removed",
-        [WATCH_ROOT_GONE] = "root-gone", [WATCH_ROOT_BACK] = "root-back",
-        [WATCH_RESCAN] = "rescan",
-};
-
-const char *watch_event_type_to_string(enum watch_event_type t)
-{
-        return (unsigned)t < _WATCH_EVENT_TYPE_MAX ? event_type_table[t] : NULL;
-}
-
-int watch_event_type_from_string(const char *s)
-{
-        for (int i = 0; s && i < _WATCH_EVENT_TYPE_MAX; i++)
-                if (streq(s, event_type_table[i]))
-                        return i;
-        return -EINVAL;
-}
 
 static uint64_t now_ms(void)
 {
@@ -133,66 +110,10 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
-/* ---- the queue (shared with the main loop) ---- */
-
-static void events_clear(struct watch_event *e, size_t n)
+static void push(struct watcher *w, enum watch_event_type type, const char *root,
+                 const char *path)
 {
-        for (size_t i = 0; i < n; i++) {
-                free(e[i].root);
-                free(e[i].path);
-        }
-}
-
-void watch_events_free(struct watch_event *e, size_t n)
-{
-        if (!e)
-                return;
-        events_clear(e, n);
-        free(e);
-}
-
-static bool queue_grow(struct watcher *w)
-{
-        if (w->n_queue < w->n_alloc)
-                return true;
-        size_t n = w->n_alloc ? w->n_alloc * 2 : 16;
-        struct watch_event *q = reallocarray(w->queue, n, sizeof(*q));
-        if (!q)
-                return false;
-        w->queue = q;
-        w->n_alloc = n;
-        return true;
-}
-
-static void queue_push(struct watcher *w, enum watch_event_type type, const char *root,
-                       const char *path)
-{
-        _cleanup_free_ char *r = root ? strdup(root) : NULL;
-        _cleanup_free_ char *p = path ? strdup(path) : NULL;
-        bool ok = (!root || r) && (!path || p), lost = false;
-
-        pthread_mutex_lock(&w->lock);
-        if (w->collapsed) {
-                /* A rescan of every root is queued already: it covers this too. */
-        } else if (ok && w->n_queue < QUEUE_MAX && queue_grow(w)) {
-                w->queue[w->n_queue++] = (struct watch_event){
-                        .type = type, .root = TAKE_PTR(r), .path = TAKE_PTR(p)};
-        } else if (w->n_alloc > 0) {
-                /* The main loop does not keep up, or memory ran out: replace the backlog by
-                 * one rescan of every root, as the kernel does with IN_Q_OVERFLOW. */
-                events_clear(w->queue, w->n_queue);
-                w->queue[0] = (struct watch_event){.type = WATCH_RESCAN};
-                w->n_queue = 1;
-                w->collapsed = true;
-        } else
-                lost = true;
-        if (w->n_queue > 0) {
-                uint64_t one = 1;
-                (void)!write(w->event_fd, &one, sizeof(one));
-        }
-        pthread_mutex_unlock(&w->lock);
-
-        if (lost)
+        if (!watch_queue_push(&w->queue, type, root, path))
                 w->overflowed = true; /* nothing could be queued: resync after this batch */
 }
 
@@ -233,8 +154,8 @@ static void rec_remove_at(struct watcher *w, size_t i)
 }
 
 /* Records that `wd` is `path` of root r, or updates the record that already says so. */
-static int rec_set(struct watcher *w, int wd, struct root *r, const char *path, unsigned depth,
-                   bool ancestor)
+static int rec_set(struct watcher *w, int wd, struct watched_root *r, const char *path,
+                   unsigned depth, bool ancestor)
 {
         size_t i = rec_lower(w, wd);
         for (size_t j = i; j < w->n_recs && w->recs[j].wd == wd; j++) {
@@ -271,14 +192,14 @@ static int rec_set(struct watcher *w, int wd, struct root *r, const char *path, 
         return 0;
 }
 
-static void recs_mark_stale(struct watcher *w, const struct root *r, bool ancestor)
+static void recs_mark_stale(struct watcher *w, const struct watched_root *r, bool ancestor)
 {
         for (size_t i = 0; i < w->n_recs; i++)
                 if (w->recs[i].root == r && w->recs[i].ancestor == ancestor)
                         w->recs[i].stale = true;
 }
 
-static void recs_sweep(struct watcher *w, const struct root *r, bool ancestor)
+static void recs_sweep(struct watcher *w, const struct watched_root *r, bool ancestor)
 {
         for (size_t i = 0; i < w->n_recs;) {
                 struct wrec *e = &w->recs[i];
@@ -307,7 +228,7 @@ static void recs_forget_wd(struct watcher *w, int wd)
 
 /* ---- walking roots ---- */
 
-static int watch_dir(struct watcher *w, struct root *r, const char *path, unsigned depth)
+static int watch_dir(struct watcher *w, struct watched_root *r, const char *path, unsigned depth)
 {
         /* The root itself may be a symlink (an /etc path pointing elsewhere); below it, a
          * symlink is a file the daemon judges, never a directory to descend into. */
@@ -327,7 +248,8 @@ static int watch_dir(struct watcher *w, struct root *r, const char *path, unsign
  * each before it is listed so that nothing created meanwhile is missed. With `report`, every
  * file found is queued as changed: it may have landed before the watch existed. Failures
  * below `path` are logged and skipped; a failure on `path` itself is returned. */
-static int walk(struct watcher *w, struct root *r, const char *path, unsigned depth, bool report)
+static int walk(struct watcher *w, struct watched_root *r, const char *path, unsigned depth,
+                bool report)
 {
         if (depth > WALK_DEPTH_MAX) {
                 log_warning("Not watching '%s': more than %d levels below root '%s'", path,
@@ -372,7 +294,7 @@ static int walk(struct watcher *w, struct root *r, const char *path, unsigned de
                                                   k == -ENOSPC ? " (fs.inotify.max_user_watches)"
                                                                : "");
                 } else if (report && (type == DT_REG || type == DT_LNK))
-                        queue_push(w, WATCH_CHANGED, r->name, child);
+                        push(w, WATCH_CHANGED, r->name, child);
         }
         return 0;
 }
@@ -380,7 +302,7 @@ static int walk(struct watcher *w, struct root *r, const char *path, unsigned de
 /* (Re)builds the watches of root r from what is on disk now: directories renamed within it
  * keep their wd under their new path, those gone lose their watch. Returns 0, or -errno when
  * the root cannot be watched (it is then not present, and has no watches left). */
-static int root_sync(struct watcher *w, struct root *r)
+static int root_sync(struct watcher *w, struct watched_root *r)
 {
         struct stat st;
         int k = 0;
@@ -426,7 +348,7 @@ static char *nearest_dir(const char *path)
 /* For a missing root: watches it when it exists, else makes sure its nearest existing
  * ancestor is watched. Every directory created on the way down moves the ancestor watch one
  * step closer, so the loop ends when the ancestor was already watched before looking. */
-static void root_check(struct watcher *w, struct root *r)
+static void root_check(struct watcher *w, struct watched_root *r)
 {
         for (unsigned i = 0; i <= WALK_DEPTH_MAX; i++) {
                 int k = root_sync(w, r);
@@ -434,7 +356,7 @@ static void root_check(struct watcher *w, struct root *r)
                         r->last_error = 0;
                         recs_mark_stale(w, r, true);
                         recs_sweep(w, r, true);
-                        queue_push(w, WATCH_ROOT_BACK, r->name, NULL);
+                        push(w, WATCH_ROOT_BACK, r->name, NULL);
                         return;
                 }
                 if (k != -ENOENT && k != -ENOTDIR && k != r->last_error)
@@ -460,18 +382,18 @@ static void root_check(struct watcher *w, struct root *r)
         }
 }
 
-static void root_gone(struct watcher *w, struct root *r)
+static void root_gone(struct watcher *w, struct watched_root *r)
 {
         recs_mark_stale(w, r, false);
         recs_sweep(w, r, false);
         r->present = false;
-        queue_push(w, WATCH_ROOT_GONE, r->name, NULL);
+        push(w, WATCH_ROOT_GONE, r->name, NULL);
         root_check(w, r); /* it may be back already: a directory swapped in by rename */
 }
 
 /* ---- events ---- */
 
-static void handle_entry(struct watcher *w, struct root *r, const char *dir, unsigned depth,
+static void handle_entry(struct watcher *w, struct watched_root *r, const char *dir, unsigned depth,
                          const struct inotify_event *ev)
 {
         bool isdir = ev->mask & IN_ISDIR;
@@ -501,16 +423,16 @@ static void handle_entry(struct watcher *w, struct root *r, const char *dir, uns
                 } else if (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO))
                         r->rescan = true; /* renamed: every path below it changed */
                 else if (ev->mask & IN_DELETE)
-                        queue_push(w, WATCH_REMOVED, r->name, path);
+                        push(w, WATCH_REMOVED, r->name, path);
                 return;
         }
 
         if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
-                queue_push(w, WATCH_CHANGED, r->name, path);
+                push(w, WATCH_CHANGED, r->name, path);
         else if ((ev->mask & IN_CREATE) && is_symlink(path))
-                queue_push(w, WATCH_CHANGED, r->name, path); /* complete once created */
+                push(w, WATCH_CHANGED, r->name, path); /* complete once created */
         else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
-                queue_push(w, WATCH_REMOVED, r->name, path);
+                push(w, WATCH_REMOVED, r->name, path);
 }
 
 static void handle_event(struct watcher *w, const struct inotify_event *ev)
@@ -544,7 +466,7 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev)
         }
 
         for (size_t i = 0; i < n; i++) {
-                struct root *r = m[i].root;
+                struct watched_root *r = m[i].root;
                 if (!m[i].path)
                         w->overflowed = true;
                 else if (m[i].ancestor)
@@ -568,7 +490,7 @@ static void process_deferred(struct watcher *w)
         w->overflowed = false;
 
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 bool gone = r->gone, check = r->check, rescan = r->rescan;
                 r->gone = r->check = r->rescan = false;
 
@@ -580,12 +502,12 @@ static void process_deferred(struct watcher *w)
                         if (root_sync(w, r) < 0)
                                 root_gone(w, r);
                         else if (!all)
-                                queue_push(w, WATCH_RESCAN, r->name, NULL);
+                                push(w, WATCH_RESCAN, r->name, NULL);
                 }
         }
         if (all) {
                 log_warning("Lost inotify events (queue overflow), rescanning every root");
-                queue_push(w, WATCH_RESCAN, NULL, NULL);
+                push(w, WATCH_RESCAN, NULL, NULL);
         }
 }
 
@@ -593,7 +515,7 @@ static void process_deferred(struct watcher *w)
 static void tick(struct watcher *w)
 {
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 struct stat st;
                 if (!r->present)
                         root_check(w, r);
@@ -667,86 +589,6 @@ static void *watcher_thread(void *userdata)
         return NULL;
 }
 
-/* ---- finding the library's fd ---- */
-
-/* The inotify instances open in this process, by fd. */
-static int inotify_fds(int **ret, size_t *ret_n)
-{
-        _cleanup_(closedirp) DIR *d = opendir("/proc/self/fd");
-        if (!d)
-                return negative_errno();
-
-        _cleanup_free_ int *fds = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                char target[64];
-                char *end;
-                long fd = strtol(de->d_name, &end, 10);
-                if (de->d_name[0] == '.' || *end || fd == dirfd(d))
-                        continue;
-                ssize_t l = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-                if (l < 0)
-                        continue;
-                target[l] = '\0';
-                if (!streq(target, "anon_inode:inotify"))
-                        continue;
-                int *nf = reallocarray(fds, n + 1, sizeof(*nf));
-                if (!nf)
-                        return -ENOMEM;
-                fds = nf;
-                fds[n++] = (int)fd;
-        }
-        *ret = TAKE_PTR(fds);
-        *ret_n = n;
-        return 0;
-}
-
-/* libinotifytools 3.22 keeps its inotify fd in a static variable with no getter, yet it is
- * needed: to wait on it together with the wake-up fd (the library waits with select() on it
- * alone, in whole seconds), and to add and remove watches with the plain syscalls, because
- * the library's own watch table cannot follow a changing tree: inotifytools_watch_file()
- * returns 1 rather than the wd, entries of watches the kernel dropped (IN_IGNORED) stay, so
- * inotifytools_wd_from_filename() answers a dead wd for a re-created directory, and adding
- * an inode already watched leaks an entry. Its instance is the one that appears across
- * inotifytools_initialize(). */
-static int init_library(struct watcher *w)
-{
-        _cleanup_free_ int *before = NULL, *after = NULL;
-        size_t n_before, n_after;
-        int k, found = -EBADF;
-
-        k = inotify_fds(&before, &n_before);
-        if (k < 0)
-                return k;
-        if (!inotifytools_initialize())
-                return inotifytools_error() > 0 ? -inotifytools_error() : -EIO;
-        w->initialized = true;
-        k = inotify_fds(&after, &n_after);
-        if (k < 0)
-                return k;
-
-        for (size_t i = 0; i < n_after; i++) {
-                bool seen = false;
-                for (size_t j = 0; j < n_before; j++)
-                        seen = seen || before[j] == after[i];
-                if (seen)
-                        continue;
-                if (found >= 0)
-                        return -EBUSY; /* another thread created one at the same moment */
-                found = after[i];
-        }
-        if (found < 0)
-                return -ENXIO;
-        if (found >= FD_SETSIZE)
-                return -EMFILE;
-        /* inotify_init() without IN_CLOEXEC: keep it out of the programs the daemon runs. */
-        if (fcntl(found, F_SETFD, FD_CLOEXEC) < 0)
-                return -errno;
-        w->inotify_fd = found;
-        return 0;
-}
-
 /* ---- API ---- */
 
 int watcher_new(struct watcher **ret)
@@ -761,17 +603,15 @@ int watcher_new(struct watcher **ret)
                 __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
                 return -ENOMEM;
         }
-        w->inotify_fd = w->wake_fd = w->event_fd = -EBADF;
+        w->inotify_fd = w->wake_fd = -EBADF;
 
-        int k = -pthread_mutex_init(&w->lock, NULL);
+        int k = watch_queue_init(&w->queue);
         if (k < 0) {
                 watcher_free(w);
                 return k;
         }
-        w->lock_initialized = true;
         w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (w->wake_fd < 0 || w->event_fd < 0) {
+        if (w->wake_fd < 0) {
                 k = -errno;
                 watcher_free(w);
                 return k;
@@ -799,12 +639,12 @@ int watcher_add_root(struct watcher *w, const char *name, const char *path, bool
         for (size_t l = strlen(p); l > 1 && p[l - 1] == '/'; l--)
                 p[l - 1] = '\0';
 
-        struct root *roots = reallocarray(w->roots, w->n_roots + 1, sizeof(*roots));
+        struct watched_root *roots = reallocarray(w->roots, w->n_roots + 1, sizeof(*roots));
         if (!roots)
                 return -ENOMEM;
         w->roots = roots;
-        w->roots[w->n_roots++] =
-                (struct root){.name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
+        w->roots[w->n_roots++] = (struct watched_root){
+                .name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
         return 0;
 }
 
@@ -815,12 +655,12 @@ int watcher_start(struct watcher *w)
         if (w->started || w->initialized)
                 return -EBUSY;
 
-        int k = init_library(w);
+        int k = watch_inotify_open(&w->initialized, &w->inotify_fd);
         if (k < 0)
                 return k;
 
         for (size_t i = 0; i < w->n_roots; i++) {
-                struct root *r = &w->roots[i];
+                struct watched_root *r = &w->roots[i];
                 k = root_sync(w, r);
                 if (k == -ENOENT || k == -ENOTDIR)
                         root_check(w, r); /* wait for it; it may have appeared meanwhile */
@@ -844,7 +684,7 @@ int watcher_start(struct watcher *w)
 
 int watcher_fd(const struct watcher *w)
 {
-        return w ? w->event_fd : -EINVAL;
+        return w ? w->queue.event_fd : -EINVAL;
 }
 
 int watcher_drain(struct watcher *w, struct watch_event **ret, size_t *ret_n)
@@ -852,21 +692,7 @@ int watcher_drain(struct watcher *w, struct watch_event **ret, size_t *ret_n)
         if (!w || !ret || !ret_n)
                 return -EINVAL;
 
-        pthread_mutex_lock(&w->lock);
-        uint64_t counter;
-        (void)!read(w->event_fd, &counter, sizeof(counter)); /* EAGAIN: nothing was queued */
-        struct watch_event *q = TAKE_PTR(w->queue);
-        size_t n = w->n_queue;
-        w->n_queue = w->n_alloc = 0;
-        w->collapsed = false;
-        pthread_mutex_unlock(&w->lock);
-
-        if (n == 0) {
-                free(q);
-                q = NULL;
-        }
-        *ret = q;
-        *ret_n = n;
+        watch_queue_drain(&w->queue, ret, ret_n);
         return 0;
 }
 
@@ -902,11 +728,8 @@ struct watcher *watcher_free(struct watcher *w)
                 free(w->roots[i].path);
         }
         free(w->roots);
-        watch_events_free(w->queue, w->n_queue);
+        watch_queue_done(&w->queue);
         closep(&w->wake_fd);
-        closep(&w->event_fd);
-        if (w->lock_initialized)
-                pthread_mutex_destroy(&w->lock);
         free(w);
 
         __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);

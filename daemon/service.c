@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "manager.h"
+#include "seccompd/protocol.h"
+#include "service.h"
+#include "watcher.h"
+
+/* The manager's side of service.h: the only place, with manager.c, that reads struct
+ * manager. Each function goes to the module that owns the state. */
+
+const struct config *manager_config(const struct manager *m)
+{
+        return &m->config;
+}
+
+const struct context *manager_default_context(const struct manager *m)
+{
+        return &m->context;
+}
+
+bool manager_is_ready(const struct manager *m)
+{
+        return __atomic_load_n(&m->ready, __ATOMIC_ACQUIRE);
+}
+
+uint64_t manager_generation(struct manager *m)
+{
+        return registry_generation(m->registry);
+}
+
+int manager_request_reload(struct manager *m)
+{
+        /* sd-event objects belong to the loop: an eventfd it watches is the thread-safe
+         * wake-up. Repeated requests before the loop runs add up to one rescan. */
+        uint64_t one = 1;
+        return write(m->reload_fd, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+int manager_lookup(struct manager *m, const char *name, struct entry_snapshot **ret)
+{
+        return registry_get(m->registry, name, ret);
+}
+
+int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const struct context *ctx,
+                     struct entry_blob **ret, struct diag_list **ret_diags)
+{
+        _cleanup_free_ char *cs = NULL;
+        struct blob *b = NULL;
+        struct diag_list *d = NULL;
+        struct entry_blob *eb;
+        bool compiled;
+        int r;
+
+        assert(s->good);
+        if ((r = context_to_string(ctx, &cs)) < 0)
+                return r;
+        eb = entry_snapshot_find_blob(s, cs);
+        if (eb) {
+                *ret = entry_blob_ref(eb);
+                return 0;
+        }
+        /* A context not compiled yet: compile it here, in the caller's own thread, from the
+         * snapshot's profile (immutable), so no other request waits for it. */
+        r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, &b, &d, &compiled);
+        if (r < 0) {
+                if (ret_diags)
+                        *ret_diags = d;
+                else
+                        diag_list_free(d);
+                return r;
+        }
+        if ((r = entry_blob_new(m->cache, cs, b, d, &eb)) < 0)
+                return r;
+        (void)registry_add_blob(m->registry, s, eb); /* only the next request's time is lost */
+        *ret = eb;
+        return 0;
+}
+
+int manager_served_blob(struct manager *m, const char *key, struct entry_snapshot **ret,
+                        const struct entry_blob **ret_blob)
+{
+        return registry_find_blob(m->registry, key, ret, ret_blob);
+}
+
+int manager_cached_blob(struct manager *m, const char *key, struct blob **ret)
+{
+        _cleanup_(diag_list_freep) struct diag_list *d = NULL;
+        int r = cache_lookup(m->cache, key, ret, &d);
+        return r == -EINVAL ? -EINVAL : r < 0 ? -ENOENT : 0;
+}
+
+int manager_compile(struct manager *m, const struct profile *p, const struct context *ctx,
+                    struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled)
+{
+        return builder_build(&m->builder, p, ctx, &m->compile, ret_blob, ret_diags, ret_compiled);
+}
+
+json_t *manager_profiles_json(struct manager *m)
+{
+        return registry_list_json(m->registry);
+}
+
+void manager_counts(struct manager *m, size_t counts[_ENTRY_STATE_MAX])
+{
+        registry_counts(m->registry, NULL, counts);
+}
+
+json_t *manager_roots_json(struct manager *m)
+{
+        json_t *roots = json_array();
+        for (size_t i = 0; i < m->roots.n; i++) {
+                const struct root *root = &m->roots.roots[i];
+                const struct root_config *rc = root->config;
+                size_t counts[_ENTRY_STATE_MAX], n = 0;
+                registry_counts(m->registry, root, counts);
+                for (int s = 0; s < _ENTRY_STATE_MAX; s++)
+                        n += s != ENTRY_MISSING ? counts[s] : 0;
+                json_array_append_new(
+                        roots,
+                        json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME, rc->name,
+                                  SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
+                                  dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
+                                  rc->recursive, SECCOMPD_KEY_EXISTS, roots_exists(&m->roots, root),
+                                  SECCOMPD_KEY_PROFILES, (int)n));
+        }
+        return roots;
+}
+
+int manager_node_digest(struct manager *m, char ret[PROFILE_DIGEST_MAX])
+{
+        return registry_node_digest(m->registry, ret);
+}
+
+const char *manager_cache_stats(struct manager *m, struct cache_stats *ret)
+{
+        cache_get_stats(m->cache, ret);
+        return cache_dir(m->cache);
+}
+
+uint64_t manager_compiles(struct manager *m)
+{
+        return metrics_compiles(&m->metrics);
+}
+
+json_t *manager_fallbacks_json(struct manager *m)
+{
+        fallbacks_ingest(&m->fallbacks);
+        return fallbacks_to_json(&m->fallbacks, time(NULL));
+}
+
+void manager_count_request(struct manager *m, const char *route, unsigned status)
+{
+        metrics_request(&m->metrics, route, status);
+}
+
+static void write_cache_metrics(struct manager *m, FILE *f)
+{
+        struct cache_stats cs;
+        cache_get_stats(m->cache, &cs);
+        fprintf(f,
+                "# HELP seccompd_cache_hits_total Blobs found in the on-disk cache.\n"
+                "# TYPE seccompd_cache_hits_total counter\nseccompd_cache_hits_total %llu\n"
+                "# HELP seccompd_cache_misses_total Blobs not in the cache (compiled).\n"
+                "# TYPE seccompd_cache_misses_total counter\nseccompd_cache_misses_total %llu\n"
+                "# HELP seccompd_cache_corrupt_total Cache entries that failed verification.\n"
+                "# TYPE seccompd_cache_corrupt_total counter\n"
+                "seccompd_cache_corrupt_total %llu\n"
+                "# HELP seccompd_cache_bytes Size of the on-disk cache.\n"
+                "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n",
+                (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes);
+}
+
+int manager_write_metrics(struct manager *m, FILE *f)
+{
+        size_t counts[_ENTRY_STATE_MAX];
+        registry_counts(m->registry, NULL, counts);
+        fprintf(f, "# HELP seccompd_profiles Profiles by state.\n# TYPE seccompd_profiles gauge\n");
+        for (int i = 0; i < _ENTRY_STATE_MAX; i++)
+                fprintf(f, "seccompd_profiles{state=\"%s\"} %zu\n", entry_state_to_string(i),
+                        counts[i]);
+        metrics_render(&m->metrics, f);
+        fallbacks_ingest(&m->fallbacks);
+        fallbacks_render_metrics(&m->fallbacks, f, time(NULL));
+        write_cache_metrics(m, f);
+        fprintf(f,
+                "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"
+                "# TYPE seccompd_watch_overflows_total counter\n"
+                "seccompd_watch_overflows_total %llu\n"
+                "# HELP seccompd_ready Whether the first full scan is done.\n"
+                "# TYPE seccompd_ready gauge\nseccompd_ready %d\n",
+                (unsigned long long)(m->watcher ? watcher_overflows(m->watcher) : 0),
+                manager_is_ready(m));
+        return ferror(f) ? -EIO : 0;
+}

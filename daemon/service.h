@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cache.h"
+#include "compile.h"
+#include "conf.h"
+#include "entry.h"
+#include "profile.h"
+#include "resolve.h"
+
+/* What the manager offers the HTTP server, and all the server sees of the daemon: the
+ * server never reads struct manager nor takes a lock of its own modules. Every function
+ * here may be called from any thread, at the same time as the main loop runs. */
+
+struct manager;
+
+/* The configuration, fixed once the daemon runs. */
+const struct config *manager_config(const struct manager *m);
+/* The context of a request without query parameters: host arch, Docker's caps, kernel. */
+const struct context *manager_default_context(const struct manager *m);
+
+/* Whether the first full scan is done. */
+bool manager_is_ready(const struct manager *m);
+/* The registry's generation (bumped by every change). */
+uint64_t manager_generation(struct manager *m);
+/* Queues a full rescan of every root to the main loop (what SIGHUP does). 0 or -errno. */
+int manager_request_reload(struct manager *m);
+
+/* A reference to the current snapshot of profile `name` (or name + ".json"); -ENOENT. */
+int manager_lookup(struct manager *m, const char *name, struct entry_snapshot **ret);
+/* The blob of the version `s` serves (s->good not NULL) for `ctx`: the one the snapshot has,
+ * or one built now in the caller's thread and added to the registry for the next request.
+ * Returns 0 with a reference to it; -EINVAL when the profile does not compile for `ctx`,
+ * with the diagnostics in *ret_diags (may be NULL); -ENOMEM. */
+int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const struct context *ctx,
+                     struct entry_blob **ret, struct diag_list **ret_diags);
+/* The served blob with cache key `key` (a reference to its snapshot, the blob borrowed from
+ * it), -ENOENT when no profile serves it. */
+int manager_served_blob(struct manager *m, const char *key, struct entry_snapshot **ret,
+                        const struct entry_blob **ret_blob);
+/* A blob of the on-disk cache: 0, -EINVAL (malformed key), -ENOENT. */
+int manager_cached_blob(struct manager *m, const char *key, struct blob **ret);
+/* Builds an ad-hoc profile through the builder (one compile per key); see builder_build(). */
+int manager_compile(struct manager *m, const struct profile *p, const struct context *ctx,
+                    struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled);
+
+/* GET /v1/profiles: every profile in list form. */
+json_t *manager_profiles_json(struct manager *m);
+/* Counts of profiles by state. */
+void manager_counts(struct manager *m, size_t counts[_ENTRY_STATE_MAX]);
+/* The roots of GET /v1/status, each with whether it exists and how many profiles it has. */
+json_t *manager_roots_json(struct manager *m);
+/* The node digest over the valid profiles. */
+int manager_node_digest(struct manager *m, char ret[PROFILE_DIGEST_MAX]);
+/* The cache's directory and counters; the number of compiles. */
+const char *manager_cache_stats(struct manager *m, struct cache_stats *ret);
+uint64_t manager_compiles(struct manager *m);
+/* seccompd-oci's fallbacks, the spool read first so that a record written a moment ago
+ * counts. */
+json_t *manager_fallbacks_json(struct manager *m);
+
+/* Counts one request for the metrics. */
+void manager_count_request(struct manager *m, const char *route, unsigned status);
+/* Writes every metric of GET /metrics (Prometheus text). Returns 0 or -errno. */
+int manager_write_metrics(struct manager *m, FILE *f);
