@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "bpf.h"
 #include "ctl.h"
 #include "export.h"
@@ -116,7 +117,7 @@ int verb_compile(struct ctl *c, int argc, char **argv)
                         return ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
                 r = ctl_write_output(c->output, pfc, strlen(pfc));
         } else if (fmt == FORMAT_BASE64) {
-                _cleanup_free_ char *b64 = ctl_base64(b->insns, blob_size(b));
+                _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
                 if (!b64)
                         return ctl_error("out of memory");
                 size_t l = strlen(b64);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,15 +135,6 @@ int ctl_write_output(const char *path, const void *data, size_t size)
         if (r < 0)
                 unlink(tmp);
         return r;
-}
-
-char *ctl_base64(const void *data, size_t size)
-{
-        char *out = malloc(4 * ((size + 2) / 3) + 1);
-        if (!out)
-                return NULL;
-        EVP_EncodeBlock((unsigned char *)out, data, (int)size);
-        return out;
 }
 
 int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,

@@ -73,8 +73,6 @@ int ctl_exec_blob(const struct blob *b, char **cmd);
 
 /* Writes all of `data` to `path` ("-" or NULL: stdout) atomically when it is a file. */
 int ctl_write_output(const char *path, const void *data, size_t size);
-/* Base64 (no line breaks) of `size` bytes: a new string. */
-char *ctl_base64(const void *data, size_t size);
 
 int verb_validate(struct ctl *c, int argc, char **argv);
 int verb_compile(struct ctl *c, int argc, char **argv);
