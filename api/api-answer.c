@@ -154,8 +154,8 @@ int api_error_parse(const char *body, size_t size, struct api_error **ret)
         if (!e->code || !e->message)
                 return -ENOMEM;
         /* Diagnostics that are not the API's are left out: the message stays. */
-        r = api_decode_diagnostics(json_object_get(err, SECCOMPD_KEY_DIAGNOSTICS),
-                                   &e->diagnostics, &e->n_diagnostics);
+        r = api_decode_diagnostics(json_object_get(err, SECCOMPD_KEY_DIAGNOSTICS), &e->diagnostics,
+                                   &e->n_diagnostics);
         if (r == -ENOMEM)
                 return r;
         *ret = TAKE_PTR(e);

@@ -192,8 +192,7 @@ static int fallbacks_from_json(const json_t *o, struct seccompd_fallbacks **ret)
         if (r == 0)
                 r = api_member_uint(o, SECCOMPD_KEY_REJECTED, UINT64_MAX, &fb->rejected);
         if (r == 0)
-                r = alloc_array(json_array_size(recent), sizeof(*fb->recent),
-                                (void **)&fb->recent);
+                r = alloc_array(json_array_size(recent), sizeof(*fb->recent), (void **)&fb->recent);
         for (size_t i = 0; r == 0 && i < json_array_size(recent); i++, fb->n_recent++)
                 r = fallback_from_json(json_array_get(recent, i), &fb->recent[i]);
         return r;

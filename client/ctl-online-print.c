@@ -7,7 +7,7 @@
 #include "ctl-online.h"
 #include "seccompd/protocol.h"
 
-static const char *or(const char *s, const char *fallback)
+static const char *str_or(const char *s, const char *fallback)
 {
         return s ? s : fallback;
 }
@@ -32,7 +32,7 @@ void ctl_print_diagnostics(const struct ctl *c, const struct seccompd_diagnostic
                 int sev = diag_severity_from_string(d[i].severity);
                 if (sev < 0)
                         sev = DIAG_ERROR;
-                if (diag_list_new(or(d[i].file, fallback_file), &l) < 0 ||
+                if (diag_list_new(str_or(d[i].file, fallback_file), &l) < 0 ||
                     diag_add_at(l, (enum diag_severity)sev, d[i].line, d[i].column, d[i].pointer,
                                 d[i].hint, "%s", d[i].message) < 0)
                         continue;
@@ -46,7 +46,7 @@ void ctl_print_list(const struct ctl *c, const struct seccompd_profile_list *l)
         int width = 4;
 
         for (size_t i = 0; i < l->n; i++) {
-                int w = ctl_display_width(or(l->profiles[i]->name, "?"));
+                int w = ctl_display_width(str_or(l->profiles[i]->name, "?"));
                 if (w > width)
                         width = w < 48 ? w : 48;
         }
@@ -54,15 +54,15 @@ void ctl_print_list(const struct ctl *c, const struct seccompd_profile_list *l)
                "DIGEST", "UPDATED");
         for (size_t i = 0; i < l->n; i++) {
                 const struct seccompd_profile *p = l->profiles[i];
-                const char *state = or(p->state, "?");
+                const char *state = str_or(p->state, "?");
                 n_valid += streq(state, SECCOMPD_STATE_VALID);
                 n_invalid += streq(state, SECCOMPD_STATE_INVALID);
                 n_stale += streq(state, SECCOMPD_STATE_STALE);
                 n_missing += streq(state, SECCOMPD_STATE_MISSING);
                 int pad = width - ctl_display_width(p->name);
                 printf("%s%*s %-8s %4u %4u %5u  %-19.19s  %s\n", p->name, pad > 0 ? pad : 0, "",
-                       state, p->errors, p->warnings, p->rules, or(p->digest, "-"),
-                       or(p->updated, "-"));
+                       state, p->errors, p->warnings, p->rules, str_or(p->digest, "-"),
+                       str_or(p->updated, "-"));
         }
         if (!c->quiet)
                 printf("\n%zu profiles, %zu valid, %zu invalid, %zu stale, %zu missing\n", l->n,
@@ -82,7 +82,7 @@ static void kv_uint(const char *key, uint64_t value)
 static void print_blobs(const struct seccompd_profile *p)
 {
         if (p->n_blobs == 0) {
-                kv("blobs:", streq(or(p->state, "?"), SECCOMPD_STATE_INVALID)
+                kv("blobs:", streq(str_or(p->state, "?"), SECCOMPD_STATE_INVALID)
                                      ? "none (an invalid profile is never served)"
                                      : "none yet (compiled on first request)");
                 return;
@@ -90,8 +90,9 @@ static void print_blobs(const struct seccompd_profile *p)
         printf("blobs:\n");
         for (size_t i = 0; i < p->n_blobs; i++) {
                 const struct seccompd_blob_info *b = &p->blobs[i];
-                printf("  %.12s  %5u insns %6" PRIu64 " bytes  optimize %d  %s\n", or(b->key, "?"),
-                       b->instructions, b->size, b->optimize, or(b->context, ""));
+                printf("  %.12s  %5u insns %6" PRIu64 " bytes  optimize %d  %s\n",
+                       str_or(b->key, "?"), b->instructions, b->size, b->optimize,
+                       str_or(b->context, ""));
         }
 }
 
@@ -100,24 +101,24 @@ static void print_summary(const struct seccompd_profile *p)
         char buf[512] = "";
         size_t n = 0;
 
-        kv("default action:", or(p->default_action, "?"));
+        kv("default action:", str_or(p->default_action, "?"));
         for (size_t i = 0; i < p->n_arches; i++)
                 n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s",
-                                      n ? ", " : "", or(p->arches[i], "?"));
+                                      n ? ", " : "", str_or(p->arches[i], "?"));
         kv("arches:", n ? buf : "(native)");
 }
 
 void ctl_print_profile(const struct ctl *c, const struct seccompd_profile *p, const char *name)
 {
-        const char *digest = or(p->digest, "-");
+        const char *digest = str_or(p->digest, "-");
         char buf[512];
 
-        name = or(p->name, name);
+        name = str_or(p->name, name);
         kv("name:", name);
-        kv("root:", or(p->root, "-"));
-        kv("path:", or(p->path, "-"));
-        kv("dialect:", or(p->dialect, "-"));
-        kv("state:", or(p->state, "?"));
+        kv("root:", str_or(p->root, "-"));
+        kv("path:", str_or(p->path, "-"));
+        kv("dialect:", str_or(p->dialect, "-"));
+        kv("state:", str_or(p->state, "?"));
         kv("digest:", digest);
         if (p->served_digest && !streq(p->served_digest, digest))
                 kv("served digest:", p->served_digest);
@@ -125,7 +126,7 @@ void ctl_print_profile(const struct ctl *c, const struct seccompd_profile *p, co
         kv_uint("warnings:", p->warnings);
         snprintf(buf, sizeof(buf), "%u (%u syscall names)", p->rules, p->names);
         kv("rules:", buf);
-        kv("updated:", or(p->updated, "-"));
+        kv("updated:", str_or(p->updated, "-"));
         if (p->has_summary)
                 print_summary(p);
         if (p->n_diagnostics > 0) {
@@ -164,7 +165,8 @@ static void print_fallbacks(const struct seccompd_fallbacks *fb)
                 kv("fallbacks:", "not counted (no spool)");
                 return;
         }
-        snprintf(buf, sizeof(buf), "%" PRIu64 " in the last hour, %" PRIu64 " since seccompd started%s",
+        snprintf(buf, sizeof(buf),
+                 "%" PRIu64 " in the last hour, %" PRIu64 " since seccompd started%s",
                  fb->last_hour, fb->total, fb->rejected > 0 ? "," : "");
         if (fb->rejected > 0)
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
@@ -177,8 +179,8 @@ static void print_fallbacks(const struct seccompd_fallbacks *fb)
                         printf("  (%zu more: seccompctl status --json)\n", fb->n_recent - i);
                         break;
                 }
-                printf("  %s  %s  %s\n", or(r->time, "?"), or(r->container_id, "?"),
-                       or(r->reason, "?"));
+                printf("  %s  %s  %s\n", str_or(r->time, "?"), str_or(r->container_id, "?"),
+                       str_or(r->reason, "?"));
         }
 }
 
@@ -187,16 +189,16 @@ static void print_roots(const struct seccompd_status *s)
         int wn = 4, wp = 4;
 
         for (size_t i = 0; i < s->n_roots; i++) {
-                int ln = (int)strlen(or(s->roots[i].name, "?"));
-                int lp = (int)strlen(or(s->roots[i].path, "?"));
+                int ln = (int)strlen(str_or(s->roots[i].name, "?"));
+                int lp = (int)strlen(str_or(s->roots[i].path, "?"));
                 wn = ln > wn ? ln : wn;
                 wp = lp > wp ? (lp < 60 ? lp : 60) : wp;
         }
         printf("roots:\n");
         for (size_t i = 0; i < s->n_roots; i++) {
                 const struct seccompd_root_info *r = &s->roots[i];
-                printf("  %-*s  %-*s  %-22s", wn, or(r->name, "?"), wp, or(r->path, "?"),
-                       or(r->dialect, "?"));
+                printf("  %-*s  %-*s  %-22s", wn, str_or(r->name, "?"), wp, str_or(r->path, "?"),
+                       str_or(r->dialect, "?"));
                 if (r->exists)
                         printf(" %u profiles", r->profiles);
                 else
@@ -215,12 +217,11 @@ static void print_cache(const struct seccompd_cache_info *ci)
                 return;
         format_bytes(ci->bytes, bytes, sizeof(bytes));
         format_bytes(ci->max_bytes, max, sizeof(max));
-        snprintf(buf, sizeof(buf), "%s: %" PRIu64 " entries, %s of %s", or(ci->dir, "-"),
+        snprintf(buf, sizeof(buf), "%s: %" PRIu64 " entries, %s of %s", str_or(ci->dir, "-"),
                  ci->entries, bytes, max);
         kv("cache:", buf);
         snprintf(buf, sizeof(buf),
-                 "%" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64 " corrupt, %" PRIu64
-                 " evictions",
+                 "%" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64 " corrupt, %" PRIu64 " evictions",
                  ci->hits, ci->misses, ci->corrupt, ci->evictions);
         kv("", buf);
 }
@@ -229,11 +230,12 @@ void ctl_print_status(const struct seccompd_status *s)
 {
         char buf[512];
 
-        printf("seccompd %s (libseccomp %s)\n", or(s->version, "?"), or(s->libseccomp, "?"));
+        printf("seccompd %s (libseccomp %s)\n", str_or(s->version, "?"),
+               str_or(s->libseccomp, "?"));
         snprintf(buf, sizeof(buf), "%s, generation %" PRIu64,
                  s->ready ? "yes" : "no (first scan in progress)", s->generation);
         kv("ready:", buf);
-        kv("node digest:", or(s->node_digest, "-"));
+        kv("node digest:", str_or(s->node_digest, "-"));
         snprintf(buf, sizeof(buf), "%u: %u valid, %u invalid, %u stale, %u missing",
                  s->valid + s->invalid + s->stale + s->missing, s->valid, s->invalid, s->stale,
                  s->missing);

@@ -442,11 +442,11 @@ static int compile_name(struct ctl *c, const char *name)
                                  strerror(-r));
 
         if (c->json && c->output && !streq(c->output, "-")) {
-                _cleanup_(json_decrefp) json_t *o = json_pack(
-                        "{s:s, s:s, s:s?, s:s?, s:I, s:s}", SECCOMPD_KEY_NAME, name,
-                        SECCOMPD_KEY_KEY, b->key, SECCOMPD_KEY_DIGEST, b->digest,
-                        SECCOMPD_KEY_STATE, b->state, SECCOMPD_KEY_INSTRUCTIONS,
-                        (json_int_t)b->instructions, SECCOMPD_KEY_FILE, c->output);
+                _cleanup_(json_decrefp) json_t *o =
+                        json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:s}", SECCOMPD_KEY_NAME, name,
+                                  SECCOMPD_KEY_KEY, b->key, SECCOMPD_KEY_DIGEST, b->digest,
+                                  SECCOMPD_KEY_STATE, b->state, SECCOMPD_KEY_INSTRUCTIONS,
+                                  (json_int_t)b->instructions, SECCOMPD_KEY_FILE, c->output);
                 json_dumpf(o, stdout, JSON_INDENT(2));
                 putchar('\n');
         } else if (!c->quiet)
@@ -480,11 +480,12 @@ static void print_deciding_rule(struct ctl *c, struct seccompd **h, const char *
                 return;
         }
         c->quiet = quiet;
-        const struct resolved_rule *rule = ctl_deciding_rule(p, res, syscall, in->args, ret, &comment);
+        const struct resolved_rule *rule =
+                ctl_deciding_rule(p, res, syscall, in->args, ret, &comment);
         if (rule)
                 printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
-                       action_to_string(rule->action), comment ? ": \"" : "", comment ? comment : "",
-                       comment ? "\"" : "");
+                       action_to_string(rule->action), comment ? ": \"" : "",
+                       comment ? comment : "", comment ? "\"" : "");
         else
                 printf("  decided by defaultAction\n");
 }

@@ -324,8 +324,7 @@ _public_ int seccompd_get_profile(struct seccompd *c, const char *name,
         return api_decode_profile(j, ret);
 }
 
-_public_ int seccompd_get_source(struct seccompd *c, const char *name,
-                                 struct seccompd_source **ret)
+_public_ int seccompd_get_source(struct seccompd *c, const char *name, struct seccompd_source **ret)
 {
         _cleanup_(seccompd_source_freep) struct seccompd_source *s = NULL;
         _cleanup_free_ char *target = NULL;
