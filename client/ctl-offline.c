@@ -188,12 +188,7 @@ int verb_test(struct ctl *c, int argc, char **argv)
         }
         printf("%s\n", verdict);
         if (!c->quiet) {
-                if (rule)
-                        printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
-                               action_to_string(rule->action), comment ? ": \"" : "",
-                               comment ? comment : "", comment ? "\"" : "");
-                else
-                        printf("  decided by defaultAction\n");
+                ctl_print_decided_by(rule, comment);
                 printf("  %s(%ld) on %s, %u BPF instructions executed\n", name, nr,
                        c->context.arch->short_name, out.steps);
         }

@@ -482,12 +482,7 @@ static void print_deciding_rule(struct ctl *c, struct seccompd **h, const char *
         c->quiet = quiet;
         const struct resolved_rule *rule =
                 ctl_deciding_rule(p, res, syscall, in->args, ret, &comment);
-        if (rule)
-                printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
-                       action_to_string(rule->action), comment ? ": \"" : "",
-                       comment ? comment : "", comment ? "\"" : "");
-        else
-                printf("  decided by defaultAction\n");
+        ctl_print_decided_by(rule, comment);
 }
 
 static int test_name(struct ctl *c, int argc, char **argv)

@@ -226,3 +226,13 @@ const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const str
                         *ret_comment = p->rules[i].comment;
         return rule;
 }
+
+void ctl_print_decided_by(const struct resolved_rule *rule, const char *comment)
+{
+        if (rule)
+                printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
+                       action_to_string(rule->action), comment ? ": \"" : "",
+                       comment ? comment : "", comment ? "\"" : "");
+        else
+                printf("  decided by defaultAction\n");
+}

@@ -283,27 +283,15 @@ _public_ int seccompd_list(struct seccompd *c, struct seccompd_profile_info **re
 _public_ int seccompd_list_profiles(struct seccompd *c, struct seccompd_profile_list **ret)
 {
         _cleanup_(json_decrefp) json_t *j = NULL;
-        int r;
-
-        if (!c || !ret)
-                return -EINVAL;
-        r = request_json(c, "GET", SECCOMPD_ROUTE_PROFILES, &j);
-        if (r < 0)
-                return r;
-        return api_decode_profiles(j, ret);
+        int r = c && ret ? request_json(c, "GET", SECCOMPD_ROUTE_PROFILES, &j) : -EINVAL;
+        return r < 0 ? r : api_decode_profiles(j, ret);
 }
 
 _public_ int seccompd_status(struct seccompd *c, struct seccompd_status **ret)
 {
         _cleanup_(json_decrefp) json_t *j = NULL;
-        int r;
-
-        if (!c || !ret)
-                return -EINVAL;
-        r = request_json(c, "GET", SECCOMPD_ROUTE_STATUS, &j);
-        if (r < 0)
-                return r;
-        return api_decode_status(j, ret);
+        int r = c && ret ? request_json(c, "GET", SECCOMPD_ROUTE_STATUS, &j) : -EINVAL;
+        return r < 0 ? r : api_decode_status(j, ret);
 }
 
 _public_ int seccompd_get_profile(struct seccompd *c, const char *name,

@@ -29,28 +29,6 @@ struct oci_config *oci_config_free(struct oci_config *c)
         return NULL;
 }
 
-/* A growing string. */
-struct buf {
-        char *p;
-        size_t len, alloc;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->alloc) {
-                size_t na = (b->len + n + 1) * 2;
-                char *np = realloc(b->p, na);
-                if (!np)
-                        return -ENOMEM;
-                b->p = np;
-                b->alloc = na;
-        }
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = 0;
-        return 0;
-}
-
 /* Puts the literals back in place of their markers in a text written by jansson (which
  * writes the markers, plain ASCII, as they are). Takes `text`. */
 static int restore_numbers(const struct oci_config *c, char *text, char **ret, size_t *ret_size)
@@ -62,33 +40,31 @@ static int restore_numbers(const struct oci_config *c, char *text, char **ret, s
 
 static int read_file(int fd, char **ret, size_t *ret_size)
 {
-        struct buf b = {};
-        char chunk[65536];
+        _cleanup_free_ char *b = NULL;
+        size_t len = 0, allocated = 0;
 
         for (;;) {
-                ssize_t n = read(fd, chunk, sizeof(chunk));
+                if (allocated - len < 65536) {
+                        allocated = allocated ? allocated * 2 : 131072;
+                        char *nb = realloc(b, allocated);
+                        if (!nb)
+                                return -ENOMEM;
+                        b = nb;
+                }
+                ssize_t n = read(fd, b + len, allocated - len - 1);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        int e = -errno;
-                        free(b.p);
-                        return e;
-                }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
                         break;
-                if (b.len + (size_t)n > CONFIG_SIZE_MAX) {
-                        free(b.p);
+                len += (size_t)n;
+                if (len > CONFIG_SIZE_MAX)
                         return -EFBIG;
-                }
-                if (buf_add(&b, chunk, (size_t)n) < 0) {
-                        free(b.p);
-                        return -ENOMEM;
-                }
         }
-        if (!b.p && buf_add(&b, "", 0) < 0)
-                return -ENOMEM;
-        *ret = b.p;
-        *ret_size = b.len;
+        b[len] = 0;
+        *ret = TAKE_PTR(b);
+        *ret_size = len;
         return 0;
 }
 
