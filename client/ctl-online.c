@@ -71,14 +71,15 @@ static int online_connect(const struct ctl *c, const char *not_file, struct secc
         return r;
 }
 
-/* Reports an error answer: the daemon's message (and `extra`) and its diagnostics on stderr;
- * with json_out, the answer itself on stdout. Returns CTL_EXIT_FAILED. */
-static int report_answer(const struct ctl *c, const struct seccompd_answer *a, const char *extra,
-                         bool json_out)
+/* Reports an error answer (`r`: its errno, from the library's one status table): the
+ * daemon's message (and `extra`) and its diagnostics on stderr; with json_out, the answer
+ * itself on stdout. Returns CTL_EXIT_FAILED. */
+static int report_answer(const struct ctl *c, const struct seccompd_answer *a, int r,
+                         const char *extra, bool json_out)
 {
         if (json_out)
                 ctl_print_json_body(a->body, a->body_size);
-        if (a->status == 403)
+        if (r == -EPERM)
                 return ctl_error("permission denied (root or the seccompd group)");
         if (!a->error_message)
                 return ctl_error("seccompd answered HTTP %d%s", a->status, extra ? extra : "");
@@ -98,7 +99,7 @@ static int report_failure(const struct ctl *c, struct seccompd *h, int r, const 
         if (!a)
                 return report_transport(c, r, not_file);
         if (a->status < 200 || a->status >= 300)
-                return report_answer(c, a, a->status == 404 ? extra_404 : NULL, json_out);
+                return report_answer(c, a, r, r == -ENOENT ? extra_404 : NULL, json_out);
         return ctl_error("seccompd sent an answer that is not the API's: %s", strerror(-r));
 }
 
