@@ -20,15 +20,17 @@ API_PUBLIC void seccompd_blob_free(struct seccompd_blob *b)
 
 static void fallbacks_free(struct seccompd_fallbacks *fb)
 {
-        for (size_t i = 0; fb && i < fb->n_recent; i++) {
+        if (!fb)
+                return;
+        for (size_t i = 0; i < fb->n_recent; i++) {
                 free(fb->recent[i].time);
                 free(fb->recent[i].container_id);
                 free(fb->recent[i].bundle);
                 free(fb->recent[i].command);
                 free(fb->recent[i].reason);
         }
-        if (fb)
-                free(fb->recent);
+        free(fb->recent);
+        free(fb->spool);
         free(fb);
 }
 
