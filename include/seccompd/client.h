@@ -161,8 +161,9 @@ struct seccompd_diagnostic {
 };
 
 /* The last answer the daemon sent on this handle, whatever its status, or NULL when the last
- * call had none (it failed before an answer, or asked nothing). `body` is the answer as sent
- * (JSON for every route but the blobs'), for callers that want it whole; `error_*` and
+ * call had none (it failed before an answer, or asked nothing). `body` is the answer as sent,
+ * JSON, for callers that want it whole (NULL after a successful seccompd_get_blob(),
+ * seccompd_compile() or seccompd_get_source(): the returned struct has the bytes); `error_*` and
  * `diagnostics` decode an error answer (NULL and 0 otherwise, or when it is not in the API's
  * shape). Every call that talks to the daemon replaces it; valid until the next call. */
 struct seccompd_answer {
