@@ -807,6 +807,7 @@ static void test_last_answer(void **state)
         assert_int_equal(seccompd_get_blob(f->c, "runtime/default", NULL, &b), 0);
         a = seccompd_last_answer(f->c);
         assert_int_equal(a->status, 200);
+        assert_null(a->body); /* the blob has the bytes */
         assert_null(a->error_code);
         assert_null(a->error_message);
         assert_int_equal(a->n_diagnostics, 0);
