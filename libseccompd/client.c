@@ -32,7 +32,6 @@ struct seccompd {
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd *, seccompd_disconnect);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_blob *, seccompd_blob_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_profile_list *, seccompd_profile_list_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_source *, seccompd_source_free);
 
 static void forget_answer(struct seccompd *c)
 {
@@ -80,15 +79,31 @@ static int request(struct seccompd *c, const char *method, const char *target, c
         return 0;
 }
 
+/* The JSON object of an answer, or -EPROTO. */
+static int answer_json(const struct api_response *resp, json_t **ret)
+{
+        return api_json_object(resp->body, resp->body_size, ret) < 0 ? -EPROTO : 0;
+}
+
 static int request_json(struct seccompd *c, const char *method, const char *target, json_t **ret)
 {
         struct api_response *resp;
         int r = request(c, method, target, NULL, 0, &resp);
-        if (r < 0)
-                return r;
-        if (api_json_object(resp->body, resp->body_size, ret) < 0)
-                return -EPROTO;
-        return 0;
+        return r < 0 ? r : answer_json(resp, ret);
+}
+
+/* GET of a profile's route: prefix + name (+ the context's query, ctx may be NULL). */
+static int request_name(struct seccompd *c, const char *prefix, const char *name,
+                        const struct seccompd_context *ctx, struct api_response **ret)
+{
+        _cleanup_free_ char *target = NULL;
+        int r;
+
+        forget_answer(c);
+        r = api_target_name(prefix, name, &target);
+        if (r == 0)
+                r = api_target_context(&target, ctx);
+        return r < 0 ? r : request(c, "GET", target, NULL, 0, ret);
 }
 
 _public_ void seccompd_disconnect(struct seccompd *c)
@@ -174,21 +189,13 @@ _public_ const struct seccompd_answer *seccompd_last_answer(const struct seccomp
 _public_ int seccompd_get_blob(struct seccompd *c, const char *name,
                                const struct seccompd_context *ctx, struct seccompd_blob **ret)
 {
-        _cleanup_free_ char *target = NULL;
         struct api_response *resp;
         int r;
 
         if (!c || !name || !name[0] || !ret)
                 return -EINVAL;
-        forget_answer(c);
-        r = api_target_name(SECCOMPD_ROUTE_BPF_PREFIX, name, &target);
-        if (r == 0)
-                r = api_target_context(&target, ctx);
-        if (r == 0)
-                r = request(c, "GET", target, NULL, 0, &resp);
-        if (r < 0)
-                return r;
-        return api_blob_from_response(resp, true, ret);
+        r = request_name(c, SECCOMPD_ROUTE_BPF_PREFIX, name, ctx, &resp);
+        return r < 0 ? r : api_blob_from_response(resp, true, ret);
 }
 
 _public_ int seccompd_compile(struct seccompd *c, const void *json, size_t size,
@@ -298,33 +305,26 @@ _public_ int seccompd_get_profile(struct seccompd *c, const char *name,
                                   struct seccompd_profile **ret)
 {
         _cleanup_(json_decrefp) json_t *j = NULL;
-        _cleanup_free_ char *target = NULL;
-        int r;
-
-        if (!c || !name || !name[0] || !ret)
-                return -EINVAL;
-        forget_answer(c);
-        r = api_target_name(SECCOMPD_ROUTE_PROFILE_PREFIX, name, &target);
-        if (r == 0)
-                r = request_json(c, "GET", target, &j);
-        if (r < 0)
-                return r;
-        return api_decode_profile(j, ret);
-}
-
-_public_ int seccompd_get_source(struct seccompd *c, const char *name, struct seccompd_source **ret)
-{
-        _cleanup_(seccompd_source_freep) struct seccompd_source *s = NULL;
-        _cleanup_free_ char *target = NULL;
         struct api_response *resp;
         int r;
 
         if (!c || !name || !name[0] || !ret)
                 return -EINVAL;
-        forget_answer(c);
-        r = api_target_name(SECCOMPD_ROUTE_SOURCE_PREFIX, name, &target);
+        r = request_name(c, SECCOMPD_ROUTE_PROFILE_PREFIX, name, NULL, &resp);
         if (r == 0)
-                r = request(c, "GET", target, NULL, 0, &resp);
+                r = answer_json(resp, &j);
+        return r < 0 ? r : api_decode_profile(j, ret);
+}
+
+_public_ int seccompd_get_source(struct seccompd *c, const char *name, struct seccompd_source **ret)
+{
+        struct seccompd_source *s;
+        struct api_response *resp;
+        int r;
+
+        if (!c || !name || !name[0] || !ret)
+                return -EINVAL;
+        r = request_name(c, SECCOMPD_ROUTE_SOURCE_PREFIX, name, NULL, &resp);
         if (r < 0)
                 return r;
         s = calloc(1, sizeof(*s));
@@ -334,7 +334,7 @@ _public_ int seccompd_get_source(struct seccompd *c, const char *name, struct se
         s->data = TAKE_PTR(resp->body);
         s->dialect = TAKE_PTR(resp->dialect);
         s->digest = TAKE_PTR(resp->digest);
-        *ret = TAKE_PTR(s);
+        *ret = s;
         return 0;
 }
 
