@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "bpf.h"
 #include "ctl.h"
 #include "export.h"
@@ -116,7 +117,7 @@ int verb_compile(struct ctl *c, int argc, char **argv)
                         return ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
                 r = ctl_write_output(c->output, pfc, strlen(pfc));
         } else if (fmt == FORMAT_BASE64) {
-                _cleanup_free_ char *b64 = ctl_base64(b->insns, blob_size(b));
+                _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
                 if (!b64)
                         return ctl_error("out of memory");
                 size_t l = strlen(b64);
@@ -187,12 +188,7 @@ int verb_test(struct ctl *c, int argc, char **argv)
         }
         printf("%s\n", verdict);
         if (!c->quiet) {
-                if (rule)
-                        printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
-                               action_to_string(rule->action), comment ? ": \"" : "",
-                               comment ? comment : "", comment ? "\"" : "");
-                else
-                        printf("  decided by defaultAction\n");
+                ctl_print_decided_by(rule, comment);
                 printf("  %s(%ld) on %s, %u BPF instructions executed\n", name, nr,
                        c->context.arch->short_name, out.steps);
         }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,15 +137,6 @@ int ctl_write_output(const char *path, const void *data, size_t size)
         return r;
 }
 
-char *ctl_base64(const void *data, size_t size)
-{
-        char *out = malloc(4 * ((size + 2) / 3) + 1);
-        if (!out)
-                return NULL;
-        EVP_EncodeBlock((unsigned char *)out, data, (int)size);
-        return out;
-}
-
 int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,
                    struct bpf_sim_input *in, long *ret_nr, char **ret_name)
 {
@@ -235,4 +225,14 @@ const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const str
                 if (p->rules[i].index == rule->source)
                         *ret_comment = p->rules[i].comment;
         return rule;
+}
+
+void ctl_print_decided_by(const struct resolved_rule *rule, const char *comment)
+{
+        if (rule)
+                printf("  decided by /syscalls/%zu (%s)%s%s%s\n", rule->source,
+                       action_to_string(rule->action), comment ? ": \"" : "",
+                       comment ? comment : "", comment ? "\"" : "");
+        else
+                printf("  decided by defaultAction\n");
 }

@@ -63,6 +63,9 @@ struct resolved_rule;
 const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const struct resolved *res,
                                               const char *name, const uint64_t args[6],
                                               uint32_t ret, const char **ret_comment);
+/* "  decided by /syscalls/N (ACTION): \"comment\"" for `rule` (NULL: the default action), the
+ * line `test` prints under its verdict. */
+void ctl_print_decided_by(const struct resolved_rule *rule, const char *comment);
 /* Load + resolve for the context + compile; prints diagnostics. */
 int ctl_build(const struct ctl *c, const char *path, struct profile **ret_profile,
               struct resolved **ret_resolved, struct blob **ret_blob);
@@ -73,8 +76,6 @@ int ctl_exec_blob(const struct blob *b, char **cmd);
 
 /* Writes all of `data` to `path` ("-" or NULL: stdout) atomically when it is a file. */
 int ctl_write_output(const char *path, const void *data, size_t size);
-/* Base64 (no line breaks) of `size` bytes: a new string. */
-char *ctl_base64(const void *data, size_t size);
 
 int verb_validate(struct ctl *c, int argc, char **argv);
 int verb_compile(struct ctl *c, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "builder.h"
 #include "log.h"
 #include "macro.h"
@@ -108,20 +109,13 @@ static void maybe_ready(struct manager *m)
 static void log_entry(const struct entry_snapshot *e)
 {
         size_t errors = e->diags ? e->diags->counts[DIAG_ERROR] : 0;
-        char first[512] = "";
         const struct diag *d = errors ? diag_list_find(e->diags, DIAG_ERROR, NULL, NULL) : NULL;
-        if (d) {
-                char where[32] = "";
-                if (d->line)
-                        snprintf(where, sizeof(where), "%u:%u: ", d->line, d->column);
-                snprintf(first, sizeof(first), ": %s%s%s%s", where,
-                         d->pointer && d->pointer[0] ? d->pointer : "",
-                         d->pointer && d->pointer[0] ? ": " : "", d->message);
-        }
+        _cleanup_free_ char *first =
+                d ? api_diagnostic_format(NULL, d->line, d->column, d->pointer, d->message) : NULL;
         log_profile(e->state == ENTRY_VALID || e->state == ENTRY_MISSING ? LOG_INFO : LOG_WARNING,
-                    e->root->config->name, e->name, e->digest, "Profile '%s' is %s%s%s", e->name,
-                    entry_state_to_string(e->state), first,
-                    errors > 1 ? " (and more: seccompctl show)" : "");
+                    e->root->config->name, e->name, e->digest, "Profile '%s' is %s%s%s%s",
+                    e->name, entry_state_to_string(e->state), first ? ": " : "",
+                    first ? first : "", errors > 1 ? " (and more: seccompctl show)" : "");
 }
 
 static void load_done(struct pool_work *w)

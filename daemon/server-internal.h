@@ -51,7 +51,6 @@ bool peer_privileged(struct server *s, struct MHD_Connection *c);
 int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
                     struct reply *rp);
 bool want_base64(struct MHD_Connection *c);
-char *base64_encode(const void *data, size_t size);
 
 /* Routes: each fills *rp. `arg` is what follows a prefix route's path (a profile name or a
  * blob key), NULL for the others. */

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <microhttpd.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "diag-json.h"
 #include "log.h"
 #include "macro.h"
@@ -151,17 +151,6 @@ bool want_base64(struct MHD_Connection *c)
         return e && streq(e, "base64");
 }
 
-char *base64_encode(const void *data, size_t size)
-{
-        char *out = malloc(4 * ((size + 2) / 3) + 2);
-        if (!out)
-                return NULL;
-        int n = EVP_EncodeBlock((unsigned char *)out, data, (int)size);
-        out[n] = '\n';
-        out[n + 1] = 0;
-        return out;
-}
-
 void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
                        const char *digest, const char *state, const char *context)
 {
@@ -172,7 +161,10 @@ void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b
                 rp->status = 304;
                 rp->response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         } else if (want_base64(c)) {
-                char *text = base64_encode(b->insns, blob_size(b));
+                _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
+                char *text = NULL;
+                if (b64 && asprintf(&text, "%s\n", b64) < 0)
+                        text = NULL;
                 rp->status = 200;
                 rp->response = text ? MHD_create_response_from_buffer(strlen(text), text,
                                                                       MHD_RESPMEM_MUST_FREE)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "config.h"
 #include "diag-json.h"
 #include "macro.h"
@@ -245,8 +246,6 @@ static void reply_compiled(struct reply *rp, const struct blob *b, const struct 
                            const char *cs, bool compiled, const struct diag_list *d)
 {
         _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
-        if (b64)
-                b64[strcspn(b64, "\n")] = 0;
         reply_json(rp, 200,
                    json_pack("{s:s, s:s, s:s, s:i, s:i, s:s?, s:b, s:o}", SECCOMPD_KEY_KEY, b->key,
                              SECCOMPD_KEY_DIGEST, p->digest, SECCOMPD_KEY_CONTEXT, cs,

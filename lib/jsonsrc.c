@@ -3,14 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "jsonsrc.h"
 
-#define MARKER_PREFIX "@u64:"
-/* '"' + "@u64:" + 5 hex index + ':' + 5 hex nonce + '@' + '"' */
-#define MARKER_MIN_LEN 19
-#define MAX_BIGNUMS 0xfffff
 
 struct scanner {
         struct json_source *src;
@@ -212,17 +207,6 @@ fail:
         return false;
 }
 
-static bool fits_int64(const char *tok, size_t len)
-{
-        static const char max_pos[] = "9223372036854775807", max_neg[] = "9223372036854775808";
-        bool neg = tok[0] == '-';
-        const char *d = tok + neg;
-        size_t dl = len - neg;
-        if (dl != 19)
-                return dl < 19;
-        return memcmp(d, neg ? max_neg : max_pos, 19) <= 0;
-}
-
 static bool scan_number(struct scanner *s)
 {
         const char *start = s->p;
@@ -256,31 +240,22 @@ static bool scan_number(struct scanner *s)
                         advance(s);
         }
         size_t len = (size_t)(s->p - start);
-        if (!integer || fits_int64(start, len))
+        if (!integer || json_u64_fits_int64(start, len))
                 return true;
 
-        struct json_source *src = s->src;
-        if (len < MARKER_MIN_LEN || src->n_big >= MAX_BIGNUMS)
+        /* The marker takes the literal's place at the same length, so that jansson's own
+         * line:column of later syntax errors stay right. */
+        if (len < JSON_U64_MARKER_LEN)
                 return true; /* cannot happen for a real overflow; jansson will complain */
-        struct json_bignum *nb = reallocarray(src->big, src->n_big + 1, sizeof(*nb));
-        if (!nb) {
-                s->error = -ENOMEM;
+        _cleanup_free_ char *marker = malloc(len + 1);
+        int r = marker ? json_u64_add(&s->src->big, start, len, len, marker, len + 1) : -ENOMEM;
+        if (r == -E2BIG)
+                return true; /* jansson will complain */
+        if (r < 0) {
+                s->error = r;
                 return false;
         }
-        src->big = nb;
-        nb[src->n_big].digits = strndup(start, len);
-        if (!nb[src->n_big].digits) {
-                s->error = -ENOMEM;
-                return false;
-        }
-        char marker[64];
-        snprintf(marker, sizeof(marker), "\"" MARKER_PREFIX "%05zx:%s", src->n_big, src->nonce);
-        size_t ml = strlen(marker);
-        memcpy(wstart, marker, ml);
-        memset(wstart + ml, '_', len - ml - 2);
-        wstart[len - 2] = '@';
-        wstart[len - 1] = '"';
-        src->n_big++;
+        memcpy(wstart, marker, len);
         return true;
 }
 
@@ -402,10 +377,7 @@ int json_source_new(const char *data, size_t size, unsigned max_depth, struct di
         src->text[size] = 0;
         src->size = size;
 
-        uint32_t rnd = 0;
-        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-                rnd = (uint32_t)(uintptr_t)src ^ (uint32_t)size;
-        snprintf(src->nonce, sizeof(src->nonce), "%05x", rnd & 0xfffff);
+        json_u64_init(&src->big, data, size);
 
         struct scanner s = {
                 .src = src,
@@ -451,10 +423,8 @@ struct json_source *json_source_free(struct json_source *s)
                 return NULL;
         for (size_t i = 0; i < s->n_locs; i++)
                 free(s->locs[i].pointer);
-        for (size_t i = 0; i < s->n_big; i++)
-                free(s->big[i].digits);
         free(s->locs);
-        free(s->big);
+        json_u64_done(&s->big);
         free(s->text);
         free(s);
         return NULL;
@@ -501,64 +471,11 @@ void json_source_locate_diags(const struct json_source *s, struct diag_list *l)
 
 const char *json_source_bignum(const struct json_source *s, const char *str)
 {
-        size_t idx;
-        char nonce[6];
-        int consumed = 0;
-
-        if (!s || strncmp(str, MARKER_PREFIX, strlen(MARKER_PREFIX)) != 0)
-                return NULL;
-        if (sscanf(str + strlen(MARKER_PREFIX), "%5zx:%5[0-9a-f]%n", &idx, nonce, &consumed) != 2)
-                return NULL;
-        if (!streq(nonce, s->nonce) || idx >= s->n_big)
-                return NULL;
-        const char *rest = str + strlen(MARKER_PREFIX) + consumed;
-        rest += strspn(rest, "_");
-        if (!streq(rest, "@"))
-                return NULL;
-        return s->big[idx].digits;
+        return s ? json_u64_lookup(&s->big, str) : NULL;
 }
 
 char *json_source_unmark(const struct json_source *s, const char *dumped)
 {
-        size_t cap = strlen(dumped) + 1, n = 0;
-        char *out = malloc(cap);
-        if (!out)
-                return NULL;
-        for (const char *p = dumped; *p;) {
-                if (*p == '"' && s && strncmp(p + 1, MARKER_PREFIX, strlen(MARKER_PREFIX)) == 0) {
-                        const char *q = strchr(p + 1, '"');
-                        if (q) {
-                                _cleanup_free_ char *inner = strndup(p + 1, (size_t)(q - p - 1));
-                                const char *digits = inner ? json_source_bignum(s, inner) : NULL;
-                                if (digits) {
-                                        size_t dl = strlen(digits);
-                                        if (n + dl + strlen(q + 1) + 1 > cap) {
-                                                cap = n + dl + strlen(q + 1) + 1;
-                                                char *no = realloc(out, cap);
-                                                if (!no) {
-                                                        free(out);
-                                                        return NULL;
-                                                }
-                                                out = no;
-                                        }
-                                        memcpy(out + n, digits, dl);
-                                        n += dl;
-                                        p = q + 1;
-                                        continue;
-                                }
-                        }
-                }
-                if (n + 2 > cap) {
-                        cap = cap * 2 + 2;
-                        char *no = realloc(out, cap);
-                        if (!no) {
-                                free(out);
-                                return NULL;
-                        }
-                        out = no;
-                }
-                out[n++] = *p++;
-        }
-        out[n] = 0;
-        return out;
+        static const struct json_u64 none;
+        return json_u64_unmark(s ? &s->big : &none, dumped, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "json-u64.h"
 
 /* A JSON text prepared for jansson.
  *
@@ -21,18 +22,12 @@ struct json_loc {
         unsigned line, column;
 };
 
-struct json_bignum {
-        char *digits; /* the literal as written, with its sign */
-};
-
 struct json_source {
         char *text; /* the rewritten copy, NUL-terminated */
         size_t size;
         struct json_loc *locs; /* sorted by pointer once the scan is done */
         size_t n_locs, allocated_locs;
-        struct json_bignum *big;
-        size_t n_big;
-        char nonce[6];
+        struct json_u64 big; /* the integer literals beyond int64 (json-u64.h) */
         bool complete; /* the scanner understood the whole text */
 };
 

@@ -6,20 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json-u64.h"
 #include "oci-config.h"
 
 #define CONFIG_SIZE_MAX (64u * 1024 * 1024)
-#define MARKER_TAG      "@seccompd-oci:"
 
 struct oci_config {
         json_t *root;
-        char nonce[33]; /* 32 hex digits: markers are "@seccompd-oci:<nonce>:<index>" */
-        char **numbers; /* the literal of each marker */
-        size_t n_numbers;
+        struct json_u64 numbers; /* the literals behind the markers (json-u64.h) */
 };
 
 struct oci_config *oci_config_free(struct oci_config *c)
@@ -27,220 +24,47 @@ struct oci_config *oci_config_free(struct oci_config *c)
         if (!c)
                 return NULL;
         json_decref(c->root);
-        for (size_t i = 0; i < c->n_numbers; i++)
-                free(c->numbers[i]);
-        free(c->numbers);
+        json_u64_done(&c->numbers);
         free(c);
         return NULL;
 }
 
-/* A growing string. */
-struct buf {
-        char *p;
-        size_t len, alloc;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->alloc) {
-                size_t na = (b->len + n + 1) * 2;
-                char *np = realloc(b->p, na);
-                if (!np)
-                        return -ENOMEM;
-                b->p = np;
-                b->alloc = na;
-        }
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = 0;
-        return 0;
-}
-
-static bool is_int64_literal(const char *s, size_t n)
-{
-        char tmp[32];
-        size_t i = s[0] == '-';
-
-        if (n == i || n >= sizeof(tmp))
-                return false;
-        for (size_t k = i; k < n; k++)
-                if (s[k] < '0' || s[k] > '9')
-                        return false;
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        errno = 0;
-        (void)strtoll(tmp, NULL, 10);
-        return errno == 0;
-}
-
-/* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? over all `n` bytes.
- * Anything else is left for jansson to refuse. */
-static bool is_json_number(const char *s, size_t n)
-{
-        size_t i = 0, d;
-
-        if (i < n && s[i] == '-')
-                i++;
-        if (i < n && s[i] == '0')
-                i++;
-        else {
-                for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-                        ;
-                if (i == d)
-                        return false;
-        }
-        if (i < n && s[i] == '.') {
-                for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-                        ;
-                if (i == d)
-                        return false;
-        }
-        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-                i++;
-                if (i < n && (s[i] == '+' || s[i] == '-'))
-                        i++;
-                for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-                        ;
-                if (i == d)
-                        return false;
-        }
-        return i == n;
-}
-
-static int new_nonce(char ret[static 33])
-{
-        uint8_t r[16];
-        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-                return errno > 0 ? -errno : -EIO;
-        for (size_t i = 0; i < sizeof(r); i++)
-                snprintf(ret + 2 * i, 3, "%02x", r[i]);
-        return 0;
-}
-
-/* Copies `in` with every number that is not an int64 integer (a real, or an integer beyond
- * int64) replaced by a marker string. */
-static int protect_numbers(struct oci_config *c, const char *in, size_t size, char **ret,
-                           size_t *ret_size)
-{
-        struct buf out = {};
-        size_t i = 0;
-        int r = new_nonce(c->nonce);
-        if (r < 0)
-                return r;
-
-        while (i < size) {
-                size_t start = i;
-                if (in[i] == '"') {
-                        for (i++; i < size && in[i] != '"'; i++)
-                                if (in[i] == '\\' && i + 1 < size)
-                                        i++;
-                        i = i < size ? i + 1 : i;
-                } else if (in[i] == '-' || (in[i] >= '0' && in[i] <= '9')) {
-                        while (i < size && in[i] && strchr("0123456789+-.eE", in[i]))
-                                i++;
-                        if (is_json_number(in + start, i - start) &&
-                            !is_int64_literal(in + start, i - start)) {
-                                char marker[80];
-                                char **nn =
-                                        reallocarray(c->numbers, c->n_numbers + 1, sizeof(char *));
-                                if (!nn)
-                                        goto oom;
-                                c->numbers = nn;
-                                c->numbers[c->n_numbers] = strndup(in + start, i - start);
-                                if (!c->numbers[c->n_numbers])
-                                        goto oom;
-                                int m = snprintf(marker, sizeof(marker), "\"%s%s:%zu\"", MARKER_TAG,
-                                                 c->nonce, c->n_numbers++);
-                                if (buf_add(&out, marker, (size_t)m) < 0)
-                                        goto oom;
-                                continue;
-                        }
-                } else
-                        i++;
-                if (buf_add(&out, in + start, i - start) < 0)
-                        goto oom;
-        }
-        if (!out.p && buf_add(&out, "", 0) < 0)
-                goto oom;
-        *ret = out.p;
-        *ret_size = out.len;
-        return 0;
-oom:
-        free(out.p);
-        return -ENOMEM;
-}
-
 /* Puts the literals back in place of their markers in a text written by jansson (which
- * writes the markers, plain ASCII, as they are). */
+ * writes the markers, plain ASCII, as they are). Takes `text`. */
 static int restore_numbers(const struct oci_config *c, char *text, char **ret, size_t *ret_size)
 {
-        char prefix[64];
-        struct buf out = {};
-        const char *p = text;
-
-        int n = snprintf(prefix, sizeof(prefix), "\"%s%s:", MARKER_TAG, c->nonce);
-        for (;;) {
-                const char *m = c->n_numbers > 0 ? strstr(p, prefix) : NULL;
-                if (!m) {
-                        if (buf_add(&out, p, strlen(p)) < 0)
-                                goto oom;
-                        break;
-                }
-                char *end;
-                errno = 0;
-                unsigned long long idx = strtoull(m + n, &end, 10);
-                if (errno != 0 || *end != '"' || idx >= c->n_numbers) {
-                        /* Not one of ours: cannot happen with a random nonce; keep it. */
-                        if (buf_add(&out, p, (size_t)(m - p) + 1) < 0)
-                                goto oom;
-                        p = m + 1;
-                        continue;
-                }
-                if (buf_add(&out, p, (size_t)(m - p)) < 0 ||
-                    buf_add(&out, c->numbers[idx], strlen(c->numbers[idx])) < 0)
-                        goto oom;
-                p = end + 1;
-        }
+        *ret = json_u64_unmark(&c->numbers, text, ret_size);
         free(text);
-        *ret = out.p;
-        if (ret_size)
-                *ret_size = out.len;
-        return 0;
-oom:
-        free(text);
-        free(out.p);
-        return -ENOMEM;
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int read_file(int fd, char **ret, size_t *ret_size)
 {
-        struct buf b = {};
-        char chunk[65536];
+        _cleanup_free_ char *b = NULL;
+        size_t len = 0, allocated = 0;
 
         for (;;) {
-                ssize_t n = read(fd, chunk, sizeof(chunk));
+                if (allocated - len < 65536) {
+                        allocated = allocated ? allocated * 2 : 131072;
+                        char *nb = realloc(b, allocated);
+                        if (!nb)
+                                return -ENOMEM;
+                        b = nb;
+                }
+                ssize_t n = read(fd, b + len, allocated - len - 1);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        int e = -errno;
-                        free(b.p);
-                        return e;
-                }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
                         break;
-                if (b.len + (size_t)n > CONFIG_SIZE_MAX) {
-                        free(b.p);
+                len += (size_t)n;
+                if (len > CONFIG_SIZE_MAX)
                         return -EFBIG;
-                }
-                if (buf_add(&b, chunk, (size_t)n) < 0) {
-                        free(b.p);
-                        return -ENOMEM;
-                }
         }
-        if (!b.p && buf_add(&b, "", 0) < 0)
-                return -ENOMEM;
-        *ret = b.p;
-        *ret_size = b.len;
+        b[len] = 0;
+        *ret = TAKE_PTR(b);
+        *ret_size = len;
         return 0;
 }
 
@@ -265,7 +89,8 @@ int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        r = protect_numbers(c, raw, size, &text, &size);
+        json_u64_init(&c->numbers, raw, size);
+        r = json_u64_protect(&c->numbers, raw, size, &text, &size);
         if (r < 0)
                 return r;
         /* By length: a NUL byte in the file is an error, not the end of the document. */

@@ -7,10 +7,8 @@
  *
  * Why not libseccompd: the wrapper runs at every container start, and loading libcurl with
  * its dependencies costs about 12 ms per exec on the benchmark machine, as much as crun's own
- * compile it is there to save (BENCHMARKS.md, §1). So the wrapper speaks the few lines of
- * HTTP/1.0 this one request needs over the Unix socket itself: a request with
- * Content-Length, an answer read to the end of the connection (HTTP/1.0: the daemon closes
- * it, no chunking), one status line, headers, a JSON body. */
+ * compile it is there to save (BENCHMARKS.md, §1). So the wrapper takes the API layer (api/)
+ * with its small raw-socket transport (api/api-socket.h) and links jansson alone. */
 
 struct oci_compiled {
         char *blob_b64;        /* base64 of the raw BPF, as the daemon sent it */
@@ -24,7 +22,8 @@ void oci_compiled_done(struct oci_compiled *c);
 /* Sends `body` (`size` bytes) to the daemon at `socket_path`, all within `timeout_ms`.
  * Returns 0 and the blob; -errno when there is no answer (-ENOENT, -ECONNREFUSED, -EACCES,
  * -ETIMEDOUT, -ECONNRESET, -EPROTO for anything not the API's); or, when the daemon answered
- * with an error, -EBADMSG (422: the profile is invalid), -EPERM (403) or -EIO, with the
- * daemon's message in *ret_error (free it; may be NULL). */
+ * with an error, the errno of api_errno_from_status() (-EBADMSG: the profile is invalid,
+ * -EPERM, -EAGAIN ...) with the daemon's message and first error diagnostic in *ret_error
+ * (free it; may be NULL). */
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
                 struct oci_compiled *ret, char **ret_error);

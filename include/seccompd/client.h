@@ -109,10 +109,134 @@ struct seccompd_status {
         char *node_digest; /* "sha256:..." over the valid profiles */
         unsigned valid, invalid, stale, missing;
         uint64_t compiles;
+        /* Since 0.2 (the struct is only ever allocated by the library): */
+        struct seccompd_cache_info *cache;         /* NULL when the daemon has no cache */
+        struct seccompd_fallbacks *fallbacks;      /* NULL when the daemon reports none */
+        struct seccompd_root_info *roots;          /* n_roots of them, in the daemon's order */
+        size_t n_roots;
 };
 
+/* The blob cache of GET /v1/status. */
+struct seccompd_cache_info {
+        char *dir;
+        uint64_t entries, bytes, max_bytes, hits, misses, corrupt, evictions;
+};
+
+/* One fallback of seccompd-oci to crun's own compile (protocol.h says what it records). */
+struct seccompd_fallback {
+        char *time; /* RFC 3339, UTC */
+        char *container_id, *bundle, *command, *reason; /* may be NULL */
+};
+
+/* seccompd-oci's fallbacks as the daemon counts them from its spool directory. */
+struct seccompd_fallbacks {
+        char *spool; /* the spool directory; NULL: not counted (no spool) */
+        uint64_t total, last_hour, rejected;
+        struct seccompd_fallback *recent; /* n_recent of them, newest first */
+        size_t n_recent;
+};
+
+/* One root of profiles. */
+struct seccompd_root_info {
+        char *name, *path, *dialect;
+        int exists;    /* 0: not there yet, waited for */
+        int recursive;
+        unsigned profiles;
+};
+
+/* GET /v1/status. Since 0.2 with the cache, the fallbacks and the roots. */
 int seccompd_status(struct seccompd *c, struct seccompd_status **ret);
 void seccompd_status_free(struct seccompd_status *s);
+
+/* Since 0.2 (LIBSECCOMPD_0.2). */
+
+/* One diagnostic of the daemon's: of a profile, or of an error answer. */
+struct seccompd_diagnostic {
+        char *severity; /* "error", "warning", "note" */
+        char *file;     /* may be NULL */
+        unsigned line, column; /* 0: unknown */
+        char *pointer;  /* JSON pointer: "" for the whole profile */
+        char *message;
+        char *hint;     /* may be NULL */
+};
+
+/* The last answer the daemon sent on this handle, whatever its status, or NULL when the last
+ * call had none (it failed before an answer, or asked nothing). `body` is the answer as sent,
+ * JSON, for callers that want it whole (NULL after a successful seccompd_get_blob(),
+ * seccompd_compile() or seccompd_get_source(): the returned struct has the bytes); `error_*` and
+ * `diagnostics` decode an error answer (NULL and 0 otherwise, or when it is not in the API's
+ * shape). Every call that talks to the daemon replaces it; valid until the next call. */
+struct seccompd_answer {
+        int status; /* HTTP status: 200, 404 ... */
+        const char *body;
+        size_t body_size;
+        const char *error_code;    /* "not_found", ... */
+        const char *error_message; /* the daemon's message alone (seccompd_last_error() adds
+                                    * the first error diagnostic) */
+        const struct seccompd_diagnostic *diagnostics;
+        size_t n_diagnostics;
+};
+const struct seccompd_answer *seccompd_last_answer(const struct seccompd *c);
+
+/* A blob the daemon holds for a profile. */
+struct seccompd_blob_info {
+        char *key;
+        char *context;
+        unsigned instructions;
+        uint64_t size;
+        int optimize;
+};
+
+/* A profile in the registry: GET /v1/profiles/NAME, or an entry of the list (which has no
+ * summary, diagnostics nor blobs). Strings are NULL when the daemon has none. */
+struct seccompd_profile {
+        char *name, *root, *path, *dialect;
+        char *state;         /* "valid", "invalid", "stale", "missing" */
+        char *digest;        /* of the file as it is now */
+        char *served_digest; /* of the version served (differs when stale) */
+        char *updated;       /* RFC 3339 */
+        unsigned errors, warnings;
+        unsigned rules, names; /* rules and syscall names of the profile */
+        int has_summary;       /* the next two were sent */
+        char *default_action;
+        char **arches; /* n_arches of them */
+        size_t n_arches;
+        struct seccompd_diagnostic *diagnostics; /* sorted as the daemon sends them */
+        size_t n_diagnostics;
+        struct seccompd_blob_info *blobs;
+        size_t n_blobs;
+};
+void seccompd_profile_free(struct seccompd_profile *p);
+
+/* The profile `name` with its diagnostics and blobs. -ENOENT: no such profile. An invalid
+ * profile is returned (state "invalid"), not an error. */
+int seccompd_get_profile(struct seccompd *c, const char *name, struct seccompd_profile **ret);
+
+struct seccompd_profile_list {
+        struct seccompd_profile **profiles; /* n of them, in the daemon's order (by name) */
+        size_t n;
+};
+void seccompd_profile_list_free(struct seccompd_profile_list *l);
+
+/* Every profile, as GET /v1/profiles lists them (with rules and update times, which
+ * seccompd_list() does not carry). */
+int seccompd_list_profiles(struct seccompd *c, struct seccompd_profile_list **ret);
+
+/* A profile's JSON as the daemon serves it: the version its blobs come from. */
+struct seccompd_source {
+        char *data; /* size bytes, plus a NUL */
+        size_t size;
+        char *dialect; /* of the profile's root; may be NULL */
+        char *digest;  /* may be NULL */
+};
+void seccompd_source_free(struct seccompd_source *s);
+
+/* GET /v1/source/NAME. -ENOENT: no such profile; -EBADMSG: invalid, never served. */
+int seccompd_get_source(struct seccompd *c, const char *name, struct seccompd_source **ret);
+
+/* Asks the daemon to rescan its roots (POST /v1/reload). Returns 0 and the generation the
+ * rescan starts at (ret_generation may be NULL); -EPERM: not root nor in the socket's group. */
+int seccompd_reload(struct seccompd *c, uint64_t *ret_generation);
 
 #ifdef __cplusplus
 }

@@ -67,7 +67,7 @@ static void exercise_json_source(const char *text, size_t size)
                 }
                 p = q + 1;
         }
-        fuzz_check(found <= src->n_big, "%zu markers for %zu literals", found, src->n_big);
+        fuzz_check(found <= src->big.n, "%zu markers for %zu literals", found, src->big.n);
 
         /* The markers keep the length of the literal they replace, so undoing them must give
          * back the input (when it has no NUL: the engine works on C strings here). */

@@ -676,6 +676,184 @@ static void test_status(void **state)
         seccompd_status_free(s);
 }
 
+/* --- LIBSECCOMPD_0.2: details, source, reload, the last answer --------------------- */
+
+static size_t count_severity(const struct seccompd_profile *p, const char *severity)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < p->n_diagnostics; i++)
+                n += strcmp(p->diagnostics[i].severity, severity) == 0;
+        return n;
+}
+
+static void test_get_profile(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_profile *p = NULL;
+
+        assert_int_equal(seccompd_get_profile(f->c, "runtime/default", &p), 0);
+        assert_string_equal(p->name, "runtime/default.json");
+        assert_string_equal(p->root, "runtime");
+        assert_string_equal(p->path, "default.json");
+        assert_string_equal(p->dialect, "docker");
+        assert_string_equal(p->state, SECCOMPD_STATE_VALID);
+        assert_string_equal(p->digest, f->digest);
+        assert_string_equal(p->served_digest, f->digest);
+        assert_non_null(p->updated);
+        assert_int_equal(p->errors, 0);
+        assert_true(p->warnings > 0);
+        assert_int_equal(count_severity(p, "warning"), p->warnings);
+        assert_true(p->rules > 0 && p->names >= p->rules);
+        assert_true(p->has_summary);
+        assert_string_equal(p->default_action, "SCMP_ACT_ERRNO");
+        assert_true(p->n_arches > 0);
+        /* seccompctl compiled it for the host's context before: the daemon holds that blob. */
+        assert_true(p->n_blobs >= 1);
+        assert_non_null(seccompd_last_answer(f->c));
+        assert_int_equal(seccompd_last_answer(f->c)->status, 200);
+        seccompd_profile_free(p);
+        p = NULL;
+
+        /* An invalid profile is details, not an error: its diagnostics say why. */
+        assert_int_equal(seccompd_get_profile(f->c, "runtime/broken", &p), 0);
+        assert_string_equal(p->state, SECCOMPD_STATE_INVALID);
+        assert_int_equal(p->errors, 1);
+        assert_int_equal(p->n_blobs, 0);
+        assert_int_equal(count_severity(p, "error"), 1);
+        const struct seccompd_diagnostic *d = &p->diagnostics[0];
+        for (size_t i = 0; strcmp(d->severity, "error") != 0; i++)
+                d = &p->diagnostics[i];
+        assert_int_equal(d->line, 3);
+        assert_int_equal(d->column, 20);
+        assert_string_equal(d->pointer, "/defaultAction");
+        assert_contains(d->message, "SCMP_ACT_NOPE");
+        seccompd_profile_free(p);
+        p = NULL;
+
+        assert_int_equal(seccompd_get_profile(f->c, "runtime/nosuch", &p), -ENOENT);
+        assert_null(p);
+        assert_int_equal(seccompd_get_profile(f->c, "", &p), -EINVAL);
+        assert_int_equal(seccompd_get_profile(NULL, "runtime/default", &p), -EINVAL);
+}
+
+static void test_list_profiles(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_profile_list *l = NULL;
+
+        assert_int_equal(seccompd_list_profiles(f->c, &l), 0);
+        assert_int_equal(l->n, 2);
+        assert_string_equal(l->profiles[0]->name, "runtime/broken.json");
+        assert_string_equal(l->profiles[0]->state, SECCOMPD_STATE_INVALID);
+        assert_int_equal(l->profiles[0]->errors, 1);
+        assert_string_equal(l->profiles[1]->name, "runtime/default.json");
+        assert_string_equal(l->profiles[1]->digest, f->digest);
+        assert_true(l->profiles[1]->rules > 0);
+        assert_non_null(l->profiles[1]->updated);
+        seccompd_profile_list_free(l);
+        seccompd_profile_list_free(NULL);
+}
+
+static void test_get_source(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_source *s = NULL;
+
+        assert_int_equal(seccompd_get_source(f->c, "runtime/default", &s), 0);
+        assert_int_equal(s->size, f->json.size);
+        assert_memory_equal(s->data, f->json.data, f->json.size);
+        assert_int_equal(s->data[s->size], 0);
+        assert_string_equal(s->dialect, "docker");
+        assert_string_equal(s->digest, f->digest);
+        seccompd_source_free(s);
+        s = NULL;
+
+        /* An invalid profile is never served, its source neither. */
+        assert_int_equal(seccompd_get_source(f->c, "runtime/broken", &s), -EBADMSG);
+        assert_contains(seccompd_last_error(f->c), "is invalid");
+        assert_int_equal(seccompd_get_source(f->c, "runtime/nosuch", &s), -ENOENT);
+        assert_null(s);
+}
+
+static void test_last_answer(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_blob *b = NULL;
+
+        assert_null(seccompd_last_answer(NULL));
+        assert_int_equal(seccompd_get_blob(f->c, "runtime/nosuch", NULL, &b), -ENOENT);
+        const struct seccompd_answer *a = seccompd_last_answer(f->c);
+        assert_non_null(a);
+        assert_int_equal(a->status, 404);
+        assert_string_equal(a->error_code, SECCOMPD_ERROR_NOT_FOUND);
+        assert_contains(a->error_message, "no profile 'runtime/nosuch'");
+        assert_non_null(a->body);
+        assert_contains(a->body, "\"" SECCOMPD_KEY_ERROR "\"");
+        assert_int_equal(a->body_size, strlen(a->body));
+
+        /* The daemon's message alone, its diagnostics whole: last_error joins the two. */
+        assert_int_equal(seccompd_get_blob(f->c, "runtime/broken", NULL, &b), -EBADMSG);
+        a = seccompd_last_answer(f->c);
+        assert_int_equal(a->status, 409);
+        assert_contains(a->error_message, "is invalid and not served");
+        assert_null(strstr(a->error_message, "SCMP_ACT_NOPE"));
+        assert_true(a->n_diagnostics >= 1);
+        assert_string_equal(a->diagnostics[0].severity, "error");
+        assert_string_equal(a->diagnostics[0].pointer, "/defaultAction");
+        assert_contains(seccompd_last_error(f->c), a->error_message);
+        assert_contains(seccompd_last_error(f->c), "3:20: /defaultAction: ");
+
+        /* A success: the answer, no error. */
+        assert_int_equal(seccompd_get_blob(f->c, "runtime/default", NULL, &b), 0);
+        a = seccompd_last_answer(f->c);
+        assert_int_equal(a->status, 200);
+        assert_null(a->body); /* the blob has the bytes */
+        assert_null(a->error_code);
+        assert_null(a->error_message);
+        assert_int_equal(a->n_diagnostics, 0);
+        assert_null(seccompd_last_error(f->c));
+        seccompd_blob_free(b);
+}
+
+static void test_status_details(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_status *s = NULL;
+        char *spool = path_in(f, "fallbacks"); /* next to the socket: protocol.h */
+
+        assert_int_equal(seccompd_status(f->c, &s), 0);
+        assert_non_null(s->cache);
+        assert_true(strncmp(s->cache->dir, f->dir, strlen(f->dir)) == 0);
+        assert_true(s->cache->entries >= 1);
+        assert_true(s->cache->max_bytes > 0);
+        assert_non_null(s->fallbacks);
+        assert_string_equal(s->fallbacks->spool, spool);
+        assert_int_equal(s->fallbacks->total, 0);
+        assert_int_equal(s->fallbacks->n_recent, 0);
+        assert_int_equal(s->n_roots, 1);
+        assert_string_equal(s->roots[0].name, "runtime");
+        assert_true(s->roots[0].exists);
+        assert_int_equal(s->roots[0].profiles, 2);
+        assert_string_equal(s->roots[0].dialect, "docker");
+        seccompd_status_free(s);
+        free(spool);
+}
+
+static void test_reload(void **state)
+{
+        struct fixture *f = *state;
+        struct seccompd_status *s = NULL;
+        uint64_t generation = 0;
+
+        assert_int_equal(seccompd_status(f->c, &s), 0);
+        assert_int_equal(seccompd_reload(f->c, &generation), 0);
+        assert_true(generation >= s->generation);
+        assert_int_equal(seccompd_last_answer(f->c)->status, 202);
+        assert_int_equal(seccompd_reload(f->c, NULL), 0);
+        assert_int_equal(seccompd_reload(NULL, NULL), -EINVAL);
+        seccompd_status_free(s);
+}
+
 /* --- the kernel takes the blobs ---------------------------------------------------- */
 
 enum {
@@ -862,6 +1040,12 @@ int main(int argc, char **argv)
                 cmocka_unit_test(test_compile_invalid),
                 cmocka_unit_test(test_list),
                 cmocka_unit_test(test_status),
+                cmocka_unit_test(test_get_profile),
+                cmocka_unit_test(test_list_profiles),
+                cmocka_unit_test(test_get_source),
+                cmocka_unit_test(test_last_answer),
+                cmocka_unit_test(test_status_details),
+                cmocka_unit_test(test_reload),
                 cmocka_unit_test(test_blob_loads_into_the_kernel),
                 cmocka_unit_test(test_compiled_blob_loads_into_the_kernel),
                 cmocka_unit_test(test_unprivileged_caller),
