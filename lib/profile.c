@@ -9,37 +9,6 @@
 #include "jsonsrc.h"
 #include "profile-internal.h"
 
-static const char *const dialect_table[_DIALECT_MAX] = {
-        [DIALECT_KUBERNETES_CONTAINERD] = "kubernetes-containerd",
-        [DIALECT_CRIO] = "cri-o",
-        [DIALECT_MESOS] = "mesos",
-        [DIALECT_CRUN] = "crun",
-        [DIALECT_RUNC] = "runc",
-        [DIALECT_DOCKER] = "docker",
-};
-
-const char *dialect_to_string(enum dialect d)
-{
-        return d >= 0 && d < _DIALECT_MAX ? dialect_table[d] : NULL;
-}
-
-enum dialect dialect_from_string(const char *s)
-{
-        if (!s)
-                return _DIALECT_INVALID;
-        for (size_t i = 0; i < _DIALECT_MAX; i++)
-                if (streq(s, dialect_table[i]))
-                        return (enum dialect)i;
-        if (streq(s, "kubernetes") || streq(s, "containerd"))
-                return DIALECT_KUBERNETES_CONTAINERD;
-        if (streq(s, "crio") || streq(s, "podman") || streq(s, "containers-common"))
-                return DIALECT_CRIO;
-        if (streq(s, "dcos") || streq(s, "moby"))
-                return streq(s, "dcos") ? DIALECT_MESOS : DIALECT_DOCKER;
-        return _DIALECT_INVALID;
-}
-
-
 int profile_parse(const char *data, size_t size, const struct profile_parse_options *opts,
                   struct diag_list *diags, struct profile **ret)
 {
