@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "compile.h"
+#include "fileio.h"
 #include "profile-internal.h"
 
 static void seccomp_releasep(scmp_filter_ctx *c)
@@ -191,26 +192,23 @@ static int build(const struct resolved *r, const struct compile_options *o,
         return 0;
 }
 
+/* Reads back what libseccomp exported to `fd`, from the start. */
 static int read_memfd(int fd, char **ret, size_t *ret_size)
 {
         off_t end = lseek(fd, 0, SEEK_END);
-        if (end < 0)
+        if (end < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
         _cleanup_free_ char *buf = malloc((size_t)end + 1);
         if (!buf)
                 return -ENOMEM;
-        size_t n = 0;
-        while (n < (size_t)end) {
-                ssize_t k = pread(fd, buf + n, (size_t)end - n, (off_t)n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return k < 0 ? -errno : -EIO;
-                n += (size_t)k;
-        }
-        buf[n] = 0;
+        ssize_t k = read_at_most(fd, buf, (size_t)end);
+        if (k < 0)
+                return (int)k;
+        if ((size_t)k != (size_t)end)
+                return -EIO;
+        buf[k] = 0;
         *ret = TAKE_PTR(buf);
-        *ret_size = n;
+        *ret_size = (size_t)k;
         return 0;
 }
 

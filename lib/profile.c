@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "jsonsrc.h"
 #include "profile-internal.h"
 
@@ -107,50 +106,6 @@ size_t profile_count_names(const struct profile *p)
         for (size_t i = 0; i < p->n_rules; i++)
                 n += p->rules[i].n_names;
         return n;
-}
-
-int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        struct stat st;
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((size_t)st.st_size > max_size)
-                return -EFBIG;
-        size_t cap = (size_t)st.st_size + 1, n = 0;
-        _cleanup_free_ char *buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, cap - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n > max_size)
-                        return -EFBIG; /* grew while we read it */
-                if (n == cap) {
-                        cap *= 2;
-                        char *nb = realloc(buf, cap + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
 }
 
 int profile_load_file(const char *path, const struct profile_parse_options *opts,

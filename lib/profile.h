@@ -100,9 +100,6 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
 int profile_load_file(const char *path, const struct profile_parse_options *opts,
                       struct diag_list *diags, struct profile **ret);
 
-/* Reads a whole file, refusing more than max_size bytes (-EFBIG) and non-regular files. */
-int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size);
-
 struct profile *profile_free(struct profile *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct profile *, profile_free);
 
