@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "profile-parse-cond.h"
+
+static const char *const cond_keys[] = { "caps", "arches", "minKernel" };
+
+/* moby's KernelVersion: "major.minor", each parsed by ParseUint(s, 10, 8), not "0.0". */
+static bool parse_kernel_part(const char *s, size_t len, unsigned *ret)
+{
+        unsigned v = 0;
+        if (len == 0 || len > 3)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned)(s[i] - '0');
+        }
+        *ret = v;
+        return v <= 255;
+}
+
+static int parse_min_kernel(struct parser *p, json_t *v, const char *ptr, struct profile_cond *c)
+{
+        if (!parser_expect_type(p, v, JSON_STRING, ptr, "minKernel"))
+                return -EINVAL;
+        const char *s = json_string_value(v), *dot = strchr(s, '.');
+        unsigned maj = 0, min = 0;
+        bool ok = dot && parse_kernel_part(s, (size_t)(dot - s), &maj) &&
+                  parse_kernel_part(dot + 1, strlen(dot + 1), &min);
+        if (!ok) {
+                report(p, DIAG_ERROR, ptr, "write it as \"major.minor\", e.g. \"4.8\"",
+                       "invalid minKernel \"%s\": must be \"X.Y\" with numbers 0..255", s);
+                return -EINVAL;
+        }
+        if (maj == 0 && min == 0) {
+                report(p, DIAG_ERROR, ptr, "drop the condition to apply it on every kernel",
+                       "invalid minKernel \"0.0\": must be greater than 0.0");
+                return -EINVAL;
+        }
+        c->has_min_kernel = true;
+        c->kernel_major = maj;
+        c->kernel_minor = min;
+        return 0;
+}
+
+/* Unknown capability names are kept (they compare as missing) but warned about. */
+static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, const char *name)
+{
+        if (cap_from_string(name) >= 0 && strncmp(name, "CAP_", 4) == 0)
+                return;
+        _cleanup_free_ char *ep = parser_child_index(p, caps_ptr, i);
+        const char *const *all;
+        size_t n = names_all("cap", &all);
+        const char *sugg = names_closest(name, all, n);
+        int cap = cap_from_string(name);
+        char hint[80] = "";
+        if (cap >= 0 || sugg)
+                snprintf(hint, sizeof(hint), "did you mean %s?", cap >= 0 ? cap_to_string(cap) : sugg);
+        report(p, DIAG_WARNING, ep, hint[0] ? hint : NULL,
+               "unknown capability \"%s\": no process holds it, so the rule "
+               "compares as if it were missing",
+               name);
+}
+
+static int parse_cond_caps(struct parser *p, json_t *cond, const char *ptr, struct profile_cond *c)
+{
+        json_t *caps = parser_member(cond, "caps");
+        if (!caps)
+                return 0;
+        _cleanup_free_ char *cp = parser_child(p, ptr, "caps");
+        if (!cp)
+                return -ENOMEM;
+        int r = parse_string_array(p, caps, cp, "caps", &c->caps, &c->n_caps) < 0 ? -EINVAL : 0;
+        for (size_t i = 0; i < c->n_caps; i++)
+                warn_unknown_cap(p, cp, i, c->caps[i]);
+        return r;
+}
+
+/* includes/excludes name architectures as moby does ("amd64"); others are warned about. */
+static void warn_unknown_arch(struct parser *p, const char *arches_ptr, size_t i,
+                              const char *name, const char *key)
+{
+        if (arch_go_name_known(name))
+                return;
+        _cleanup_free_ char *ep = parser_child_index(p, arches_ptr, i);
+        const struct arch_info *a = arch_lookup(name);
+        char hint[80] = "";
+        if (a)
+                snprintf(hint, sizeof(hint), "write \"%s\"", a->go_name);
+        report(p, DIAG_WARNING, ep, hint[0] ? hint : NULL,
+               "unknown architecture \"%s\" in %s.arches (moby names such as "
+               "\"amd64\" are expected)",
+               name, key);
+}
+
+static int parse_cond_arches(struct parser *p, json_t *cond, const char *ptr, const char *key,
+                             struct profile_cond *c)
+{
+        json_t *arches = parser_member(cond, "arches");
+        if (!arches)
+                return 0;
+        _cleanup_free_ char *ap = parser_child(p, ptr, "arches");
+        if (!ap)
+                return -ENOMEM;
+        int r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0
+                        ? -EINVAL
+                        : 0;
+        for (size_t i = 0; i < c->n_arches; i++)
+                warn_unknown_arch(p, ap, i, c->arches[i], key);
+        return r;
+}
+
+static int parse_cond_min_kernel(struct parser *p, json_t *cond, const char *ptr,
+                                 struct profile_cond *c)
+{
+        json_t *mk = parser_member(cond, "minKernel");
+        if (!mk)
+                return 0;
+        _cleanup_free_ char *mp = parser_child(p, ptr, "minKernel");
+        if (!mp)
+                return -ENOMEM;
+        return parse_min_kernel(p, mk, mp, c);
+}
+
+int parse_cond(struct parser *p, json_t *rule, const char *key, const char *rptr,
+               struct profile_cond *c)
+{
+        c->key_present = json_object_get(rule, key) != NULL;
+        json_t *v = parser_member(rule, key);
+        if (!v)
+                return 0;
+        _cleanup_free_ char *ptr = parser_child(p, rptr, key);
+        if (!ptr)
+                return -ENOMEM;
+        if (!parser_expect_type(p, v, JSON_OBJECT, ptr, key))
+                return -EINVAL;
+        parser_check_keys(p, v, ptr, cond_keys, ELEMENTSOF(cond_keys), key);
+
+        int r = 0;
+        (void)(parser_fold(parse_cond_caps(p, v, ptr, c), &r) &&
+               parser_fold(parse_cond_arches(p, v, ptr, key, c), &r) &&
+               parser_fold(parse_cond_min_kernel(p, v, ptr, c), &r));
+        return r;
+}
