@@ -220,19 +220,12 @@ static int load_value(struct machine *m, const struct sock_filter *f, uint32_t *
         case BPF_ABS:
                 if (f->k >= SECCOMP_DATA_IP_OFFSET)
                         m->reads_args = true;
-                memcpy(ret, (const uint8_t *) &m->data + f->k, sizeof(*ret));
+                memcpy(ret, (const uint8_t *)&m->data + f->k, sizeof(*ret));
                 return 0;
-        case BPF_LEN:
-                *ret = sizeof(struct seccomp_data);
-                return 0;
-        case BPF_IMM:
-                *ret = f->k;
-                return 0;
-        case BPF_MEM:
-                *ret = m->mem[f->k];
-                return 0;
-        default:
-                return -EINVAL;
+        case BPF_LEN: *ret = sizeof(struct seccomp_data); return 0;
+        case BPF_IMM: *ret = f->k; return 0;
+        case BPF_MEM: *ret = m->mem[f->k]; return 0;
+        default: return -EINVAL;
         }
 }
 
@@ -276,15 +269,13 @@ static int step(struct machine *m, const struct sock_filter *f, uint32_t *ret_ve
         }
         case BPF_JMP:
                 if (BPF_OP(f->code) == BPF_JA)
-                        m->pc += 1 + (size_t) f->k;
+                        m->pc += 1 + (size_t)f->k;
                 else if (jump_taken(BPF_OP(f->code), m->a, BPF_SRC(f->code) == BPF_X ? m->x : f->k))
-                        m->pc += 1 + (size_t) f->jt;
+                        m->pc += 1 + (size_t)f->jt;
                 else
-                        m->pc += 1 + (size_t) f->jf;
+                        m->pc += 1 + (size_t)f->jf;
                 return 0;
-        case BPF_RET:
-                *ret_verdict = BPF_RVAL(f->code) == BPF_A ? m->a : f->k;
-                return 1;
+        case BPF_RET: *ret_verdict = BPF_RVAL(f->code) == BPF_A ? m->a : f->k; return 1;
         case BPF_MISC:
                 if (BPF_MISCOP(f->code) == BPF_TAX)
                         m->x = m->a;
@@ -292,15 +283,14 @@ static int step(struct machine *m, const struct sock_filter *f, uint32_t *ret_ve
                         m->a = m->x;
                 m->pc++;
                 return 0;
-        default:
-                return -EINVAL;
+        default: return -EINVAL;
         }
 }
 
 int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_input *in,
                 struct bpf_sim_result *ret)
 {
-        struct machine m = { 0 };
+        struct machine m = {0};
         uint32_t verdict = 0;
         bool const_path = true;
         unsigned steps = 0;
@@ -313,8 +303,8 @@ int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_
         if (r < 0)
                 return r;
 
-        m.data = (struct seccomp_data) {
-                .nr = (int) in->nr,
+        m.data = (struct seccomp_data){
+                .nr = (int)in->nr,
                 .arch = in->arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : in->arch,
                 .instruction_pointer = in->ip,
         };
@@ -333,7 +323,7 @@ int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_
                         return r;
         } while (r == 0);
 
-        *ret = (struct bpf_sim_result) {
+        *ret = (struct bpf_sim_result){
                 .ret = verdict,
                 .steps = steps,
                 .reads_args = m.reads_args,

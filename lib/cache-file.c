@@ -33,8 +33,8 @@ uint64_t cache_file_stamp(const struct timespec *ts)
 
 static void stamp_to_times(uint64_t stamp, struct timespec ret[2])
 {
-        ret[0] = (struct timespec){ .tv_sec = (time_t)(stamp / NSEC_PER_SEC),
-                                    .tv_nsec = (long)(stamp % NSEC_PER_SEC) };
+        ret[0] = (struct timespec){.tv_sec = (time_t)(stamp / NSEC_PER_SEC),
+                                   .tv_nsec = (long)(stamp % NSEC_PER_SEC)};
         ret[1] = ret[0];
 }
 
@@ -119,7 +119,7 @@ struct metadata {
 
 static int metadata_parse(json_t *root, const char *key, struct metadata *ret)
 {
-        struct metadata m = { 0 };
+        struct metadata m = {0};
         if (json_unpack(root, "{s:i, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:b, s:o}", "format",
                         &m.format, "key", &m.key, "payload_sha256", &m.payload_sha256, "size",
                         &m.size, "instructions", &m.instructions, "optimize", &m.optimize, "flags",
@@ -225,7 +225,7 @@ int cache_file_load(int blobs_fd, const char *key, struct cache_file_observed *o
         _cleanup_(blob_freep) struct blob *b = NULL;
         _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
         size_t text_size = 0;
-        struct metadata m = { 0 };
+        struct metadata m = {0};
 
         int r = load_metadata(blobs_fd, key, obs, &root, &m, &text_size);
         if (r < 0)
@@ -343,15 +343,13 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
                 /* A crash between the two renames of a store, or the two unlinks of an
                  * eviction. */
                 entry_name(other, key, ".json");
-                if (fstatat(blobs_fd, other, &json_st, AT_SYMLINK_NOFOLLOW) < 0 &&
-                    errno == ENOENT)
+                if (fstatat(blobs_fd, other, &json_st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
                         (void)unlinkat(blobs_fd, name, 0);
                 return 0;
         }
         if (!parse_entry_name(name, ".json", key))
                 return 0; /* not ours */
-        if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISREG(json_st.st_mode))
+        if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(json_st.st_mode))
                 return 0; /* the lookup decides */
         entry_name(other, key, ".bpf");
         if (fstatat(blobs_fd, other, &bpf_st, AT_SYMLINK_NOFOLLOW) < 0) {

@@ -17,10 +17,10 @@
  * with its lock held where the directory must not change under it (renames, removals). All
  * functions return 0 (or what they say) or -errno. */
 
-#define CACHE_BLOBS_DIR       "blobs"
-#define CACHE_TEMP_PREFIX     ".tmp-"
-#define CACHE_NAME_SIZE       (SHA256_HEX_SIZE + sizeof(".json") - 1) /* "<key>.json", NUL */
-#define CACHE_TEMP_NAME_SIZE  (sizeof(CACHE_TEMP_PREFIX) + 16)        /* ".tmp-<16 hex>", NUL */
+#define CACHE_BLOBS_DIR      "blobs"
+#define CACHE_TEMP_PREFIX    ".tmp-"
+#define CACHE_NAME_SIZE      (SHA256_HEX_SIZE + sizeof(".json") - 1) /* "<key>.json", NUL */
+#define CACHE_TEMP_NAME_SIZE (sizeof(CACHE_TEMP_PREFIX) + 16)        /* ".tmp-<16 hex>", NUL */
 
 /* What a lookup found on disk, so that a bad entry is removed only if it is still the one that
  * was judged, not one a concurrent store has just put in its place. */

@@ -10,7 +10,7 @@ void cache_index_done(struct cache_index *idx)
 {
         free(idx->entries);
         free(idx->pins);
-        *idx = (struct cache_index){ 0 };
+        *idx = (struct cache_index){0};
 }
 
 /* Compares entries, or a key with an entry: an entry starts with its key. */
@@ -151,7 +151,7 @@ int cache_index_pin(struct cache_index *idx, const char *key)
                 idx->allocated_pins = n;
         }
         memmove(&idx->pins[at + 1], &idx->pins[at], (idx->n_pins - at) * sizeof(*idx->pins));
-        idx->pins[at] = (struct cache_index_pin){ .count = 1 };
+        idx->pins[at] = (struct cache_index_pin){.count = 1};
         memcpy(idx->pins[at].key, key, SHA256_HEX_SIZE);
         idx->n_pins++;
         return 0;

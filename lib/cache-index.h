@@ -26,7 +26,7 @@ struct cache_index_pin {
 struct cache_index {
         struct cache_entry *entries; /* sorted by key, except while being scanned */
         size_t n_entries, allocated;
-        uint64_t bytes;              /* the sizes of all entries */
+        uint64_t bytes;               /* the sizes of all entries */
         struct cache_index_pin *pins; /* sorted by key */
         size_t n_pins, allocated_pins;
 };

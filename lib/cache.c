@@ -74,7 +74,7 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
 {
         _cleanup_(blob_freep) struct blob *b = NULL;
         _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
-        struct cache_file_observed obs = { 0 };
+        struct cache_file_observed obs = {0};
 
         assert(c);
         assert(ret_blob);
@@ -285,7 +285,8 @@ int cache_open(const char *dir, uint64_t max_bytes, struct cache **ret)
                 return -errno;
         if (mkdirat(dir_fd, CACHE_BLOBS_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
-        c->blobs_fd = openat(dir_fd, CACHE_BLOBS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        c->blobs_fd =
+                openat(dir_fd, CACHE_BLOBS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (c->blobs_fd < 0)
                 return -errno;
         r = cache_scan(c);

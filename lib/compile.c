@@ -81,7 +81,8 @@ static bool needs_stand_in(const struct resolved *r)
 static int new_filter(const struct resolved *r, uint32_t stand_in, struct diag_list *diags,
                       scmp_filter_ctx *ret)
 {
-        scmp_filter_ctx ctx = seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
+        scmp_filter_ctx ctx =
+                seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
         if (!ctx)
                 return diag_fail(diag_add(diags, DIAG_ERROR, "/defaultAction", NULL,
                                           "libseccomp refuses default action %s here (API level "
@@ -113,9 +114,9 @@ static int set_attributes(scmp_filter_ctx ctx, const struct resolved *r,
                                           strerror(-rr)));
         if (p->flags & (1U << FILTER_FLAG_SPEC_ALLOW) &&
             (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
-                return diag_fail(diag_add(diags, DIAG_ERROR, "/flags", NULL,
-                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s",
-                                          strerror(-rr)));
+                return diag_fail(diag_add(
+                        diags, DIAG_ERROR, "/flags", NULL,
+                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s", strerror(-rr)));
         int level = compile_optimize_level(o, compile_count_rules(r));
         if (level == 2 && (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
                 return rr;
@@ -134,7 +135,8 @@ static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag
                 if (a->token == 0)
                         return diag_fail(diag_add(diags, DIAG_ERROR, "", NULL,
                                                   "libseccomp %u.%u.%u cannot build filters for %s",
-                                                  seccomp_version()->major, seccomp_version()->minor,
+                                                  seccomp_version()->major,
+                                                  seccomp_version()->minor,
                                                   seccomp_version()->micro, a->name));
                 want_native = want_native || a->token == native;
         }
@@ -195,9 +197,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct resolved_rule *rule, uint3
         return 0;
 }
 
-static int build(const struct resolved *r, const struct compile_options *o,
-                 struct diag_list *diags, scmp_filter_ctx *ret_ctx, size_t *ret_rules,
-                 size_t *ret_skipped)
+static int build(const struct resolved *r, const struct compile_options *o, struct diag_list *diags,
+                 scmp_filter_ctx *ret_ctx, size_t *ret_rules, size_t *ret_skipped)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         size_t added = 0, skipped = 0;

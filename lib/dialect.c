@@ -18,24 +18,25 @@
  * name. */
 struct dialect_policy {
         const char *name;
-        bool oci_struct_only;     /* archMap, includes/excludes and "name" are dropped */
-        bool reads_errno_names;   /* containers/common's "errno"/"defaultErrno" */
-        bool ignores_min_kernel;  /* evaluates includes/excludes, but not minKernel */
-        bool requires_every_key;  /* Mesos: archMap, includes/excludes/args, valueTwo; no
-                                   * errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY */
+        bool oci_struct_only;    /* archMap, includes/excludes and "name" are dropped */
+        bool reads_errno_names;  /* containers/common's "errno"/"defaultErrno" */
+        bool ignores_min_kernel; /* evaluates includes/excludes, but not minKernel */
+        bool requires_every_key; /* Mesos: archMap, includes/excludes/args, valueTwo; no
+                                  * errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY */
         bool unknown_syscall_fatal;
 };
 
 static const struct dialect_policy policy_table[_DIALECT_MAX] = {
-        [DIALECT_KUBERNETES_CONTAINERD] = { .name = "kubernetes-containerd", .oci_struct_only = true },
-        [DIALECT_CRIO] = { .name = "cri-o", .reads_errno_names = true, .ignores_min_kernel = true },
-        [DIALECT_MESOS] = { .name = "mesos",
-                            .reads_errno_names = true, /* refuses them: checked on its own */
-                            .requires_every_key = true,
-                            .unknown_syscall_fatal = true },
-        [DIALECT_CRUN] = { .name = "crun", .oci_struct_only = true },
-        [DIALECT_RUNC] = { .name = "runc", .oci_struct_only = true },
-        [DIALECT_DOCKER] = { .name = "docker" },
+        [DIALECT_KUBERNETES_CONTAINERD] = {.name = "kubernetes-containerd",
+                                           .oci_struct_only = true},
+        [DIALECT_CRIO] = {.name = "cri-o", .reads_errno_names = true, .ignores_min_kernel = true},
+        [DIALECT_MESOS] = {.name = "mesos",
+                           .reads_errno_names = true, /* refuses them: checked on its own */
+                           .requires_every_key = true,
+                           .unknown_syscall_fatal = true},
+        [DIALECT_CRUN] = {.name = "crun", .oci_struct_only = true},
+        [DIALECT_RUNC] = {.name = "runc", .oci_struct_only = true},
+        [DIALECT_DOCKER] = {.name = "docker"},
 };
 
 const char *dialect_to_string(enum dialect d)
@@ -239,8 +240,7 @@ int dialect_check(const struct profile *p, enum dialect d, bool strict, struct d
         if (d < 0 || d >= _DIALECT_MAX)
                 return -EINVAL;
         struct checker c = {
-                .p = p, .d = d, .policy = &policy_table[d], .strict = strict, .diags = diags
-        };
+                .p = p, .d = d, .policy = &policy_table[d], .strict = strict, .diags = diags};
         r = check_profile_level(&c);
         if (r >= 0)
                 r = check_errno_names(&c);

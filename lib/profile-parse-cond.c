@@ -4,7 +4,7 @@
 
 #include "profile-parse-cond.h"
 
-static const char *const cond_keys[] = { "caps", "arches", "minKernel" };
+static const char *const cond_keys[] = {"caps", "arches", "minKernel"};
 
 /* moby's KernelVersion: "major.minor", each parsed by ParseUint(s, 10, 8), not "0.0". */
 static bool parse_kernel_part(const char *s, size_t len, unsigned *ret)
@@ -57,7 +57,8 @@ static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, c
         int cap = cap_from_string(name);
         char hint[80] = "";
         if (cap >= 0 || sugg)
-                snprintf(hint, sizeof(hint), "did you mean %s?", cap >= 0 ? cap_to_string(cap) : sugg);
+                snprintf(hint, sizeof(hint), "did you mean %s?",
+                         cap >= 0 ? cap_to_string(cap) : sugg);
         report(p, DIAG_WARNING, ep, hint[0] ? hint : NULL,
                "unknown capability \"%s\": no process holds it, so the rule "
                "compares as if it were missing",
@@ -79,8 +80,8 @@ static int parse_cond_caps(struct parser *p, json_t *cond, const char *ptr, stru
 }
 
 /* includes/excludes name architectures as moby does ("amd64"); others are warned about. */
-static void warn_unknown_arch(struct parser *p, const char *arches_ptr, size_t i,
-                              const char *name, const char *key)
+static void warn_unknown_arch(struct parser *p, const char *arches_ptr, size_t i, const char *name,
+                              const char *key)
 {
         if (arch_go_name_known(name))
                 return;
@@ -104,9 +105,8 @@ static int parse_cond_arches(struct parser *p, json_t *cond, const char *ptr, co
         _cleanup_free_ char *ap = parser_child(p, ptr, "arches");
         if (!ap)
                 return -ENOMEM;
-        int r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0
-                        ? -EINVAL
-                        : 0;
+        int r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0 ? -EINVAL
+                                                                                          : 0;
         for (size_t i = 0; i < c->n_arches; i++)
                 warn_unknown_arch(p, ap, i, c->arches[i], key);
         return r;

@@ -9,7 +9,7 @@
 static const char *const rule_keys[] = {
         "names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes",
 };
-static const char *const arg_keys[] = { "index", "value", "valueTwo", "op" };
+static const char *const arg_keys[] = {"index", "value", "valueTwo", "op"};
 
 static int parse_arg_index(struct parser *p, json_t *v, const char *ptr, struct profile_arg *a)
 {
@@ -123,8 +123,7 @@ static int parse_rule_legacy_name(struct parser *p, json_t *name, const char *pt
 }
 
 /* "names", or the legacy "name"; exactly one of them. */
-static int parse_rule_names(struct parser *p, json_t *v, const char *ptr,
-                            struct profile_rule *rule)
+static int parse_rule_names(struct parser *p, json_t *v, const char *ptr, struct profile_rule *rule)
 {
         json_t *names = parser_member(v, "names"), *name = parser_member(v, "name");
         if (names && name) {
@@ -164,8 +163,7 @@ static int parse_rule_action(struct parser *p, json_t *v, const char *ptr,
 }
 
 /* "errnoRet" and containers/common's "errno" name; the name wins when both are set. */
-static int parse_rule_errno(struct parser *p, json_t *v, const char *ptr,
-                            struct profile_rule *rule)
+static int parse_rule_errno(struct parser *p, json_t *v, const char *ptr, struct profile_rule *rule)
 {
         json_t *en = parser_member(v, "errnoRet"), *ename = parser_member(v, "errno");
         int r = 0;
@@ -200,8 +198,7 @@ static int check_rule_errno_action(struct parser *p, json_t *v, const char *ptr,
         return -EINVAL;
 }
 
-static int parse_rule_args(struct parser *p, json_t *v, const char *ptr,
-                           struct profile_rule *rule)
+static int parse_rule_args(struct parser *p, json_t *v, const char *ptr, struct profile_rule *rule)
 {
         json_t *args = parser_member(v, "args");
         rule->args_key_present = json_object_get(v, "args") != NULL;
@@ -218,7 +215,7 @@ static int parse_rule_args(struct parser *p, json_t *v, const char *ptr,
         rule->args = parser_calloc(p, n ? n : 1, sizeof(*rule->args));
         if (!rule->args)
                 return -ENOMEM;
-        json_array_foreach(args, i, e) {
+        json_array_foreach (args, i, e) {
                 _cleanup_free_ char *ep = parser_child_index(p, argp, i);
                 if (!ep || parse_arg(p, e, ep, &rule->args[i]) < 0)
                         r = -EINVAL;

@@ -59,7 +59,7 @@ void parser_check_keys(struct parser *p, json_t *obj, const char *ptr, const cha
 {
         const char *key;
         json_t *v;
-        json_object_foreach(obj, key, v) {
+        json_object_foreach (obj, key, v) {
                 bool found = false;
                 for (size_t i = 0; i < n_known && !found; i++)
                         found = streq(key, known[i]);
@@ -89,12 +89,12 @@ const char *parser_bignum(struct parser *p, json_t *v)
         return json_is_string(v) ? json_source_bignum(p->src, json_string_value(v)) : NULL;
 }
 
-bool parser_expect_type(struct parser *p, json_t *v, json_type t, const char *ptr,
-                        const char *what)
+bool parser_expect_type(struct parser *p, json_t *v, json_type t, const char *ptr, const char *what)
 {
         static const char *const tn[] = {
-                [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-                [JSON_INTEGER] = "an integer", [JSON_REAL] = "a number",
+                [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+                [JSON_STRING] = "a string",  [JSON_INTEGER] = "an integer",
+                [JSON_REAL] = "a number",
         };
         const char *digits = parser_bignum(p, v);
         if (digits) {
@@ -129,8 +129,9 @@ int parse_action(struct parser *p, json_t *v, const char *ptr, enum action *ret)
                 if (sugg)
                         snprintf(hint, sizeof(hint), "did you mean %s?", sugg);
                 else
-                        snprintf(hint, sizeof(hint), "actions are SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, "
-                                                     "SCMP_ACT_KILL_PROCESS, ...");
+                        snprintf(hint, sizeof(hint),
+                                 "actions are SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, "
+                                 "SCMP_ACT_KILL_PROCESS, ...");
                 report(p, DIAG_ERROR, ptr, hint, "unknown action \"%s\"", s);
                 return -EINVAL;
         }
@@ -183,7 +184,8 @@ int parse_u64(struct parser *p, json_t *v, const char *ptr, const char *what, ui
         if (json_is_integer(v)) {
                 json_int_t i = json_integer_value(v);
                 if (i < 0) {
-                        report(p, DIAG_ERROR, ptr, NULL, "%s %" JSON_INTEGER_FORMAT
+                        report(p, DIAG_ERROR, ptr, NULL,
+                               "%s %" JSON_INTEGER_FORMAT
                                " is negative; it must be between 0 and 18446744073709551615",
                                what, i);
                         return -EINVAL;
@@ -211,12 +213,13 @@ int parse_u64(struct parser *p, json_t *v, const char *ptr, const char *what, ui
                        json_real_value(v));
                 return -EINVAL;
         }
-        report(p, DIAG_ERROR, ptr, NULL, "%s must be an integer, not %s", what, parser_type_name(v));
+        report(p, DIAG_ERROR, ptr, NULL, "%s must be an integer, not %s", what,
+               parser_type_name(v));
         return -EINVAL;
 }
 
-int parse_string_array(struct parser *p, json_t *v, const char *ptr, const char *what,
-                       char ***ret, size_t *ret_n)
+int parse_string_array(struct parser *p, json_t *v, const char *ptr, const char *what, char ***ret,
+                       size_t *ret_n)
 {
         if (!parser_expect_type(p, v, JSON_ARRAY, ptr, what))
                 return -EINVAL;
@@ -226,7 +229,7 @@ int parse_string_array(struct parser *p, json_t *v, const char *ptr, const char 
         int r = 0;
         if (!out)
                 return -ENOMEM;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
                 _cleanup_free_ char *c = parser_child_index(p, ptr, i);
                 if (!c)
                         break;

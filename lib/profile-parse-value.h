@@ -77,8 +77,8 @@ int parse_u64(struct parser *p, json_t *v, const char *ptr, const char *what, ui
 /* An array of non-empty strings into a new NULL-terminated vector of *ret_n strings. The
  * vector is handed over even when some entries were wrong (they are left out), so that the
  * caller can free it with strv_free(). */
-int parse_string_array(struct parser *p, json_t *v, const char *ptr, const char *what,
-                       char ***ret, size_t *ret_n);
+int parse_string_array(struct parser *p, json_t *v, const char *ptr, const char *what, char ***ret,
+                       size_t *ret_n);
 void strv_free(char **v, size_t n);
 /* A libseccomp architecture name ("SCMP_ARCH_X86_64"). Unknown names are errors, or with
  * `lenient` warnings, when the reader returns 1 and stores nothing. */

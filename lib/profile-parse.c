@@ -9,7 +9,7 @@
  * read by profile-parse-rule.c, single values by profile-parse-value.c. */
 
 static const char *const top_keys[] = {
-        "defaultAction", "defaultErrnoRet", "defaultErrno",    "architectures", "archMap",
+        "defaultAction", "defaultErrnoRet", "defaultErrno",     "architectures", "archMap",
         "flags",         "listenerPath",    "listenerMetadata", "syscalls",
 };
 static const char *const archmap_keys[] = { "architecture", "subArchitectures" };
@@ -24,7 +24,7 @@ static int parse_sub_arches(struct parser *p, json_t *subs, const char *sp,
         m->sub_arches = parser_calloc(p, ns ? ns : 1, sizeof(*m->sub_arches));
         if (!m->sub_arches)
                 return -ENOMEM;
-        json_array_foreach(subs, j, s) {
+        json_array_foreach (subs, j, s) {
                 _cleanup_free_ char *xp = parser_child_index(p, sp, j);
                 int rs = xp ? parse_arch_name(p, s, xp, true, &m->sub_arches[m->n_sub_arches])
                             : -ENOMEM;
@@ -167,7 +167,8 @@ static int parse_default_action(struct parser *p, json_t *root, struct profile *
 /* "defaultErrnoRet" and containers/common's "defaultErrno" name; the name wins. */
 static int parse_default_errno(struct parser *p, json_t *root, struct profile *prof)
 {
-        json_t *der = parser_member(root, "defaultErrnoRet"), *den = parser_member(root, "defaultErrno");
+        json_t *der = parser_member(root, "defaultErrnoRet"),
+               *den = parser_member(root, "defaultErrno");
         int r = 0;
         if (der) {
                 if (parse_errno_number(p, der, "/defaultErrnoRet", &prof->default_errno_number) <
@@ -202,7 +203,8 @@ static void check_default_errno_action(struct parser *p, json_t *root, const str
 /* "architectures" or "archMap", not both (non-empty). */
 static int parse_arches(struct parser *p, json_t *root, struct profile *prof)
 {
-        json_t *arches = parser_member(root, "architectures"), *amap = parser_member(root, "archMap");
+        json_t *arches = parser_member(root, "architectures"),
+               *amap = parser_member(root, "archMap");
         int r = 0;
         if (arches && amap && json_array_size(arches) > 0 && json_array_size(amap) > 0) {
                 report(p, DIAG_ERROR, "/archMap", "keep one of them",
@@ -226,7 +228,8 @@ static int parse_top_flags(struct parser *p, json_t *root, struct profile *prof)
 /* "listenerPath" (non-empty) and "listenerMetadata", which needs it. */
 static int parse_listener(struct parser *p, json_t *root, struct profile *prof)
 {
-        json_t *lp = parser_member(root, "listenerPath"), *lm = parser_member(root, "listenerMetadata");
+        json_t *lp = parser_member(root, "listenerPath"),
+               *lm = parser_member(root, "listenerMetadata");
         int r = 0;
         if (lp) {
                 if (!parser_expect_type(p, lp, JSON_STRING, "/listenerPath", "listenerPath"))
@@ -238,7 +241,8 @@ static int parse_listener(struct parser *p, json_t *root, struct profile *prof)
                         return -ENOMEM;
         }
         if (lm) {
-                if (!parser_expect_type(p, lm, JSON_STRING, "/listenerMetadata", "listenerMetadata"))
+                if (!parser_expect_type(p, lm, JSON_STRING, "/listenerMetadata",
+                                        "listenerMetadata"))
                         r = -EINVAL;
                 else if (!lp) {
                         report(p, DIAG_ERROR, "/listenerMetadata", "set listenerPath too",
@@ -268,7 +272,7 @@ static int parse_syscalls(struct parser *p, json_t *root, struct profile *prof)
         prof->rules = parser_calloc(p, n ? n : 1, sizeof(*prof->rules));
         if (!prof->rules)
                 return -ENOMEM;
-        json_array_foreach(sys, i, e) {
+        json_array_foreach (sys, i, e) {
                 _cleanup_free_ char *ep = parser_child_index(p, "/syscalls", i);
                 if (!ep)
                         return -ENOMEM;

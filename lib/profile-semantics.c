@@ -59,7 +59,7 @@ static int check_rule_like_default(const struct profile *p, const struct profile
 /* Several conditions on one argument make one rule each (OR); noted once per rule. */
 static int check_arg_conditions(const struct profile_rule *rule, struct diag_list *diags)
 {
-        unsigned counts[PROFILE_MAX_ARG_INDEX] = { 0 };
+        unsigned counts[PROFILE_MAX_ARG_INDEX] = {0};
         for (size_t k = 0; k < rule->n_args; k++)
                 counts[rule->args[k].index]++;
         for (unsigned idx = 0; idx < PROFILE_MAX_ARG_INDEX; idx++) {

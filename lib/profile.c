@@ -82,7 +82,7 @@ static int set_identity(struct profile *prof, json_t *root, const struct json_so
 int profile_parse(const char *data, size_t size, const struct profile_parse_options *opts,
                   struct diag_list *diags, struct profile **ret)
 {
-        static const struct profile_parse_options defaults = { .dialect = DIALECT_DEFAULT };
+        static const struct profile_parse_options defaults = {.dialect = DIALECT_DEFAULT};
         _cleanup_(json_source_freep) struct json_source *src = NULL;
         _cleanup_(json_decrefp) json_t *root = NULL;
         _cleanup_(profile_freep) struct profile *prof = NULL;
@@ -92,10 +92,9 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
                 opts = &defaults;
         size_t max = opts->max_size ? opts->max_size : PROFILE_MAX_SIZE_DEFAULT;
         if (size > max)
-                return diag_fail(diag_add(diags, DIAG_ERROR, "",
-                                          "raise the size limit if this is intended",
-                                          "profile is %zu bytes, more than the limit of %zu", size,
-                                          max));
+                return diag_fail(
+                        diag_add(diags, DIAG_ERROR, "", "raise the size limit if this is intended",
+                                 "profile is %zu bytes, more than the limit of %zu", size, max));
         r = load_json(data, size, diags, &src, &root);
         if (r < 0)
                 return r;

@@ -192,7 +192,7 @@ static void resolve_rule(struct resolved *r, const struct profile_rule *rule,
                 .data = data,
                 .source = rule->index,
         };
-        unsigned counts[PROFILE_MAX_ARG_INDEX] = { 0 };
+        unsigned counts[PROFILE_MAX_ARG_INDEX] = {0};
         bool split = false;
         for (size_t k = 0; k < rule->n_args; k++)
                 split = split || ++counts[rule->args[k].index] > 1;
