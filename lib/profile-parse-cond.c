@@ -67,13 +67,12 @@ static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, c
 
 static int parse_cond_caps(struct parser *p, json_t *cond, const char *ptr, struct profile_cond *c)
 {
-        json_t *caps = parser_member(cond, "caps");
-        if (!caps)
-                return 0;
-        _cleanup_free_ char *cp = parser_child(p, ptr, "caps");
-        if (!cp)
-                return -ENOMEM;
-        int r = parse_string_array(p, caps, cp, "caps", &c->caps, &c->n_caps) < 0 ? -EINVAL : 0;
+        _cleanup_free_ char *cp = NULL;
+        json_t *caps;
+        int r = parser_member_at(p, cond, ptr, "caps", &caps, &cp);
+        if (r <= 0)
+                return r;
+        r = parse_string_array(p, caps, cp, "caps", &c->caps, &c->n_caps) < 0 ? -EINVAL : 0;
         for (size_t i = 0; i < c->n_caps; i++)
                 warn_unknown_cap(p, cp, i, c->caps[i]);
         return r;
@@ -99,14 +98,12 @@ static void warn_unknown_arch(struct parser *p, const char *arches_ptr, size_t i
 static int parse_cond_arches(struct parser *p, json_t *cond, const char *ptr, const char *key,
                              struct profile_cond *c)
 {
-        json_t *arches = parser_member(cond, "arches");
-        if (!arches)
-                return 0;
-        _cleanup_free_ char *ap = parser_child(p, ptr, "arches");
-        if (!ap)
-                return -ENOMEM;
-        int r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0 ? -EINVAL
-                                                                                          : 0;
+        _cleanup_free_ char *ap = NULL;
+        json_t *arches;
+        int r = parser_member_at(p, cond, ptr, "arches", &arches, &ap);
+        if (r <= 0)
+                return r;
+        r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0 ? -EINVAL : 0;
         for (size_t i = 0; i < c->n_arches; i++)
                 warn_unknown_arch(p, ap, i, c->arches[i], key);
         return r;
@@ -115,30 +112,28 @@ static int parse_cond_arches(struct parser *p, json_t *cond, const char *ptr, co
 static int parse_cond_min_kernel(struct parser *p, json_t *cond, const char *ptr,
                                  struct profile_cond *c)
 {
-        json_t *mk = parser_member(cond, "minKernel");
-        if (!mk)
-                return 0;
-        _cleanup_free_ char *mp = parser_child(p, ptr, "minKernel");
-        if (!mp)
-                return -ENOMEM;
+        _cleanup_free_ char *mp = NULL;
+        json_t *mk;
+        int r = parser_member_at(p, cond, ptr, "minKernel", &mk, &mp);
+        if (r <= 0)
+                return r;
         return parse_min_kernel(p, mk, mp, c);
 }
 
 int parse_cond(struct parser *p, json_t *rule, const char *key, const char *rptr,
                struct profile_cond *c)
 {
+        _cleanup_free_ char *ptr = NULL;
+        json_t *v;
         c->key_present = json_object_get(rule, key) != NULL;
-        json_t *v = parser_member(rule, key);
-        if (!v)
-                return 0;
-        _cleanup_free_ char *ptr = parser_child(p, rptr, key);
-        if (!ptr)
-                return -ENOMEM;
+        int r = parser_member_at(p, rule, rptr, key, &v, &ptr);
+        if (r <= 0)
+                return r;
         if (!parser_expect_type(p, v, JSON_OBJECT, ptr, key))
                 return -EINVAL;
         parser_check_keys(p, v, ptr, cond_keys, ELEMENTSOF(cond_keys), key);
 
-        int r = 0;
+        r = 0;
         (void)(parser_fold(parse_cond_caps(p, v, ptr, c), &r) &&
                parser_fold(parse_cond_arches(p, v, ptr, key, c), &r) &&
                parser_fold(parse_cond_min_kernel(p, v, ptr, c), &r));

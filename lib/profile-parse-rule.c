@@ -13,14 +13,11 @@ static const char *const arg_keys[] = {"index", "value", "valueTwo", "op"};
 
 static int parse_arg_index(struct parser *p, json_t *v, const char *ptr, struct profile_arg *a)
 {
-        json_t *idx = parser_member(v, "index");
-        _cleanup_free_ char *ip = parser_child(p, ptr, "index");
-        if (!ip)
-                return -ENOMEM;
-        if (!idx) {
-                report(p, DIAG_ERROR, ip, NULL, "missing required key \"index\"");
-                return -EINVAL;
-        }
+        _cleanup_free_ char *ip = NULL;
+        json_t *idx;
+        int r = parser_required_at(p, v, ptr, "index", &idx, &ip);
+        if (r < 0)
+                return r;
         if (parser_bignum(p, idx)) {
                 report(p, DIAG_ERROR, ip, "syscalls have 6 arguments, numbered 0 to 5",
                        "argument index %s is out of range (0..5)", parser_bignum(p, idx));
@@ -40,26 +37,19 @@ static int parse_arg_index(struct parser *p, json_t *v, const char *ptr, struct 
 
 static int parse_arg_op(struct parser *p, json_t *v, const char *ptr, struct profile_arg *a)
 {
-        json_t *op = parser_member(v, "op");
-        _cleanup_free_ char *op_ptr = parser_child(p, ptr, "op");
-        if (!op_ptr)
-                return -ENOMEM;
-        if (!op) {
-                report(p, DIAG_ERROR, op_ptr, NULL, "missing required key \"op\"");
-                return -EINVAL;
-        }
+        _cleanup_free_ char *op_ptr = NULL;
+        json_t *op;
+        int r = parser_required_at(p, v, ptr, "op", &op, &op_ptr);
+        if (r < 0)
+                return r;
         if (!parser_expect_type(p, op, JSON_STRING, op_ptr, "op"))
                 return -EINVAL;
         enum op o = op_from_string(json_string_value(op));
         if (o < 0) {
-                const char *const *all;
-                size_t n = names_all("op", &all);
-                const char *sugg = names_closest(json_string_value(op), all, n);
-                char hint[80] = "";
-                if (sugg)
-                        snprintf(hint, sizeof(hint), "did you mean %s?", sugg);
-                report(p, DIAG_ERROR, op_ptr, hint[0] ? hint : NULL, "unknown operator \"%s\"",
-                       json_string_value(op));
+                char hint[80];
+                report(p, DIAG_ERROR, op_ptr,
+                       parser_suggest("op", json_string_value(op), hint, sizeof(hint)),
+                       "unknown operator \"%s\"", json_string_value(op));
                 return -EINVAL;
         }
         a->op = o;
@@ -151,14 +141,11 @@ static int parse_rule_names(struct parser *p, json_t *v, const char *ptr, struct
 static int parse_rule_action(struct parser *p, json_t *v, const char *ptr,
                              struct profile_rule *rule)
 {
-        json_t *action = parser_member(v, "action");
-        _cleanup_free_ char *ap = parser_child(p, ptr, "action");
-        if (!ap)
-                return -ENOMEM;
-        if (!action) {
-                report(p, DIAG_ERROR, ap, NULL, "missing required key \"action\"");
-                return -EINVAL;
-        }
+        _cleanup_free_ char *ap = NULL;
+        json_t *action;
+        int r = parser_required_at(p, v, ptr, "action", &action, &ap);
+        if (r < 0)
+                return r;
         return parse_action(p, action, ap, &rule->action);
 }
 
@@ -200,18 +187,17 @@ static int check_rule_errno_action(struct parser *p, json_t *v, const char *ptr,
 
 static int parse_rule_args(struct parser *p, json_t *v, const char *ptr, struct profile_rule *rule)
 {
-        json_t *args = parser_member(v, "args");
+        _cleanup_free_ char *argp = NULL;
+        json_t *args;
         rule->args_key_present = json_object_get(v, "args") != NULL;
-        if (!args)
-                return 0;
-        _cleanup_free_ char *argp = parser_child(p, ptr, "args");
-        if (!argp)
-                return -ENOMEM;
+        int r = parser_member_at(p, v, ptr, "args", &args, &argp);
+        if (r <= 0)
+                return r;
         if (!parser_expect_type(p, args, JSON_ARRAY, argp, "args"))
                 return -EINVAL;
         size_t n = json_array_size(args), i;
         json_t *e;
-        int r = 0;
+        r = 0;
         rule->args = parser_calloc(p, n ? n : 1, sizeof(*rule->args));
         if (!rule->args)
                 return -ENOMEM;
@@ -227,11 +213,12 @@ static int parse_rule_args(struct parser *p, json_t *v, const char *ptr, struct 
 static int parse_rule_comment(struct parser *p, json_t *v, const char *ptr,
                               struct profile_rule *rule)
 {
-        json_t *comment = parser_member(v, "comment");
-        if (!comment)
-                return 0;
-        _cleanup_free_ char *cp = parser_child(p, ptr, "comment");
-        if (!cp || !parser_expect_type(p, comment, JSON_STRING, cp, "comment"))
+        _cleanup_free_ char *cp = NULL;
+        json_t *comment;
+        int r = parser_member_at(p, v, ptr, "comment", &comment, &cp);
+        if (r <= 0)
+                return r;
+        if (!parser_expect_type(p, comment, JSON_STRING, cp, "comment"))
                 return -EINVAL;
         rule->comment = parser_strdup(p, json_string_value(comment));
         if (!rule->comment)

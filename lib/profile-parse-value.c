@@ -23,6 +23,47 @@ char *parser_strdup(struct parser *p, const char *s)
         return x;
 }
 
+int parser_member_at(struct parser *p, json_t *obj, const char *ptr, const char *key, json_t **ret,
+                     char **ret_ptr)
+{
+        json_t *v = parser_member(obj, key);
+        if (!v)
+                return 0;
+        char *c = parser_child(p, ptr, key);
+        if (!c)
+                return -ENOMEM;
+        *ret = v;
+        *ret_ptr = c;
+        return 1;
+}
+
+int parser_required_at(struct parser *p, json_t *obj, const char *ptr, const char *key,
+                       json_t **ret, char **ret_ptr)
+{
+        json_t *v = parser_member(obj, key);
+        _cleanup_free_ char *c = parser_child(p, ptr, key);
+        if (!c)
+                return -ENOMEM;
+        if (!v) {
+                report(p, DIAG_ERROR, c, NULL, "missing required key \"%s\"", key);
+                return -EINVAL;
+        }
+        *ret = v;
+        *ret_ptr = TAKE_PTR(c);
+        return 0;
+}
+
+const char *parser_suggest(const char *kind, const char *word, char *buf, size_t size)
+{
+        const char *const *all;
+        size_t n = names_all(kind, &all);
+        const char *sugg = names_closest(word, all, n);
+        if (!sugg)
+                return NULL;
+        snprintf(buf, size, "did you mean %s?", sugg);
+        return buf;
+}
+
 const char *parser_type_name(const json_t *j)
 {
         switch (json_typeof(j)) {

@@ -53,6 +53,19 @@ char *parser_strdup(struct parser *p, const char *s);
 char *parser_child(struct parser *p, const char *ptr, const char *key);
 char *parser_child_index(struct parser *p, const char *ptr, size_t i);
 
+/* The member `key` of `obj` (null counts as absent) in *ret and its JSON pointer under `ptr`
+ * in *ret_ptr (the caller frees it). Returns 1 with both, 0 when absent (nothing stored) or
+ * -ENOMEM. */
+int parser_member_at(struct parser *p, json_t *obj, const char *ptr, const char *key, json_t **ret,
+                     char **ret_ptr);
+/* The same for a key that must be there: returns 0 with both, -EINVAL (reported as missing,
+ * nothing stored) or -ENOMEM. */
+int parser_required_at(struct parser *p, json_t *obj, const char *ptr, const char *key,
+                       json_t **ret, char **ret_ptr);
+/* "did you mean X?" in `buf` for the name of `kind` (see names_all()) closest to `word`, or
+ * NULL when none is close. */
+const char *parser_suggest(const char *kind, const char *word, char *buf, size_t size);
+
 /* "an object", "a string", ... for messages. */
 const char *parser_type_name(const json_t *j);
 /* Warns about every key of `obj` not in `known`, suggesting the closest known one. */

@@ -44,13 +44,12 @@ static int parse_arch_map_entry(struct parser *p, json_t *e, const char *ep, str
                 return -EINVAL;
         parser_check_keys(p, e, ep, archmap_keys, ELEMENTSOF(archmap_keys), "archMap entry");
         struct profile_arch_map *m = &prof->arch_map[prof->n_arch_map];
-        _cleanup_free_ char *ap = parser_child(p, ep, "architecture");
-        json_t *arch = parser_member(e, "architecture");
-        if (!arch) {
-                report(p, DIAG_ERROR, ap, NULL, "missing required key \"architecture\"");
-                return -EINVAL;
-        }
-        int r = parse_arch_name(p, arch, ap, true, &m->arch);
+        _cleanup_free_ char *ap = NULL;
+        json_t *arch;
+        int r = parser_required_at(p, e, ep, "architecture", &arch, &ap);
+        if (r < 0)
+                return r;
+        r = parse_arch_name(p, arch, ap, true, &m->arch);
         if (r != 0)
                 return r < 0 ? -EINVAL : 0;
         for (size_t k = 0; k < prof->n_arch_map; k++)
@@ -137,14 +136,10 @@ static int parse_flags(struct parser *p, json_t *v, const char *ptr, struct prof
                 }
                 enum filter_flag f = filter_flag_from_string(json_string_value(e));
                 if (f < 0) {
-                        const char *const *all;
-                        size_t n = names_all("flag", &all);
-                        const char *sugg = names_closest(json_string_value(e), all, n);
-                        char hint[80] = "";
-                        if (sugg)
-                                snprintf(hint, sizeof(hint), "did you mean %s?", sugg);
-                        report(p, DIAG_ERROR, ep, hint[0] ? hint : NULL, "unknown flag \"%s\"",
-                               json_string_value(e));
+                        char hint[80];
+                        report(p, DIAG_ERROR, ep,
+                               parser_suggest("flag", json_string_value(e), hint, sizeof(hint)),
+                               "unknown flag \"%s\"", json_string_value(e));
                         r = -EINVAL;
                         continue;
                 }
@@ -155,13 +150,12 @@ static int parse_flags(struct parser *p, json_t *v, const char *ptr, struct prof
 
 static int parse_default_action(struct parser *p, json_t *root, struct profile *prof)
 {
-        json_t *da = parser_member(root, "defaultAction");
-        if (!da) {
-                report(p, DIAG_ERROR, "/defaultAction", NULL,
-                       "missing required key \"defaultAction\"");
-                return -EINVAL;
-        }
-        return parse_action(p, da, "/defaultAction", &prof->default_action);
+        _cleanup_free_ char *ptr = NULL;
+        json_t *da;
+        int r = parser_required_at(p, root, "", "defaultAction", &da, &ptr);
+        if (r < 0)
+                return r;
+        return parse_action(p, da, ptr, &prof->default_action);
 }
 
 /* "defaultErrnoRet" and containers/common's "defaultErrno" name; the name wins. */
