@@ -45,8 +45,13 @@ static int parse_min_kernel(struct parser *p, json_t *v, const char *ptr, struct
         return 0;
 }
 
+/* Checks one name of a list; `ptr` is the list's pointer, `key` the condition's name. */
+typedef void (*name_check_fn)(struct parser *p, const char *ptr, size_t i, const char *name,
+                              const char *key);
+
 /* Unknown capability names are kept (they compare as missing) but warned about. */
-static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, const char *name)
+static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, const char *name,
+                             const char *key)
 {
         if (cap_from_string(name) >= 0 && strncmp(name, "CAP_", 4) == 0)
                 return;
@@ -63,19 +68,6 @@ static void warn_unknown_cap(struct parser *p, const char *caps_ptr, size_t i, c
                "unknown capability \"%s\": no process holds it, so the rule "
                "compares as if it were missing",
                name);
-}
-
-static int parse_cond_caps(struct parser *p, json_t *cond, const char *ptr, struct profile_cond *c)
-{
-        _cleanup_free_ char *cp = NULL;
-        json_t *caps;
-        int r = parser_member_at(p, cond, ptr, "caps", &caps, &cp);
-        if (r <= 0)
-                return r;
-        r = parse_string_array(p, caps, cp, "caps", &c->caps, &c->n_caps) < 0 ? -EINVAL : 0;
-        for (size_t i = 0; i < c->n_caps; i++)
-                warn_unknown_cap(p, cp, i, c->caps[i]);
-        return r;
 }
 
 /* includes/excludes name architectures as moby does ("amd64"); others are warned about. */
@@ -95,17 +87,19 @@ static void warn_unknown_arch(struct parser *p, const char *arches_ptr, size_t i
                name, key);
 }
 
-static int parse_cond_arches(struct parser *p, json_t *cond, const char *ptr, const char *key,
-                             struct profile_cond *c)
+/* The list `list` ("caps", "arches") of a condition into `*ret` and `*ret_n`, each name
+ * checked. */
+static int parse_cond_names(struct parser *p, json_t *cond, const char *ptr, const char *list,
+                            const char *key, name_check_fn check, char ***ret, size_t *ret_n)
 {
-        _cleanup_free_ char *ap = NULL;
-        json_t *arches;
-        int r = parser_member_at(p, cond, ptr, "arches", &arches, &ap);
+        _cleanup_free_ char *lp = NULL;
+        json_t *v;
+        int r = parser_member_at(p, cond, ptr, list, &v, &lp);
         if (r <= 0)
                 return r;
-        r = parse_string_array(p, arches, ap, "arches", &c->arches, &c->n_arches) < 0 ? -EINVAL : 0;
-        for (size_t i = 0; i < c->n_arches; i++)
-                warn_unknown_arch(p, ap, i, c->arches[i], key);
+        r = parse_string_array(p, v, lp, list, ret, ret_n) < 0 ? -EINVAL : 0;
+        for (size_t i = 0; i < *ret_n; i++)
+                check(p, lp, i, (*ret)[i], key);
         return r;
 }
 
@@ -134,8 +128,12 @@ int parse_cond(struct parser *p, json_t *rule, const char *key, const char *rptr
         parser_check_keys(p, v, ptr, cond_keys, ELEMENTSOF(cond_keys), key);
 
         r = 0;
-        (void)(parser_fold(parse_cond_caps(p, v, ptr, c), &r) &&
-               parser_fold(parse_cond_arches(p, v, ptr, key, c), &r) &&
+        (void)(parser_fold(parse_cond_names(p, v, ptr, "caps", key, warn_unknown_cap, &c->caps,
+                                            &c->n_caps),
+                           &r) &&
+               parser_fold(parse_cond_names(p, v, ptr, "arches", key, warn_unknown_arch, &c->arches,
+                                            &c->n_arches),
+                           &r) &&
                parser_fold(parse_cond_min_kernel(p, v, ptr, c), &r));
         return r;
 }
