@@ -205,14 +205,95 @@ static bool insn_is_const(const struct sock_filter *f)
         }
 }
 
+/* The classic BPF machine a seccomp filter runs on. */
+struct machine {
+        struct seccomp_data data;
+        uint32_t a, x, mem[BPF_MEMWORDS];
+        size_t pc;
+        bool reads_args; /* a load above the syscall number and arch */
+};
+
+/* The value a BPF_LD or BPF_LDX instruction loads. */
+static int load_value(struct machine *m, const struct sock_filter *f, uint32_t *ret)
+{
+        switch (BPF_MODE(f->code)) {
+        case BPF_ABS:
+                if (f->k >= SECCOMP_DATA_IP_OFFSET)
+                        m->reads_args = true;
+                memcpy(ret, (const uint8_t *)&m->data + f->k, sizeof(*ret));
+                return 0;
+        case BPF_LEN: *ret = sizeof(struct seccomp_data); return 0;
+        case BPF_IMM: *ret = f->k; return 0;
+        case BPF_MEM: *ret = m->mem[f->k]; return 0;
+        default: return -EINVAL;
+        }
+}
+
+/* Executes one (validated) instruction. Returns 0 to go on, 1 with the filter's verdict in
+ * `*ret_verdict` when it returned, or -EINVAL. */
+static int step(struct machine *m, const struct sock_filter *f, uint32_t *ret_verdict)
+{
+        switch (BPF_CLASS(f->code)) {
+        case BPF_LD:
+        case BPF_LDX: {
+                uint32_t v;
+                int r = load_value(m, f, &v);
+                if (r < 0)
+                        return r;
+                if (BPF_CLASS(f->code) == BPF_LD)
+                        m->a = v;
+                else
+                        m->x = v;
+                m->pc++;
+                return 0;
+        }
+        case BPF_ST:
+                m->mem[f->k] = m->a;
+                m->pc++;
+                return 0;
+        case BPF_STX:
+                m->mem[f->k] = m->x;
+                m->pc++;
+                return 0;
+        case BPF_ALU: {
+                uint32_t operand = BPF_SRC(f->code) == BPF_X ? m->x : f->k;
+
+                /* bpf_convert_filter() emits "if X == 0 return 0" before DIV X. */
+                if (BPF_OP(f->code) == BPF_DIV && operand == 0) {
+                        *ret_verdict = 0;
+                        return 1;
+                }
+                m->a = alu(BPF_OP(f->code), m->a, operand);
+                m->pc++;
+                return 0;
+        }
+        case BPF_JMP:
+                if (BPF_OP(f->code) == BPF_JA)
+                        m->pc += 1 + (size_t)f->k;
+                else if (jump_taken(BPF_OP(f->code), m->a, BPF_SRC(f->code) == BPF_X ? m->x : f->k))
+                        m->pc += 1 + (size_t)f->jt;
+                else
+                        m->pc += 1 + (size_t)f->jf;
+                return 0;
+        case BPF_RET: *ret_verdict = BPF_RVAL(f->code) == BPF_A ? m->a : f->k; return 1;
+        case BPF_MISC:
+                if (BPF_MISCOP(f->code) == BPF_TAX)
+                        m->x = m->a;
+                else
+                        m->a = m->x;
+                m->pc++;
+                return 0;
+        default: return -EINVAL;
+        }
+}
+
 int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_input *in,
                 struct bpf_sim_result *ret)
 {
-        struct seccomp_data data;
-        uint32_t a = 0, x = 0, verdict, mem[BPF_MEMWORDS] = { 0 };
-        bool reads_args = false, const_path = true;
+        struct machine m = {0};
+        uint32_t verdict = 0;
+        bool const_path = true;
         unsigned steps = 0;
-        size_t pc = 0;
         int r;
 
         assert(in);
@@ -222,105 +303,30 @@ int bpf_sim_run(const struct sock_filter *insns, size_t n, const struct bpf_sim_
         if (r < 0)
                 return r;
 
-        data = (struct seccomp_data) {
-                .nr = (int) in->nr,
+        m.data = (struct seccomp_data){
+                .nr = (int)in->nr,
                 .arch = in->arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : in->arch,
                 .instruction_pointer = in->ip,
         };
-        memcpy(data.args, in->args, sizeof(data.args));
+        memcpy(m.data.args, in->args, sizeof(m.data.args));
 
-        for (;;) {
-                const struct sock_filter *f;
-
+        do {
                 /* Validation already rules both out; kept so a bug cannot walk off the end. */
-                if (pc >= n)
+                if (m.pc >= n)
                         return -EINVAL;
                 if (++steps > n)
                         return -ELOOP;
-
-                f = &insns[pc];
-                if (!insn_is_const(f))
+                if (!insn_is_const(&insns[m.pc]))
                         const_path = false;
+                r = step(&m, &insns[m.pc], &verdict);
+                if (r < 0)
+                        return r;
+        } while (r == 0);
 
-                switch (BPF_CLASS(f->code)) {
-                case BPF_LD:
-                case BPF_LDX: {
-                        uint32_t v;
-
-                        switch (BPF_MODE(f->code)) {
-                        case BPF_ABS:
-                                if (f->k >= SECCOMP_DATA_IP_OFFSET)
-                                        reads_args = true;
-                                memcpy(&v, (const uint8_t *) &data + f->k, sizeof(v));
-                                break;
-                        case BPF_LEN:
-                                v = sizeof(struct seccomp_data);
-                                break;
-                        case BPF_IMM:
-                                v = f->k;
-                                break;
-                        case BPF_MEM:
-                                v = mem[f->k];
-                                break;
-                        default:
-                                return -EINVAL;
-                        }
-                        if (BPF_CLASS(f->code) == BPF_LD)
-                                a = v;
-                        else
-                                x = v;
-                        pc++;
-                        break;
-                }
-                case BPF_ST:
-                        mem[f->k] = a;
-                        pc++;
-                        break;
-                case BPF_STX:
-                        mem[f->k] = x;
-                        pc++;
-                        break;
-                case BPF_ALU: {
-                        uint32_t operand = BPF_SRC(f->code) == BPF_X ? x : f->k;
-
-                        /* bpf_convert_filter() emits "if X == 0 return 0" before DIV X. */
-                        if (BPF_OP(f->code) == BPF_DIV && operand == 0) {
-                                verdict = 0;
-                                goto out;
-                        }
-                        a = alu(BPF_OP(f->code), a, operand);
-                        pc++;
-                        break;
-                }
-                case BPF_JMP:
-                        if (BPF_OP(f->code) == BPF_JA)
-                                pc += 1 + (size_t) f->k;
-                        else if (jump_taken(BPF_OP(f->code), a,
-                                            BPF_SRC(f->code) == BPF_X ? x : f->k))
-                                pc += 1 + (size_t) f->jt;
-                        else
-                                pc += 1 + (size_t) f->jf;
-                        break;
-                case BPF_RET:
-                        verdict = BPF_RVAL(f->code) == BPF_A ? a : f->k;
-                        goto out;
-                case BPF_MISC:
-                        if (BPF_MISCOP(f->code) == BPF_TAX)
-                                x = a;
-                        else
-                                a = x;
-                        pc++;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        }
-
-out:
-        *ret = (struct bpf_sim_result) {
+        *ret = (struct bpf_sim_result){
                 .ret = verdict,
                 .steps = steps,
-                .reads_args = reads_args,
+                .reads_args = m.reads_args,
                 .const_path = const_path,
         };
         return 0;

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "compile.h"
+#include "fileio.h"
 #include "profile-internal.h"
 
 static void seccomp_releasep(scmp_filter_ctx *c)
@@ -74,62 +75,69 @@ static bool needs_stand_in(const struct resolved *r)
         return need;
 }
 
-static int build(const struct resolved *r, const struct compile_options *o,
-                 struct diag_list *diags, scmp_filter_ctx *ret_ctx, size_t *ret_rules,
-                 size_t *ret_skipped)
+/* seccomp_init() fails only for an action libseccomp thinks the running kernel lacks: it asks
+ * seccomp() itself, so a process whose own filter denies seccomp() sees API level 1 and loses
+ * LOG, KILL_PROCESS and the rest. */
+static int new_filter(const struct resolved *r, uint32_t stand_in, struct diag_list *diags,
+                      scmp_filter_ctx *ret)
 {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        uint32_t native = seccomp_arch_native();
-        bool want_native = false;
-        size_t added = 0, skipped = 0;
+        scmp_filter_ctx ctx =
+                seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
+        if (!ctx)
+                return diag_fail(diag_add(diags, DIAG_ERROR, "/defaultAction", NULL,
+                                          "libseccomp refuses default action %s here (API level "
+                                          "%u): the running kernel lacks it, or this process may "
+                                          "not call seccomp()",
+                                          action_to_string(r->default_action), seccomp_api_get()));
+        *ret = ctx;
+        return 0;
+}
+
+/* The filter attributes: no_new_privs off, the profile's flags, the optimisation level. */
+static int set_attributes(scmp_filter_ctx ctx, const struct resolved *r,
+                          const struct compile_options *o, struct diag_list *diags)
+{
+        const struct profile *p = r->profile;
         int rr;
 
-        uint32_t stand_in = needs_stand_in(r) ? errno_stand_in(r) : 0;
-        ctx = seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
-        if (!ctx) {
-                /* seccomp_init() fails only for an action libseccomp thinks the running kernel
-                 * lacks: it asks seccomp() itself, so a process whose own filter denies
-                 * seccomp() sees API level 1 and loses LOG, KILL_PROCESS and the rest. */
-                return diag_add(diags, DIAG_ERROR, "/defaultAction", NULL,
-                                "libseccomp refuses default action %s here (API level %u): "
-                                "the running kernel lacks it, or this process may not call "
-                                "seccomp()",
-                                action_to_string(r->default_action), seccomp_api_get()) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
-        }
         /* Runtimes set no_new_privs themselves (or run privileged); the blob must not. */
         rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         if (rr < 0)
                 return rr;
-        const struct profile *p = r->profile;
         if (p->flags & (1U << FILTER_FLAG_TSYNC) &&
             (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
                 return rr;
         if (p->flags & (1U << FILTER_FLAG_LOG) &&
             (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
-                return diag_add(diags, DIAG_ERROR, "/flags", NULL,
-                                "SECCOMP_FILTER_FLAG_LOG is not supported here: %s",
-                                strerror(-rr)) < 0 ? -ENOMEM : -EINVAL;
+                return diag_fail(diag_add(diags, DIAG_ERROR, "/flags", NULL,
+                                          "SECCOMP_FILTER_FLAG_LOG is not supported here: %s",
+                                          strerror(-rr)));
         if (p->flags & (1U << FILTER_FLAG_SPEC_ALLOW) &&
             (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
-                return diag_add(diags, DIAG_ERROR, "/flags", NULL,
-                                "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s",
-                                strerror(-rr)) < 0 ? -ENOMEM : -EINVAL;
+                return diag_fail(diag_add(
+                        diags, DIAG_ERROR, "/flags", NULL,
+                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported here: %s", strerror(-rr)));
         int level = compile_optimize_level(o, compile_count_rules(r));
         if (level == 2 && (rr = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
                 return rr;
+        return 0;
+}
+
+/* The target architectures, replacing the native one unless it is one of them. */
+static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag_list *diags)
+{
+        uint32_t native = seccomp_arch_native();
+        bool want_native = false;
+        int rr;
 
         for (size_t i = 0; i < r->n_arches; i++) {
                 const struct arch_info *a = r->arches[i];
-                if (a->token == 0) {
-                        if (diag_add(diags, DIAG_ERROR, "", NULL,
-                                     "libseccomp %u.%u.%u cannot build filters for %s",
-                                     seccomp_version()->major, seccomp_version()->minor,
-                                     seccomp_version()->micro, a->name) < 0)
-                                return -ENOMEM;
-                        return -EINVAL;
-                }
+                if (a->token == 0)
+                        return diag_fail(diag_add(diags, DIAG_ERROR, "", NULL,
+                                                  "libseccomp %u.%u.%u cannot build filters for %s",
+                                                  seccomp_version()->major,
+                                                  seccomp_version()->minor,
+                                                  seccomp_version()->micro, a->name));
                 want_native = want_native || a->token == native;
         }
         /* The native arch goes first when unwanted: libseccomp refuses (-EDOM) to hold
@@ -141,49 +149,74 @@ static int build(const struct resolved *r, const struct compile_options *o,
                 if (a->token == native)
                         continue;
                 rr = seccomp_arch_add(ctx, a->token);
-                if (rr == -EDOM) {
-                        if (diag_add(diags, DIAG_ERROR, "", "compile one filter per byte order",
-                                     "%s cannot share a filter with %s: their byte orders differ",
-                                     a->name, r->arches[0]->name) < 0)
-                                return -ENOMEM;
-                        return -EINVAL;
-                }
+                if (rr == -EDOM)
+                        return diag_fail(diag_add(diags, DIAG_ERROR, "",
+                                                  "compile one filter per byte order",
+                                                  "%s cannot share a filter with %s: their byte "
+                                                  "orders differ",
+                                                  a->name, r->arches[0]->name));
                 if (rr < 0 && rr != -EEXIST)
                         return rr;
         }
+        return 0;
+}
 
+/* One libseccomp rule per known syscall name of `rule`; unknown names are counted in
+ * `*skipped` (the validator reported them). */
+static int add_rule(scmp_filter_ctx ctx, const struct resolved_rule *rule, uint32_t stand_in,
+                    struct diag_list *diags, size_t *added, size_t *skipped)
+{
+        struct scmp_arg_cmp cmp[PROFILE_MAX_ARG_INDEX];
+        for (size_t k = 0; k < rule->n_args; k++) {
+                const struct profile_arg *a = &rule->args[k];
+                cmp[k] = (struct scmp_arg_cmp){
+                        .arg = a->index,
+                        .op = (enum scmp_compare)op_to_scmp(a->op),
+                        .datum_a = a->value,
+                        .datum_b = a->op == OP_MASKED_EQ ? a->value_two : 0,
+                };
+        }
+        uint32_t act = scmp_action(rule->action, rule->data, stand_in);
+        for (size_t n = 0; n < rule->n_names; n++) {
+                int nr = seccomp_syscall_resolve_name(rule->names[n]);
+                if (nr == __NR_SCMP_ERROR) {
+                        (*skipped)++;
+                        continue;
+                }
+                int rr = seccomp_rule_add_array(ctx, act, nr, (unsigned)rule->n_args, cmp);
+                if (rr < 0) {
+                        _cleanup_free_ char *ptr = NULL;
+                        if (asprintf(&ptr, "/syscalls/%zu", rule->source) < 0)
+                                return -ENOMEM;
+                        return diag_fail(diag_add(diags, DIAG_ERROR, ptr, NULL,
+                                                  "libseccomp refused the rule for \"%s\": %s",
+                                                  rule->names[n], strerror(-rr)));
+                }
+                (*added)++;
+        }
+        return 0;
+}
+
+static int build(const struct resolved *r, const struct compile_options *o, struct diag_list *diags,
+                 scmp_filter_ctx *ret_ctx, size_t *ret_rules, size_t *ret_skipped)
+{
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        size_t added = 0, skipped = 0;
+        uint32_t stand_in = needs_stand_in(r) ? errno_stand_in(r) : 0;
+
+        int rr = new_filter(r, stand_in, diags, &ctx);
+        if (rr < 0)
+                return rr;
+        rr = set_attributes(ctx, r, o, diags);
+        if (rr < 0)
+                return rr;
+        rr = add_arches(ctx, r, diags);
+        if (rr < 0)
+                return rr;
         for (size_t i = 0; i < r->n_rules; i++) {
-                const struct resolved_rule *rule = &r->rules[i];
-                struct scmp_arg_cmp cmp[PROFILE_MAX_ARG_INDEX];
-                for (size_t k = 0; k < rule->n_args; k++) {
-                        const struct profile_arg *a = &rule->args[k];
-                        cmp[k] = (struct scmp_arg_cmp){
-                                .arg = a->index,
-                                .op = (enum scmp_compare)op_to_scmp(a->op),
-                                .datum_a = a->value,
-                                .datum_b = a->op == OP_MASKED_EQ ? a->value_two : 0,
-                        };
-                }
-                uint32_t act = scmp_action(rule->action, rule->data, stand_in);
-                for (size_t n = 0; n < rule->n_names; n++) {
-                        int nr = seccomp_syscall_resolve_name(rule->names[n]);
-                        if (nr == __NR_SCMP_ERROR) {
-                                skipped++; /* reported by the validator */
-                                continue;
-                        }
-                        rr = seccomp_rule_add_array(ctx, act, nr, (unsigned)rule->n_args, cmp);
-                        if (rr < 0) {
-                                _cleanup_free_ char *ptr = NULL;
-                                if (asprintf(&ptr, "/syscalls/%zu", rule->source) < 0)
-                                        return -ENOMEM;
-                                if (diag_add(diags, DIAG_ERROR, ptr, NULL,
-                                             "libseccomp refused the rule for \"%s\": %s",
-                                             rule->names[n], strerror(-rr)) < 0)
-                                        return -ENOMEM;
-                                return -EINVAL;
-                        }
-                        added++;
-                }
+                rr = add_rule(ctx, &r->rules[i], stand_in, diags, &added, &skipped);
+                if (rr < 0)
+                        return rr;
         }
         *ret_ctx = TAKE_PTR(ctx);
         *ret_rules = added;
@@ -191,26 +224,23 @@ static int build(const struct resolved *r, const struct compile_options *o,
         return 0;
 }
 
+/* Reads back what libseccomp exported to `fd`, from the start. */
 static int read_memfd(int fd, char **ret, size_t *ret_size)
 {
         off_t end = lseek(fd, 0, SEEK_END);
-        if (end < 0)
+        if (end < 0 || lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
         _cleanup_free_ char *buf = malloc((size_t)end + 1);
         if (!buf)
                 return -ENOMEM;
-        size_t n = 0;
-        while (n < (size_t)end) {
-                ssize_t k = pread(fd, buf + n, (size_t)end - n, (off_t)n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return k < 0 ? -errno : -EIO;
-                n += (size_t)k;
-        }
-        buf[n] = 0;
+        ssize_t k = read_at_most(fd, buf, (size_t)end);
+        if (k < 0)
+                return (int)k;
+        if ((size_t)k != (size_t)end)
+                return -EIO;
+        buf[k] = 0;
         *ret = TAKE_PTR(buf);
-        *ret_size = n;
+        *ret_size = (size_t)k;
         return 0;
 }
 
@@ -244,11 +274,11 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
 
         if (size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
                 int level = compile_optimize_level(o, compile_count_rules(r));
-                if (diag_add(diags, DIAG_ERROR, "", level == 2 ? NULL : "try --optimize 2",
-                             "the filter has %zu instructions; the kernel accepts at most %d",
-                             size / sizeof(struct sock_filter), BPF_MAXINSNS) < 0)
-                        return -ENOMEM;
-                return -EINVAL;
+                return diag_fail(diag_add(diags, DIAG_ERROR, "",
+                                          level == 2 ? NULL : "try --optimize 2",
+                                          "the filter has %zu instructions; the kernel accepts at "
+                                          "most %d",
+                                          size / sizeof(struct sock_filter), BPF_MAXINSNS));
         }
         _cleanup_(blob_freep) struct blob *b = NULL;
         rr = blob_from_bytes(data, size, &b);

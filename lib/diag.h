@@ -49,6 +49,13 @@ int diag_add(struct diag_list *l, enum diag_severity severity, const char *point
 int diag_add_at(struct diag_list *l, enum diag_severity severity, unsigned line, unsigned column,
                 const char *pointer, const char *hint, const char *fmt, ...) _printf_(7, 8);
 
+/* For a function that reports an input error and fails: `return diag_fail(diag_add(...));`
+ * returns -EINVAL, or the report's own -ENOMEM. */
+static inline int diag_fail(int r)
+{
+        return r < 0 ? r : -EINVAL;
+}
+
 /* Copies every diagnostic of `src` into `dst`. */
 int diag_list_extend(struct diag_list *dst, const struct diag_list *src);
 

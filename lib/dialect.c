@@ -14,18 +14,61 @@
  * - Mesos requires archMap and every rule's includes/excludes/args, every arg's valueTwo,
  *   and knows no errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY; unknown syscalls fail. */
 
+/* How a consumer reads a profile. The checks below ask these questions, never the dialect's
+ * name. */
+struct dialect_policy {
+        const char *name;
+        bool oci_struct_only;    /* archMap, includes/excludes and "name" are dropped */
+        bool reads_errno_names;  /* containers/common's "errno"/"defaultErrno" */
+        bool ignores_min_kernel; /* evaluates includes/excludes, but not minKernel */
+        bool requires_every_key; /* Mesos: archMap, includes/excludes/args, valueTwo; no
+                                  * errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY */
+        bool unknown_syscall_fatal;
+};
+
+static const struct dialect_policy policy_table[_DIALECT_MAX] = {
+        [DIALECT_KUBERNETES_CONTAINERD] = {.name = "kubernetes-containerd",
+                                           .oci_struct_only = true},
+        [DIALECT_CRIO] = {.name = "cri-o", .reads_errno_names = true, .ignores_min_kernel = true},
+        [DIALECT_MESOS] = {.name = "mesos",
+                           .reads_errno_names = true, /* refuses them: checked on its own */
+                           .requires_every_key = true,
+                           .unknown_syscall_fatal = true},
+        [DIALECT_CRUN] = {.name = "crun", .oci_struct_only = true},
+        [DIALECT_RUNC] = {.name = "runc", .oci_struct_only = true},
+        [DIALECT_DOCKER] = {.name = "docker"},
+};
+
+const char *dialect_to_string(enum dialect d)
+{
+        return d >= 0 && d < _DIALECT_MAX ? policy_table[d].name : NULL;
+}
+
+enum dialect dialect_from_string(const char *s)
+{
+        if (!s)
+                return _DIALECT_INVALID;
+        for (size_t i = 0; i < _DIALECT_MAX; i++)
+                if (streq(s, policy_table[i].name))
+                        return (enum dialect)i;
+        if (streq(s, "kubernetes") || streq(s, "containerd"))
+                return DIALECT_KUBERNETES_CONTAINERD;
+        if (streq(s, "crio") || streq(s, "podman") || streq(s, "containers-common"))
+                return DIALECT_CRIO;
+        if (streq(s, "dcos") || streq(s, "moby"))
+                return streq(s, "dcos") ? DIALECT_MESOS : DIALECT_DOCKER;
+        return _DIALECT_INVALID;
+}
+
 #define MISSING_KEY "%s requires the key \"%s\" in every rule"
 
 struct checker {
         const struct profile *p;
         enum dialect d;
+        const struct dialect_policy *policy; /* borrowed from policy_table */
+        bool strict;
         struct diag_list *diags;
 };
-
-static bool oci_only(enum dialect d)
-{
-        return d == DIALECT_KUBERNETES_CONTAINERD || d == DIALECT_RUNC || d == DIALECT_CRUN;
-}
 
 static bool syscall_known(const char *name)
 {
@@ -58,17 +101,11 @@ static int addf(struct checker *c, enum diag_severity sev, size_t index, const c
         return diag_add(c->diags, sev, ptr, hint, "%s", msg);
 }
 
-/* Only containers/common reads errno names; Mesos refuses them (checked on its own). */
-static bool ignores_errno_names(enum dialect d)
-{
-        return d != DIALECT_CRIO && d != DIALECT_MESOS;
-}
-
 static int check_errno_names(struct checker *c)
 {
         const struct profile *p = c->p;
         int r = 0;
-        if (!ignores_errno_names(c->d))
+        if (c->policy->reads_errno_names)
                 return 0;
         if (p->default_errno_from_name &&
             (!p->has_default_errno_number || p->default_errno_number != p->default_errno))
@@ -139,11 +176,11 @@ static int check_profile_level(struct checker *c)
 {
         const struct profile *p = c->p;
         int r = 0;
-        if (oci_only(c->d)) {
+        if (c->policy->oci_struct_only) {
                 if (p->has_arch_map)
                         r = addf(c, DIAG_WARNING, SIZE_MAX, "/archMap", "resolve it first: seccompctl export --format oci", "%s ignores archMap%s: the filter covers the native architecture "
                                  "only", dialect_to_string(c->d), "");
-        } else if (c->d == DIALECT_MESOS) {
+        } else if (c->policy->requires_every_key) {
                 if (!p->has_arch_map)
                         r = addf(c, DIAG_ERROR, SIZE_MAX, "/archMap", "add \"archMap\": [...]", "%s requires \"%s\"", dialect_to_string(c->d), "archMap");
                 if (r >= 0 && p->has_default_errno)
@@ -157,44 +194,60 @@ static int check_profile_level(struct checker *c)
         return r;
 }
 
+static int check_rule(struct checker *c, const struct profile_rule *rule)
+{
+        if (c->policy->oci_struct_only)
+                return check_rule_oci_only(c, rule);
+        if (c->policy->requires_every_key)
+                return check_rule_mesos(c, rule);
+        if (c->policy->ignores_min_kernel &&
+            (rule->includes.has_min_kernel || rule->excludes.has_min_kernel))
+                return addf(c, DIAG_WARNING, rule->index,
+                            rule->includes.has_min_kernel ? "/includes/minKernel"
+                                                          : "/excludes/minKernel",
+                            NULL, "%s ignores minKernel%s: the rule is applied on every kernel",
+                            dialect_to_string(c->d), "");
+        return 0;
+}
+
+static int check_unknown_names(struct checker *c, const struct profile_rule *rule)
+{
+        bool fatal = c->strict || c->policy->unknown_syscall_fatal;
+        int r = 0;
+        for (size_t k = 0; r >= 0 && k < rule->n_names; k++) {
+                if (syscall_known(rule->names[k]))
+                        continue;
+                _cleanup_free_ char *ptr = NULL;
+                if (rule->legacy_name)
+                        r = asprintf(&ptr, "/syscalls/%zu/name", rule->index);
+                else
+                        r = asprintf(&ptr, "/syscalls/%zu/names/%zu", rule->index, k);
+                if (r < 0)
+                        return -ENOMEM;
+                r = diag_add(c->diags, fatal ? DIAG_ERROR : DIAG_WARNING, ptr,
+                             fatal ? NULL : "runc and crun skip it too",
+                             "unknown syscall \"%s\" (libseccomp %u.%u.%u does not know it)%s",
+                             rule->names[k], seccomp_version()->major, seccomp_version()->minor,
+                             seccomp_version()->micro, fatal ? "" : "; skipped");
+        }
+        return r;
+}
+
 int dialect_check(const struct profile *p, enum dialect d, bool strict, struct diag_list *diags)
 {
-        struct checker c = { .p = p, .d = d, .diags = diags };
         int r;
 
         if (d < 0 || d >= _DIALECT_MAX)
                 return -EINVAL;
+        struct checker c = {
+                .p = p, .d = d, .policy = &policy_table[d], .strict = strict, .diags = diags};
         r = check_profile_level(&c);
         if (r >= 0)
                 r = check_errno_names(&c);
         for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
-                const struct profile_rule *rule = &p->rules[i];
-                if (oci_only(d))
-                        r = check_rule_oci_only(&c, rule);
-                else if (d == DIALECT_MESOS)
-                        r = check_rule_mesos(&c, rule);
-                else if (d == DIALECT_CRIO && (rule->includes.has_min_kernel ||
-                                               rule->excludes.has_min_kernel))
-                        r = addf(&c, DIAG_WARNING, rule->index, rule->includes.has_min_kernel ? "/includes/minKernel"
-                                                               : "/excludes/minKernel", NULL, "%s ignores minKernel%s: the rule is applied on every kernel", dialect_to_string(c.d), "");
-                for (size_t k = 0; r >= 0 && k < rule->n_names; k++) {
-                        if (syscall_known(rule->names[k]))
-                                continue;
-                        bool fatal = strict || d == DIALECT_MESOS;
-                        _cleanup_free_ char *ptr = NULL;
-                        if (rule->legacy_name)
-                                r = asprintf(&ptr, "/syscalls/%zu/name", rule->index);
-                        else
-                                r = asprintf(&ptr, "/syscalls/%zu/names/%zu", rule->index, k);
-                        if (r < 0)
-                                return -ENOMEM;
-                        r = diag_add(diags, fatal ? DIAG_ERROR : DIAG_WARNING, ptr,
-                                     fatal ? NULL : "runc and crun skip it too",
-                                     "unknown syscall \"%s\" (libseccomp %u.%u.%u does not know it)%s",
-                                     rule->names[k], seccomp_version()->major,
-                                     seccomp_version()->minor, seccomp_version()->micro,
-                                     fatal ? "" : "; skipped");
-                }
+                r = check_rule(&c, &p->rules[i]);
+                if (r >= 0)
+                        r = check_unknown_names(&c, &p->rules[i]);
         }
         return r < 0 ? r : 0;
 }

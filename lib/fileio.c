@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "macro.h"
 
 int write_all(int fd, const void *data, size_t size)
 {
@@ -36,4 +39,44 @@ ssize_t read_at_most(int fd, void *buf, size_t max)
                 n += (size_t)k;
         }
         return (ssize_t)n;
+}
+
+int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((size_t)st.st_size > max_size)
+                return -EFBIG;
+        /* One byte more than stat'ed, to see whether the file grew; doubled while it does. */
+        size_t cap = (size_t)st.st_size + 1, n = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read_at_most(fd, buf + n, cap - n);
+                if (k < 0)
+                        return (int)k;
+                n += (size_t)k;
+                if (n > max_size)
+                        return -EFBIG; /* grew while we read it */
+                if (n < cap)
+                        break; /* end of file */
+                cap *= 2;
+                char *nb = realloc(buf, cap + 1);
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
 }

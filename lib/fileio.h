@@ -10,3 +10,9 @@ int write_all(int fd, const void *data, size_t size);
 /* Reads until `max` bytes or end of file, retrying short reads and EINTR. Returns the number
  * of bytes read or -errno. */
 ssize_t read_at_most(int fd, void *buf, size_t max);
+
+/* Reads the whole regular file `path` into a new NUL-terminated buffer (`*ret`, its length
+ * without the NUL in `*ret_size`). Returns 0, -EISDIR for a directory, -EBADFD for anything
+ * else that is not a regular file, -EFBIG when it holds (or grows to) more than `max_size`
+ * bytes, or another -errno. */
+int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size);

@@ -15,9 +15,18 @@ struct scanner {
         struct diag_list *diags;
         char *path; /* current JSON pointer */
         size_t path_len, path_alloc;
-        int error; /* -ENOMEM */
+        int error; /* -ENOMEM, recorded by whatever allocation failed */
         bool stop;
 };
+
+/* The scanner's functions return bool, so an allocation failure is recorded here by the
+ * allocating function and the caller just stops: `if (!x) return false;`. */
+static void *track(struct scanner *s, void *p)
+{
+        if (!p)
+                s->error = -ENOMEM;
+        return p;
+}
 
 static void advance(struct scanner *s)
 {
@@ -40,7 +49,7 @@ static int path_push(struct scanner *s, const char *segment, size_t seglen)
         size_t need = s->path_len + 1 + seglen * 2 + 1;
         if (need > s->path_alloc) {
                 size_t na = need * 2;
-                char *np = realloc(s->path, na);
+                char *np = track(s, realloc(s->path, na));
                 if (!np)
                         return -ENOMEM;
                 s->path = np;
@@ -74,13 +83,13 @@ static int record(struct scanner *s, unsigned line, unsigned column)
         struct json_source *src = s->src;
         if (src->n_locs == src->allocated_locs) {
                 size_t na = src->allocated_locs ? src->allocated_locs * 2 : 64;
-                struct json_loc *l = reallocarray(src->locs, na, sizeof(*l));
+                struct json_loc *l = track(s, reallocarray(src->locs, na, sizeof(*l)));
                 if (!l)
                         return -ENOMEM;
                 src->locs = l;
                 src->allocated_locs = na;
         }
-        char *ptr = strndup(s->path, s->path_len);
+        char *ptr = track(s, strndup(s->path, s->path_len));
         if (!ptr)
                 return -ENOMEM;
         src->locs[src->n_locs++] = (struct json_loc){ ptr, line, column };
@@ -122,6 +131,36 @@ static size_t utf8_put(char *out, uint32_t cp)
         return 4;
 }
 
+/* Scans the four hex digits after "\\u" (and the low half of a surrogate pair that follows a
+ * high half) into the code point. Returns false on a malformed escape. */
+static bool scan_unicode_escape(struct scanner *s, uint32_t *ret)
+{
+        uint32_t cp = 0;
+        for (int i = 0; i < 4; i++) {
+                if (s->p >= s->end || hexval(*s->p) < 0)
+                        return false;
+                cp = cp * 16 + (uint32_t)hexval(*s->p);
+                advance(s);
+        }
+        if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
+            s->p[1] == 'u') {
+                uint32_t lo = 0;
+                bool ok = true;
+                for (int i = 2; i < 6; i++)
+                        if (hexval(s->p[i]) < 0)
+                                ok = false;
+                        else
+                                lo = lo * 16 + (uint32_t)hexval(s->p[i]);
+                if (ok && lo >= 0xdc00 && lo < 0xe000) {
+                        for (int i = 0; i < 6; i++)
+                                advance(s);
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                }
+        }
+        *ret = cp;
+        return true;
+}
+
 /* Scans a string token; when `ret` is set, also decodes it (keys need their text for the
  * pointer). Returns false on a malformed string. */
 static bool scan_string(struct scanner *s, char **ret, size_t *ret_len)
@@ -131,11 +170,9 @@ static bool scan_string(struct scanner *s, char **ret, size_t *ret_len)
 
         advance(s); /* opening quote */
         if (ret) {
-                buf = malloc((size_t)(s->end - s->p) + 1);
-                if (!buf) {
-                        s->error = -ENOMEM;
+                buf = track(s, malloc((size_t)(s->end - s->p) + 1));
+                if (!buf)
                         return false;
-                }
         }
         while (s->p < s->end && *s->p != '"') {
                 unsigned char c = (unsigned char)*s->p;
@@ -163,28 +200,9 @@ static bool scan_string(struct scanner *s, char **ret, size_t *ret_len)
                 case 'r': if (buf) buf[n++] = '\r'; break;
                 case 't': if (buf) buf[n++] = '\t'; break;
                 case 'u': {
-                        uint32_t cp = 0;
-                        for (int i = 0; i < 4; i++) {
-                                if (s->p >= s->end || hexval(*s->p) < 0)
-                                        goto fail;
-                                cp = cp * 16 + (uint32_t)hexval(*s->p);
-                                advance(s);
-                        }
-                        if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
-                            s->p[1] == 'u') {
-                                uint32_t lo = 0;
-                                bool ok = true;
-                                for (int i = 2; i < 6; i++)
-                                        if (hexval(s->p[i]) < 0)
-                                                ok = false;
-                                        else
-                                                lo = lo * 16 + (uint32_t)hexval(s->p[i]);
-                                if (ok && lo >= 0xdc00 && lo < 0xe000) {
-                                        for (int i = 0; i < 6; i++)
-                                                advance(s);
-                                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                                }
-                        }
+                        uint32_t cp;
+                        if (!scan_unicode_escape(s, &cp))
+                                goto fail;
                         if (buf)
                                 n += utf8_put(buf + n, cp);
                         break;
@@ -247,8 +265,10 @@ static bool scan_number(struct scanner *s)
          * line:column of later syntax errors stay right. */
         if (len < JSON_U64_MARKER_LEN)
                 return true; /* cannot happen for a real overflow; jansson will complain */
-        _cleanup_free_ char *marker = malloc(len + 1);
-        int r = marker ? json_u64_add(&s->src->big, start, len, len, marker, len + 1) : -ENOMEM;
+        _cleanup_free_ char *marker = track(s, malloc(len + 1));
+        if (!marker)
+                return false;
+        int r = json_u64_add(&s->src->big, start, len, len, marker, len + 1);
         if (r == -E2BIG)
                 return true; /* jansson will complain */
         if (r < 0) {
@@ -285,10 +305,8 @@ static bool scan_container(struct scanner *s, unsigned depth, bool array)
                 if (array) {
                         char seg[32];
                         int l = snprintf(seg, sizeof(seg), "%zu", index++);
-                        if (path_push(s, seg, (size_t)l) < 0) {
-                                s->error = -ENOMEM;
+                        if (path_push(s, seg, (size_t)l) < 0)
                                 return false;
-                        }
                 } else {
                         _cleanup_free_ char *key = NULL;
                         size_t kl = 0;
@@ -299,10 +317,8 @@ static bool scan_container(struct scanner *s, unsigned depth, bool array)
                                 return false;
                         advance(s);
                         skip_ws(s);
-                        if (path_push(s, key, kl) < 0) {
-                                s->error = -ENOMEM;
+                        if (path_push(s, key, kl) < 0)
                                 return false;
-                        }
                 }
                 if (!scan_value(s, depth + 1))
                         return false;
@@ -337,10 +353,8 @@ static bool scan_value(struct scanner *s, unsigned depth)
         skip_ws(s);
         if (s->p >= s->end)
                 return false;
-        if (record(s, s->line, s->column) < 0) {
-                s->error = -ENOMEM;
+        if (record(s, s->line, s->column) < 0)
                 return false;
-        }
         switch (*s->p) {
         case '{':
                 return scan_container(s, depth, false);

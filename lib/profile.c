@@ -1,86 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "jsonsrc.h"
 #include "profile-internal.h"
 
-static const char *const dialect_table[_DIALECT_MAX] = {
-        [DIALECT_KUBERNETES_CONTAINERD] = "kubernetes-containerd",
-        [DIALECT_CRIO] = "cri-o",
-        [DIALECT_MESOS] = "mesos",
-        [DIALECT_CRUN] = "crun",
-        [DIALECT_RUNC] = "runc",
-        [DIALECT_DOCKER] = "docker",
-};
-
-const char *dialect_to_string(enum dialect d)
+/* Scans the text (locations, big integers) and loads it with jansson. Syntax errors are
+ * reported; returns 0, -EINVAL or -ENOMEM. */
+static int load_json(const char *data, size_t size, struct diag_list *diags,
+                     struct json_source **ret_src, json_t **ret_root)
 {
-        return d >= 0 && d < _DIALECT_MAX ? dialect_table[d] : NULL;
-}
-
-enum dialect dialect_from_string(const char *s)
-{
-        if (!s)
-                return _DIALECT_INVALID;
-        for (size_t i = 0; i < _DIALECT_MAX; i++)
-                if (streq(s, dialect_table[i]))
-                        return (enum dialect)i;
-        if (streq(s, "kubernetes") || streq(s, "containerd"))
-                return DIALECT_KUBERNETES_CONTAINERD;
-        if (streq(s, "crio") || streq(s, "podman") || streq(s, "containers-common"))
-                return DIALECT_CRIO;
-        if (streq(s, "dcos") || streq(s, "moby"))
-                return streq(s, "dcos") ? DIALECT_MESOS : DIALECT_DOCKER;
-        return _DIALECT_INVALID;
-}
-
-
-int profile_parse(const char *data, size_t size, const struct profile_parse_options *opts,
-                  struct diag_list *diags, struct profile **ret)
-{
-        static const struct profile_parse_options defaults = { .dialect = DIALECT_DEFAULT };
         _cleanup_(json_source_freep) struct json_source *src = NULL;
-        _cleanup_(profile_freep) struct profile *prof = NULL;
-        json_error_t err;
-        int r;
-
-        if (!opts)
-                opts = &defaults;
-        size_t max = opts->max_size ? opts->max_size : PROFILE_MAX_SIZE_DEFAULT;
-        if (size > max) {
-                diag_add(diags, DIAG_ERROR, "", "raise the size limit if this is intended",
-                         "profile is %zu bytes, more than the limit of %zu", size, max);
-                return -EINVAL;
-        }
         size_t before = diags->counts[DIAG_ERROR];
-        r = json_source_new(data, size, PROFILE_MAX_DEPTH, diags, &src);
+        json_error_t err;
+
+        int r = json_source_new(data, size, PROFILE_MAX_DEPTH, diags, &src);
         if (r < 0)
                 return r;
         if (diags->counts[DIAG_ERROR] > before)
                 return -EINVAL;
-
-        _cleanup_(json_decrefp) json_t *root =
-                json_loadb(src->text, src->size, JSON_REJECT_DUPLICATES, &err);
+        json_t *root = json_loadb(src->text, src->size, JSON_REJECT_DUPLICATES, &err);
         if (!root) {
                 /* jansson names its own flag when it meets \u0000; say what it means. */
                 bool nul = strstr(err.text, "NUL") != NULL;
-                r = diag_add_at(diags, DIAG_ERROR, (unsigned)(err.line > 0 ? err.line : 1),
-                                (unsigned)(err.column > 0 ? err.column : 1), "", NULL,
-                                "invalid JSON: %s",
-                                nul ? "a string contains a NUL character (\\u0000)" : err.text);
-                return r < 0 ? r : -EINVAL;
+                return diag_fail(diag_add_at(
+                        diags, DIAG_ERROR, (unsigned)(err.line > 0 ? err.line : 1),
+                        (unsigned)(err.column > 0 ? err.column : 1), "", NULL, "invalid JSON: %s",
+                        nul ? "a string contains a NUL character (\\u0000)" : err.text));
         }
+        *ret_src = TAKE_PTR(src);
+        *ret_root = root;
+        return 0;
+}
 
-        prof = calloc(1, sizeof(*prof));
-        if (!prof)
-                return -ENOMEM;
-        size_t first = diags->n;
-        r = profile_parse_tree(root, src, opts, diags, prof);
+/* Fills `prof` from the document and runs the checks that need the whole profile and the
+ * dialect's, then gives the diagnostics this call added their line:column. Returns 0,
+ * -EINVAL when there is an error among the diagnostics, other -errno on failure. */
+static int read_profile(json_t *root, const struct json_source *src,
+                        const struct profile_parse_options *opts, struct diag_list *diags,
+                        struct profile *prof)
+{
+        size_t before = diags->counts[DIAG_ERROR], first = diags->n;
+        int r = profile_parse_tree(root, src, opts, diags, prof);
         if (r < 0 && r != -EINVAL)
                 return r;
         if (r == 0 && !diag_list_has_errors(diags)) {
@@ -98,16 +62,49 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
                 view.n -= first;
                 json_source_locate_diags(src, &view);
         }
-        if (diags->counts[DIAG_ERROR] > before)
-                return -EINVAL;
+        return diags->counts[DIAG_ERROR] > before ? -EINVAL : 0;
+}
 
+/* What identifies the profile: its canonical form (part of the blob key) and the digest of
+ * its bytes as written. */
+static int set_identity(struct profile *prof, json_t *root, const struct json_source *src,
+                        const char *data, size_t size)
+{
         _cleanup_free_ char *dumped = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
         if (!dumped)
                 return -ENOMEM;
         prof->canonical = json_source_unmark(src, dumped);
         if (!prof->canonical)
                 return -ENOMEM;
-        r = sha256_digest_string(data, size, prof->digest, sizeof(prof->digest));
+        return sha256_digest_string(data, size, prof->digest, sizeof(prof->digest));
+}
+
+int profile_parse(const char *data, size_t size, const struct profile_parse_options *opts,
+                  struct diag_list *diags, struct profile **ret)
+{
+        static const struct profile_parse_options defaults = {.dialect = DIALECT_DEFAULT};
+        _cleanup_(json_source_freep) struct json_source *src = NULL;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        _cleanup_(profile_freep) struct profile *prof = NULL;
+        int r;
+
+        if (!opts)
+                opts = &defaults;
+        size_t max = opts->max_size ? opts->max_size : PROFILE_MAX_SIZE_DEFAULT;
+        if (size > max)
+                return diag_fail(
+                        diag_add(diags, DIAG_ERROR, "", "raise the size limit if this is intended",
+                                 "profile is %zu bytes, more than the limit of %zu", size, max));
+        r = load_json(data, size, diags, &src, &root);
+        if (r < 0)
+                return r;
+        prof = calloc(1, sizeof(*prof));
+        if (!prof)
+                return -ENOMEM;
+        r = read_profile(root, src, opts, diags, prof);
+        if (r < 0)
+                return r;
+        r = set_identity(prof, root, src, data, size);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(prof);
@@ -140,50 +137,6 @@ size_t profile_count_names(const struct profile *p)
         return n;
 }
 
-int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        struct stat st;
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((size_t)st.st_size > max_size)
-                return -EFBIG;
-        size_t cap = (size_t)st.st_size + 1, n = 0;
-        _cleanup_free_ char *buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, cap - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n > max_size)
-                        return -EFBIG; /* grew while we read it */
-                if (n == cap) {
-                        cap *= 2;
-                        char *nb = realloc(buf, cap + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
-}
-
 int profile_load_file(const char *path, const struct profile_parse_options *opts,
                       struct diag_list *diags, struct profile **ret)
 {
@@ -192,9 +145,9 @@ int profile_load_file(const char *path, const struct profile_parse_options *opts
         size_t size;
         int r = read_file_capped(path, max, &data, &size);
         if (r == -EFBIG) {
-                diag_add(diags, DIAG_ERROR, "", "raise the size limit if this is intended",
-                         "profile is larger than the limit of %zu bytes", max);
-                return -EINVAL;
+                return diag_fail(diag_add(diags, DIAG_ERROR, "",
+                                          "raise the size limit if this is intended",
+                                          "profile is larger than the limit of %zu bytes", max));
         }
         if (r < 0) {
                 diag_add(diags, DIAG_ERROR, "", NULL, "cannot read profile: %s", strerror(-r));

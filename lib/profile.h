@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "dialect.h"
 #include "names.h"
 
 /* The profile model: one parser for the three JSON layouts (OCI LinuxSeccomp,
@@ -18,23 +19,6 @@
 #define PROFILE_MAX_RET_DATA 0xffff /* what fits in SECCOMP_RET_DATA */
 #define PROFILE_MAX_ARG_INDEX 6
 #define PROFILE_DIGEST_MAX sizeof("sha256:") + 64
-
-enum dialect {
-        DIALECT_KUBERNETES_CONTAINERD,
-        DIALECT_CRIO,
-        DIALECT_MESOS,
-        DIALECT_CRUN,
-        DIALECT_RUNC,
-        DIALECT_DOCKER,
-        _DIALECT_MAX,
-        _DIALECT_INVALID = -EINVAL,
-};
-/* moby's reading: archMap and includes/excludes (with minKernel) evaluated. seccompd itself
- * also honours containers/common's errno names; the docker dialect says where moby would not. */
-#define DIALECT_DEFAULT DIALECT_DOCKER
-const char *dialect_to_string(enum dialect d) _pure_;
-/* Also accepts "kubernetes", "containerd", "crio". */
-enum dialect dialect_from_string(const char *s) _pure_;
 
 struct profile_arg {
         unsigned index;
@@ -116,14 +100,8 @@ int profile_parse(const char *data, size_t size, const struct profile_parse_opti
 int profile_load_file(const char *path, const struct profile_parse_options *opts,
                       struct diag_list *diags, struct profile **ret);
 
-/* Reads a whole file, refusing more than max_size bytes (-EFBIG) and non-regular files. */
-int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size);
-
 struct profile *profile_free(struct profile *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct profile *, profile_free);
 
 /* Total syscall names over all rules. */
 size_t profile_count_names(const struct profile *p);
-
-/* Adds the dialect's verdicts on an already parsed profile (called by profile_parse). */
-int dialect_check(const struct profile *p, enum dialect d, bool strict, struct diag_list *diags);

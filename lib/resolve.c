@@ -151,6 +151,66 @@ static void add_arch(struct resolved *r, const struct arch_info *a)
                 r->arches[r->n_arches++] = a;
 }
 
+/* The architectures of the filter: "architectures" as listed, else the context's and its
+ * sub-architectures from the first matching archMap entry (as moby does). */
+static void resolve_arches(struct resolved *r, const struct profile *p, const struct context *ctx)
+{
+        if (p->n_architectures) {
+                for (size_t i = 0; i < p->n_architectures; i++)
+                        add_arch(r, p->architectures[i]);
+                return;
+        }
+        add_arch(r, ctx->arch);
+        for (size_t i = 0; i < p->n_arch_map; i++) {
+                if (p->arch_map[i].arch != ctx->arch)
+                        continue;
+                for (size_t k = 0; k < p->arch_map[i].n_sub_arches; k++)
+                        add_arch(r, p->arch_map[i].sub_arches[k]);
+                break; /* moby takes the first matching entry */
+        }
+}
+
+/* Appends what `rule` becomes in `ctx` to r->rules (room for one rule per argument condition
+ * was made): nothing when its conditions do not hold or it does what the default does, one
+ * rule, or one per argument condition when several conditions name the same argument. */
+static void resolve_rule(struct resolved *r, const struct profile_rule *rule,
+                         const struct context *ctx)
+{
+        if (!rule_applies(rule, ctx)) {
+                r->n_dropped++;
+                return;
+        }
+        uint32_t data = action_data(rule->action, rule->has_errno, rule->errno_ret);
+        if (rule->action == r->default_action && data == r->default_data) {
+                r->n_skipped++;
+                return;
+        }
+        struct resolved_rule base = {
+                .names = rule->names,
+                .n_names = rule->n_names,
+                .action = rule->action,
+                .data = data,
+                .source = rule->index,
+        };
+        unsigned counts[PROFILE_MAX_ARG_INDEX] = {0};
+        bool split = false;
+        for (size_t k = 0; k < rule->n_args; k++)
+                split = split || ++counts[rule->args[k].index] > 1;
+        if (!split) {
+                for (size_t k = 0; k < rule->n_args; k++)
+                        base.args[k] = rule->args[k];
+                base.n_args = rule->n_args;
+                r->rules[r->n_rules++] = base;
+                return;
+        }
+        for (size_t k = 0; k < rule->n_args; k++) {
+                struct resolved_rule one = base;
+                one.args[0] = rule->args[k];
+                one.n_args = 1;
+                r->rules[r->n_rules++] = one;
+        }
+}
+
 int profile_resolve(const struct profile *p, const struct context *ctx, struct resolved **ret)
 {
         _cleanup_(resolved_freep) struct resolved *r = calloc(1, sizeof(*r));
@@ -160,20 +220,7 @@ int profile_resolve(const struct profile *p, const struct context *ctx, struct r
         r->context = *ctx;
         r->default_action = p->default_action;
         r->default_data = action_data(p->default_action, p->has_default_errno, p->default_errno);
-
-        if (p->n_architectures) {
-                for (size_t i = 0; i < p->n_architectures; i++)
-                        add_arch(r, p->architectures[i]);
-        } else {
-                add_arch(r, ctx->arch);
-                for (size_t i = 0; i < p->n_arch_map; i++) {
-                        if (p->arch_map[i].arch != ctx->arch)
-                                continue;
-                        for (size_t k = 0; k < p->arch_map[i].n_sub_arches; k++)
-                                add_arch(r, p->arch_map[i].sub_arches[k]);
-                        break; /* moby takes the first matching entry */
-                }
-        }
+        resolve_arches(r, p, ctx);
 
         size_t cap = 0;
         for (size_t i = 0; i < p->n_rules; i++)
@@ -181,43 +228,8 @@ int profile_resolve(const struct profile *p, const struct context *ctx, struct r
         r->rules = calloc(cap ? cap : 1, sizeof(*r->rules));
         if (!r->rules)
                 return -ENOMEM;
-
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const struct profile_rule *rule = &p->rules[i];
-                if (!rule_applies(rule, ctx)) {
-                        r->n_dropped++;
-                        continue;
-                }
-                uint32_t data = action_data(rule->action, rule->has_errno, rule->errno_ret);
-                if (rule->action == r->default_action && data == r->default_data) {
-                        r->n_skipped++;
-                        continue;
-                }
-                struct resolved_rule base = {
-                        .names = rule->names,
-                        .n_names = rule->n_names,
-                        .action = rule->action,
-                        .data = data,
-                        .source = rule->index,
-                };
-                unsigned counts[PROFILE_MAX_ARG_INDEX] = { 0 };
-                bool split = false;
-                for (size_t k = 0; k < rule->n_args; k++)
-                        split = split || ++counts[rule->args[k].index] > 1;
-                if (!split) {
-                        for (size_t k = 0; k < rule->n_args; k++)
-                                base.args[k] = rule->args[k];
-                        base.n_args = rule->n_args;
-                        r->rules[r->n_rules++] = base;
-                        continue;
-                }
-                for (size_t k = 0; k < rule->n_args; k++) {
-                        struct resolved_rule one = base;
-                        one.args[0] = rule->args[k];
-                        one.n_args = 1;
-                        r->rules[r->n_rules++] = one;
-                }
-        }
+        for (size_t i = 0; i < p->n_rules; i++)
+                resolve_rule(r, &p->rules[i], ctx);
         *ret = TAKE_PTR(r);
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "fileio.h"
 #include "profile.h"
 #include "resolve.h"
 

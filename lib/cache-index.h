@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+
+/* The blob cache's view of its directory: one entry per key with the size of its two files
+ * and its LRU stamp, the pinned keys, and the eviction policy over them. It touches no file:
+ * eviction asks the caller to remove an entry's files. Not thread-safe: the cache calls it
+ * under its lock. */
+
+struct cache_entry {
+        char key[SHA256_HEX_SIZE]; /* first, so that a key compares with an entry */
+        uint64_t size;             /* .bpf + .json */
+        uint64_t stamp;            /* ns since the epoch, the .json's mtime: the LRU order */
+};
+
+struct cache_index_pin {
+        char key[SHA256_HEX_SIZE];
+        unsigned count;
+};
+
+struct cache_index {
+        struct cache_entry *entries; /* sorted by key, except while being scanned */
+        size_t n_entries, allocated;
+        uint64_t bytes;               /* the sizes of all entries */
+        struct cache_index_pin *pins; /* sorted by key */
+        size_t n_pins, allocated_pins;
+};
+
+/* Frees what the index holds (not `idx` itself). */
+void cache_index_done(struct cache_index *idx);
+
+/* The entry of `key`, or NULL. */
+struct cache_entry *cache_index_find(struct cache_index *idx, const char *key);
+/* Makes room for one more entry, so that cache_index_set() cannot fail after it (the cache
+ * calls this before renaming files into place). Returns 0 or -ENOMEM. */
+int cache_index_reserve(struct cache_index *idx);
+/* Adds or updates the entry of `key`. Returns 0 or -ENOMEM. */
+int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
+/* Removes the entry of `key`, if any. */
+void cache_index_remove(struct cache_index *idx, const char *key);
+/* Appends an entry without keeping the order, for a scan of the directory, which ends with
+ * cache_index_sort(). Returns 0 or -ENOMEM. */
+int cache_index_append(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
+void cache_index_sort(struct cache_index *idx);
+
+/* Counted pins: a pinned key is never evicted. cache_index_pin returns 0 or -ENOMEM;
+ * unpinning a key not pinned does nothing. */
+int cache_index_pin(struct cache_index *idx, const char *key);
+void cache_index_unpin(struct cache_index *idx, const char *key);
+
+/* Evicts least recently used entries until the index holds at most `max_bytes`, skipping
+ * `keep` (may be NULL), the `n` keys of `referenced` (may be NULL when n is 0) and pinned
+ * keys. An entry goes from the index only when `remove_files(key, userdata)` succeeded.
+ * Returns the number of entries evicted or -ENOMEM. */
+int cache_index_evict(struct cache_index *idx, uint64_t max_bytes, const char *const *referenced,
+                      size_t n, const char *keep,
+                      int (*remove_files)(const char *key, void *userdata), void *userdata);
