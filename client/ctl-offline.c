@@ -19,11 +19,11 @@ static json_t *diags_to_json(const struct diag_list *l)
         json_t *a = json_array();
         for (size_t i = 0; a && l && i < l->n; i++) {
                 const struct diag *d = &l->items[i];
-                json_array_append_new(
-                        a, json_pack("{s:s, s:s?, s:i, s:i, s:s, s:s, s:s?}", "severity",
-                                     diag_severity_to_string(d->severity), "file", l->file, "line",
-                                     d->line, "column", d->column, "pointer", d->pointer,
-                                     "message", d->message, "hint", d->hint));
+                json_array_append_new(a, json_pack("{s:s, s:s?, s:i, s:i, s:s, s:s, s:s?}",
+                                                   "severity", diag_severity_to_string(d->severity),
+                                                   "file", l->file, "line", d->line, "column",
+                                                   d->column, "pointer", d->pointer, "message",
+                                                   d->message, "hint", d->hint));
         }
         return a;
 }
@@ -63,14 +63,14 @@ int verb_validate(struct ctl *c, int argc, char **argv)
                 if (!valid)
                         ret = CTL_EXIT_FAILED;
                 if (c->json) {
-                        json_array_append_new(
-                                results,
-                                json_pack("{s:s, s:b, s:s?, s:s, s:i, s:i, s:o}", "file", argv[i],
-                                          "valid", valid, "digest", p ? p->digest : NULL, "dialect",
-                                          dialect_to_string(c->dialect), "errors",
-                                          (int)diags->counts[DIAG_ERROR], "warnings",
-                                          (int)diags->counts[DIAG_WARNING], "diagnostics",
-                                          diags_to_json(diags)));
+                        json_array_append_new(results,
+                                              json_pack("{s:s, s:b, s:s?, s:s, s:i, s:i, s:o}",
+                                                        "file", argv[i], "valid", valid, "digest",
+                                                        p ? p->digest : NULL, "dialect",
+                                                        dialect_to_string(c->dialect), "errors",
+                                                        (int)diags->counts[DIAG_ERROR], "warnings",
+                                                        (int)diags->counts[DIAG_WARNING],
+                                                        "diagnostics", diags_to_json(diags)));
                         continue;
                 }
                 diag_list_print(diags, stderr, c->quiet ? DIAG_ERROR : DIAG_NOTE, c->color);
@@ -104,8 +104,9 @@ int verb_compile(struct ctl *c, int argc, char **argv)
 
         r = ctl_build(c, argv[0], &p, &res, fmt == FORMAT_PFC ? NULL : &b);
         if (r < 0)
-                return r == -EINVAL ? CTL_EXIT_FAILED
-                                    : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+                return r == -EINVAL
+                               ? CTL_EXIT_FAILED
+                               : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         if (fmt == FORMAT_PFC) {
                 _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
                 _cleanup_free_ char *pfc = NULL;
@@ -147,7 +148,7 @@ int verb_test(struct ctl *c, int argc, char **argv)
         _cleanup_(profile_freep) struct profile *p = NULL;
         _cleanup_(resolved_freep) struct resolved *res = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
-        struct bpf_sim_input in = { .arch = c->context.arch->token };
+        struct bpf_sim_input in = {.arch = c->context.arch->token};
         struct bpf_sim_result out;
         _cleanup_free_ char *name = NULL;
         long nr = 0;
@@ -159,8 +160,9 @@ int verb_test(struct ctl *c, int argc, char **argv)
 
         r = ctl_build(c, argv[0], &p, &res, &b);
         if (r < 0)
-                return r == -EINVAL ? CTL_EXIT_FAILED
-                                    : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+                return r == -EINVAL
+                               ? CTL_EXIT_FAILED
+                               : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         if (b->foreign_byte_order)
                 return refuse_foreign(c);
         r = bpf_sim_run(b->insns, b->n_insns, &in, &out);
@@ -176,12 +178,12 @@ int verb_test(struct ctl *c, int argc, char **argv)
         if (c->json) {
                 char ptr[32];
                 snprintf(ptr, sizeof(ptr), "/syscalls/%zu", rule ? rule->source : 0);
-                _cleanup_(json_decrefp) json_t *o = json_pack(
-                        "{s:s, s:i, s:s, s:s, s:i, s:s, s:s?, s:s?}", "syscall", name, "nr",
-                        (int)nr, "arch", c->context.arch->short_name, "action", verdict,
-                        "instructions", (int)out.steps, "decided_by",
-                        rule ? "rule" : "defaultAction", "rule", rule ? ptr : NULL, "comment",
-                        comment);
+                _cleanup_(json_decrefp) json_t *o =
+                        json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:s?, s:s?}", "syscall", name,
+                                  "nr", (int)nr, "arch", c->context.arch->short_name, "action",
+                                  verdict, "instructions", (int)out.steps, "decided_by",
+                                  rule ? "rule" : "defaultAction", "rule", rule ? ptr : NULL,
+                                  "comment", comment);
                 json_dumpf(o, stdout, JSON_INDENT(2));
                 putchar('\n');
                 return CTL_EXIT_OK;
@@ -220,9 +222,9 @@ int verb_export(struct ctl *c, int argc, char **argv)
                 diag_list_print(diags, stderr, DIAG_WARNING, c->color);
         }
         if (r < 0)
-                return r == -EOPNOTSUPP ? CTL_EXIT_FAILED
-                                        : ctl_error("Failed to export '%s': %s", argv[0],
-                                                    strerror(-r));
+                return r == -EOPNOTSUPP
+                               ? CTL_EXIT_FAILED
+                               : ctl_error("Failed to export '%s': %s", argv[0], strerror(-r));
         r = ctl_write_output(c->output, text, strlen(text));
         if (r < 0)
                 return ctl_error("Failed to write output: %s", strerror(-r));
@@ -248,8 +250,9 @@ int verb_exec(struct ctl *c, int argc, char **argv)
                 return ctl_usage_error("exec: expected FILE -- COMMAND [ARG...]");
         r = ctl_build(c, argv[0], NULL, NULL, &b);
         if (r < 0)
-                return r == -EINVAL ? CTL_EXIT_FAILED
-                                    : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+                return r == -EINVAL
+                               ? CTL_EXIT_FAILED
+                               : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         return ctl_exec_blob(b, argv + 1);
 }
 
@@ -263,8 +266,9 @@ int verb_stats(struct ctl *c, int argc, char **argv)
                 return ctl_usage_error("stats: expected one FILE");
         r = ctl_build(c, argv[0], NULL, NULL, &b);
         if (r < 0)
-                return r == -EINVAL ? CTL_EXIT_FAILED
-                                    : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
+                return r == -EINVAL
+                               ? CTL_EXIT_FAILED
+                               : ctl_error("Failed to compile '%s': %s", argv[0], strerror(-r));
         if (b->foreign_byte_order)
                 return refuse_foreign(c);
         r = bpf_stats_compute(b->insns, b->n_insns, c->context.arch->token, &st);

@@ -42,7 +42,7 @@ static int scan_file(struct scan *s, const char *path, const char *name)
                 s->allocated = na;
         }
         struct scan_row *row = &s->rows[s->n];
-        *row = (struct scan_row){ .name = strdup(name), .state = "invalid" };
+        *row = (struct scan_row){.name = strdup(name), .state = "invalid"};
         if (!row->name)
                 return -ENOMEM;
         s->n++;
@@ -108,7 +108,7 @@ static int scan_dir(struct scan *s, const char *dir, const char *prefix, unsigne
 
 int verb_scan(struct ctl *c, int argc, char **argv)
 {
-        struct scan s = { .ctl = c };
+        struct scan s = {.ctl = c};
         size_t invalid = 0;
         int r = 0;
 
@@ -132,12 +132,12 @@ int verb_scan(struct ctl *c, int argc, char **argv)
                 invalid += !streq(row->state, "valid");
                 if (c->json)
                         json_array_append_new(
-                                arr, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "name",
-                                               row->name, "state", row->state, "digest",
-                                               row->digest, "rules", (int)row->rules, "names",
-                                               (int)row->names, "instructions", (int)row->insns,
-                                               "errors", (int)row->errors, "warnings",
-                                               (int)row->warnings));
+                                arr,
+                                json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "name",
+                                          row->name, "state", row->state, "digest", row->digest,
+                                          "rules", (int)row->rules, "names", (int)row->names,
+                                          "instructions", (int)row->insns, "errors",
+                                          (int)row->errors, "warnings", (int)row->warnings));
                 else
                         printf("%-48s %-8s %5zu %5zu %6zu %5zu  %.19s\n", row->name, row->state,
                                row->rules, row->names, row->insns, row->warnings,

@@ -8,9 +8,9 @@
 #include "resolve.h"
 
 /* Exit codes of seccompctl. */
-#define CTL_EXIT_OK 0
+#define CTL_EXIT_OK     0
 #define CTL_EXIT_FAILED 1
-#define CTL_EXIT_USAGE 2
+#define CTL_EXIT_USAGE  2
 
 enum output_format {
         FORMAT_RAW,

@@ -17,7 +17,8 @@ static void help(void)
                "Offline commands (the engine runs in-process, no daemon needed):\n"
                "  validate FILE...             check profiles; exit 1 if any is invalid\n"
                "  compile FILE [-o OUT]        compile to raw BPF (or --format base64|pfc|disasm)\n"
-               "  test FILE SYSCALL [ARG...]   the action the filter takes, and which rule decided\n"
+               "  test FILE SYSCALL [ARG...]   the action the filter takes, and which rule "
+               "decided\n"
                "  export FILE --format oci|lxc resolved plain OCI JSON, or LXC seccomp v2 text\n"
                "  exec FILE -- CMD [ARG...]    install the filter and exec CMD\n"
                "  stats FILE                   instructions, paths, kernel-cacheable syscalls\n"
@@ -31,15 +32,19 @@ static void help(void)
                "  export NAME --format oci|lxc the daemon's source of NAME, exported\n"
                "  exec NAME -- CMD [ARG...]    install the daemon's blob and exec CMD\n"
                "  status                       version, readiness, roots, counts, cache\n"
-               "  digest                       the node digest (equal on nodes with equal profiles)\n"
+               "  digest                       the node digest (equal on nodes with equal "
+               "profiles)\n"
                "  reload                       rescan every root (root or the seccompd group)\n"
-               "An argument of validate, compile, test, export or exec that is an existing file, or\n"
+               "An argument of validate, compile, test, export or exec that is an existing file, "
+               "or\n"
                "starts with /, ./ or ../, is a file used offline; anything else is a NAME.\n\n"
                "Options:\n"
-               "  --dialect D      docker (default), kubernetes-containerd, cri-o, mesos, crun, runc\n"
+               "  --dialect D      docker (default), kubernetes-containerd, cri-o, mesos, crun, "
+               "runc\n"
                "  --strict         unknown syscalls are errors\n"
                "  --arch A         target architecture (default: the host's)\n"
-               "  --caps C,...     capabilities held (default: Docker's 14; 'all', 'none', '+CAP_X')\n"
+               "  --caps C,...     capabilities held (default: Docker's 14; 'all', 'none', "
+               "'+CAP_X')\n"
                "  --kernel X.Y     kernel version for minKernel (default: the running one)\n"
                "  --optimize 0|2   linear or binary-tree filter (default: tree above 32 rules)\n"
                "  --format F       raw, base64, pfc, disasm (compile); oci, lxc (export)\n"
@@ -57,18 +62,18 @@ static const struct {
         const char *name;
         int (*fn)(struct ctl *c, int argc, char **argv);
 } verbs[] = {
-        { "validate", verb_validate_dispatch },
-        { "compile", verb_compile_dispatch },
-        { "test", verb_test_dispatch },
-        { "export", verb_export_dispatch },
-        { "exec", verb_exec_dispatch },
-        { "stats", verb_stats },
-        { "scan", verb_scan },
-        { "list", verb_list },
-        { "show", verb_show },
-        { "reload", verb_reload },
-        { "status", verb_status },
-        { "digest", verb_digest },
+        {"validate", verb_validate_dispatch},
+        {"compile", verb_compile_dispatch},
+        {"test", verb_test_dispatch},
+        {"export", verb_export_dispatch},
+        {"exec", verb_exec_dispatch},
+        {"stats", verb_stats},
+        {"scan", verb_scan},
+        {"list", verb_list},
+        {"show", verb_show},
+        {"reload", verb_reload},
+        {"status", verb_status},
+        {"digest", verb_digest},
 };
 
 enum {
@@ -87,21 +92,21 @@ enum {
 };
 
 static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "output", required_argument, NULL, 'o' },
-        { "dialect", required_argument, NULL, ARG_DIALECT },
-        { "strict", no_argument, NULL, ARG_STRICT },
-        { "arch", required_argument, NULL, ARG_ARCH },
-        { "caps", required_argument, NULL, ARG_CAPS },
-        { "kernel", required_argument, NULL, ARG_KERNEL },
-        { "optimize", required_argument, NULL, ARG_OPTIMIZE },
-        { "format", required_argument, NULL, ARG_FORMAT },
-        { "json", no_argument, NULL, ARG_JSON },
-        { "version", no_argument, NULL, ARG_VERSION },
-        { "socket", required_argument, NULL, ARG_SOCKET },
-        { "max-size", required_argument, NULL, ARG_MAX_SIZE },
-        { "no-color", no_argument, NULL, ARG_NO_COLOR },
+        {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"output", required_argument, NULL, 'o'},
+        {"dialect", required_argument, NULL, ARG_DIALECT},
+        {"strict", no_argument, NULL, ARG_STRICT},
+        {"arch", required_argument, NULL, ARG_ARCH},
+        {"caps", required_argument, NULL, ARG_CAPS},
+        {"kernel", required_argument, NULL, ARG_KERNEL},
+        {"optimize", required_argument, NULL, ARG_OPTIMIZE},
+        {"format", required_argument, NULL, ARG_FORMAT},
+        {"json", no_argument, NULL, ARG_JSON},
+        {"version", no_argument, NULL, ARG_VERSION},
+        {"socket", required_argument, NULL, ARG_SOCKET},
+        {"max-size", required_argument, NULL, ARG_MAX_SIZE},
+        {"no-color", no_argument, NULL, ARG_NO_COLOR},
         {},
 };
 
@@ -111,24 +116,16 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
         const char *bad = NULL;
 
         switch (opt) {
-        case 'h':
-                help();
-                return CTL_EXIT_OK;
-        case 'q':
-                c->quiet = true;
-                return -1;
-        case 'o':
-                c->output = arg;
-                return -1;
+        case 'h': help(); return CTL_EXIT_OK;
+        case 'q': c->quiet = true; return -1;
+        case 'o': c->output = arg; return -1;
         case ARG_DIALECT:
                 c->dialect = dialect_from_string(arg);
                 if (c->dialect < 0)
                         return ctl_usage_error("unknown dialect \"%s\"", arg);
                 c->dialect_set = true;
                 return -1;
-        case ARG_STRICT:
-                c->strict = true;
-                return -1;
+        case ARG_STRICT: c->strict = true; return -1;
         case ARG_ARCH:
                 if (context_set_arch(&c->context, arg) < 0)
                         return ctl_usage_error("unknown architecture \"%s\"", arg);
@@ -158,18 +155,14 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                         return ctl_usage_error("unknown format \"%s\"", arg);
                 c->format_set = true;
                 return -1;
-        case ARG_JSON:
-                c->json = true;
-                return -1;
+        case ARG_JSON: c->json = true; return -1;
         case ARG_VERSION: {
                 const struct scmp_version *v = seccomp_version();
-                printf("seccompctl %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major,
-                       v->minor, v->micro);
+                printf("seccompctl %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major, v->minor,
+                       v->micro);
                 return CTL_EXIT_OK;
         }
-        case ARG_SOCKET:
-                c->socket_path = arg;
-                return -1;
+        case ARG_SOCKET: c->socket_path = arg; return -1;
         case ARG_MAX_SIZE: {
                 char *end;
                 unsigned long long n = strtoull(arg, &end, 10);
@@ -178,11 +171,8 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                 c->parse.max_size = (size_t)n;
                 return -1;
         }
-        case ARG_NO_COLOR:
-                c->color = false;
-                return -1;
-        default:
-                return CTL_EXIT_USAGE;
+        case ARG_NO_COLOR: c->color = false; return -1;
+        default: return CTL_EXIT_USAGE;
         }
 }
 
@@ -191,7 +181,7 @@ int main(int argc, char **argv)
         struct ctl c = {
                 .dialect = DIALECT_DEFAULT,
                 .color = isatty(STDERR_FILENO) && !getenv("NO_COLOR"),
-                .compile = { .optimize = -1 },
+                .compile = {.optimize = -1},
         };
         _cleanup_free_ char **rest = NULL;
         const char *verb = NULL;

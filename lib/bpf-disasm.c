@@ -10,48 +10,30 @@
 static const char *alu_name(uint16_t op)
 {
         switch (op) {
-        case BPF_ADD:
-                return "add";
-        case BPF_SUB:
-                return "sub";
-        case BPF_MUL:
-                return "mul";
-        case BPF_DIV:
-                return "div";
-        case BPF_OR:
-                return "or";
-        case BPF_AND:
-                return "and";
-        case BPF_LSH:
-                return "lsh";
-        case BPF_RSH:
-                return "rsh";
-        case BPF_NEG:
-                return "neg";
-        case BPF_MOD:
-                return "mod";
-        case BPF_XOR:
-                return "xor";
-        default:
-                return NULL;
+        case BPF_ADD: return "add";
+        case BPF_SUB: return "sub";
+        case BPF_MUL: return "mul";
+        case BPF_DIV: return "div";
+        case BPF_OR: return "or";
+        case BPF_AND: return "and";
+        case BPF_LSH: return "lsh";
+        case BPF_RSH: return "rsh";
+        case BPF_NEG: return "neg";
+        case BPF_MOD: return "mod";
+        case BPF_XOR: return "xor";
+        default: return NULL;
         }
 }
 
 static const char *jmp_name(uint16_t op)
 {
         switch (op) {
-        case BPF_JA:
-                return "jmp";
-        case BPF_JEQ:
-                return "jeq";
-        case BPF_JGT:
-                return "jgt";
-        case BPF_JGE:
-                return "jge";
-        case BPF_JSET:
-                return "jset";
-        default:
-                return NULL;
+        case BPF_JA: return "jmp";
+        case BPF_JEQ: return "jeq";
+        case BPF_JGT: return "jgt";
+        case BPF_JGE: return "jge";
+        case BPF_JSET: return "jset";
+        default: return NULL;
         }
 }
 
@@ -65,26 +47,19 @@ static const char *op_name(uint16_t code)
                 if (BPF_SIZE(code) == BPF_B && BPF_MODE(code) != BPF_IMM)
                         return "ldb";
                 return BPF_SIZE(code) == BPF_W ? "ld" : NULL;
-        case BPF_LDX:
-                return "ldx";
-        case BPF_ST:
-                return "st";
-        case BPF_STX:
-                return "stx";
-        case BPF_ALU:
-                return alu_name(BPF_OP(code));
-        case BPF_JMP:
-                return jmp_name(BPF_OP(code));
-        case BPF_RET:
-                return "ret";
+        case BPF_LDX: return "ldx";
+        case BPF_ST: return "st";
+        case BPF_STX: return "stx";
+        case BPF_ALU: return alu_name(BPF_OP(code));
+        case BPF_JMP: return jmp_name(BPF_OP(code));
+        case BPF_RET: return "ret";
         case BPF_MISC:
                 if (BPF_MISCOP(code) == BPF_TAX)
                         return "tax";
                 if (BPF_MISCOP(code) == BPF_TXA)
                         return "txa";
                 return NULL;
-        default:
-                return NULL;
+        default: return NULL;
         }
 }
 
@@ -111,33 +86,20 @@ static int data_field_name(uint32_t k, char *buf, size_t len)
         if (k < offsetof(struct seccomp_data, args))
                 return snprintf(buf, len, "instruction_pointer.%s", half[(k / 4) & 1]);
         return snprintf(buf, len, "args[%u].%s",
-                        (unsigned) ((k - offsetof(struct seccomp_data, args)) / 8),
+                        (unsigned)((k - offsetof(struct seccomp_data, args)) / 8),
                         half[(k / 4) & 1]);
 }
 
 static void format_load(const struct sock_filter *f, char *buf, size_t len)
 {
         switch (BPF_MODE(f->code)) {
-        case BPF_ABS:
-                snprintf(buf, len, "$data[%u]", f->k);
-                break;
-        case BPF_IND:
-                snprintf(buf, len, "$data[X + %u]", f->k);
-                break;
-        case BPF_MEM:
-                snprintf(buf, len, "$temp[%u]", f->k);
-                break;
-        case BPF_IMM:
-                snprintf(buf, len, "%u", f->k);
-                break;
-        case BPF_LEN:
-                snprintf(buf, len, "len($data)");
-                break;
-        case BPF_MSH:
-                snprintf(buf, len, "4 * $data[%u] & 0x0f", f->k);
-                break;
-        default:
-                buf[0] = '\0';
+        case BPF_ABS: snprintf(buf, len, "$data[%u]", f->k); break;
+        case BPF_IND: snprintf(buf, len, "$data[X + %u]", f->k); break;
+        case BPF_MEM: snprintf(buf, len, "$temp[%u]", f->k); break;
+        case BPF_IMM: snprintf(buf, len, "%u", f->k); break;
+        case BPF_LEN: snprintf(buf, len, "len($data)"); break;
+        case BPF_MSH: snprintf(buf, len, "4 * $data[%u] & 0x0f", f->k); break;
+        default: buf[0] = '\0';
         }
 }
 
@@ -149,13 +111,9 @@ static void format_args(const struct sock_filter *f, size_t line, char *buf, siz
 
         switch (BPF_CLASS(code)) {
         case BPF_LD:
-        case BPF_LDX:
-                format_load(f, buf, len);
-                break;
+        case BPF_LDX: format_load(f, buf, len); break;
         case BPF_ST:
-        case BPF_STX:
-                snprintf(buf, len, "$temp[%u]", f->k);
-                break;
+        case BPF_STX: snprintf(buf, len, "$temp[%u]", f->k); break;
         case BPF_ALU:
                 if (BPF_OP(code) == BPF_NEG)
                         break;
@@ -170,11 +128,11 @@ static void format_args(const struct sock_filter *f, size_t line, char *buf, siz
                 if (BPF_OP(code) == BPF_JA)
                         snprintf(buf, len, "%04zu", line + 1 + f->k);
                 else if (BPF_SRC(code) == BPF_X)
-                        snprintf(buf, len, "%-4s true:%04zu false:%04zu", "X",
-                                 line + 1 + f->jt, line + 1 + f->jf);
+                        snprintf(buf, len, "%-4s true:%04zu false:%04zu", "X", line + 1 + f->jt,
+                                 line + 1 + f->jf);
                 else
-                        snprintf(buf, len, "%-4u true:%04zu false:%04zu", f->k,
-                                 line + 1 + f->jt, line + 1 + f->jf);
+                        snprintf(buf, len, "%-4u true:%04zu false:%04zu", f->k, line + 1 + f->jt,
+                                 line + 1 + f->jf);
                 break;
         case BPF_RET:
                 if (BPF_RVAL(code) == BPF_A)

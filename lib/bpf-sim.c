@@ -8,9 +8,9 @@
 
 #include "bpf.h"
 
-#define SECCOMP_DATA_NR_OFFSET 0U
+#define SECCOMP_DATA_NR_OFFSET   0U
 #define SECCOMP_DATA_ARCH_OFFSET 4U
-#define SECCOMP_DATA_IP_OFFSET 8U
+#define SECCOMP_DATA_IP_OFFSET   8U
 
 /* Kernel semantics are those of bpf_check_classic() and seccomp_check_filter(); the latter
  * whitelists codes, so a code missing from this switch is rejected whatever its operands. */
@@ -21,18 +21,14 @@ static int insn_check(const struct sock_filter *f, size_t pc, size_t n)
                 if (f->k >= sizeof(struct seccomp_data) || (f->k & 3) != 0)
                         return -EINVAL;
                 return 0;
-        case BPF_ALU | BPF_DIV | BPF_K:
-                return f->k == 0 ? -EINVAL : 0;
+        case BPF_ALU | BPF_DIV | BPF_K: return f->k == 0 ? -EINVAL : 0;
         case BPF_ALU | BPF_LSH | BPF_K:
-        case BPF_ALU | BPF_RSH | BPF_K:
-                return f->k >= 32 ? -EINVAL : 0;
+        case BPF_ALU | BPF_RSH | BPF_K: return f->k >= 32 ? -EINVAL : 0;
         case BPF_LD | BPF_MEM:
         case BPF_LDX | BPF_MEM:
         case BPF_ST:
-        case BPF_STX:
-                return f->k >= BPF_MEMWORDS ? -EINVAL : 0;
-        case BPF_JMP | BPF_JA:
-                return f->k >= n - pc - 1 ? -EINVAL : 0;
+        case BPF_STX: return f->k >= BPF_MEMWORDS ? -EINVAL : 0;
+        case BPF_JMP | BPF_JA: return f->k >= n - pc - 1 ? -EINVAL : 0;
         case BPF_JMP | BPF_JEQ | BPF_K:
         case BPF_JMP | BPF_JEQ | BPF_X:
         case BPF_JMP | BPF_JGT | BPF_K:
@@ -67,10 +63,8 @@ static int insn_check(const struct sock_filter *f, size_t pc, size_t n)
         case BPF_ALU | BPF_RSH | BPF_X:
         case BPF_ALU | BPF_NEG:
         case BPF_MISC | BPF_TAX:
-        case BPF_MISC | BPF_TXA:
-                return 0;
-        default:
-                return -EINVAL;
+        case BPF_MISC | BPF_TXA: return 0;
+        default: return -EINVAL;
         }
 }
 
@@ -90,9 +84,7 @@ static int check_load_and_stores(const struct sock_filter *insns, size_t n)
 
                 switch (f->code) {
                 case BPF_ST:
-                case BPF_STX:
-                        memvalid |= (uint16_t) (1U << f->k);
-                        break;
+                case BPF_STX: memvalid |= (uint16_t)(1U << f->k); break;
                 case BPF_LD | BPF_MEM:
                 case BPF_LDX | BPF_MEM:
                         if (!(memvalid & (1U << f->k)))
@@ -143,47 +135,30 @@ int bpf_validate(const struct sock_filter *insns, size_t n)
 static uint32_t alu(uint16_t op, uint32_t a, uint32_t operand)
 {
         switch (op) {
-        case BPF_ADD:
-                return a + operand;
-        case BPF_SUB:
-                return a - operand;
-        case BPF_MUL:
-                return a * operand;
-        case BPF_DIV:
-                return a / operand;
-        case BPF_AND:
-                return a & operand;
-        case BPF_OR:
-                return a | operand;
-        case BPF_XOR:
-                return a ^ operand;
+        case BPF_ADD: return a + operand;
+        case BPF_SUB: return a - operand;
+        case BPF_MUL: return a * operand;
+        case BPF_DIV: return a / operand;
+        case BPF_AND: return a & operand;
+        case BPF_OR: return a | operand;
+        case BPF_XOR: return a ^ operand;
         case BPF_LSH:
                 /* The eBPF interpreter and JITs mask 32-bit shift counts with 31. */
                 return a << (operand & 31);
-        case BPF_RSH:
-                return a >> (operand & 31);
-        case BPF_NEG:
-                return (uint32_t) -a;
-        default:
-                assert(!"unreachable ALU op");
-                return 0;
+        case BPF_RSH: return a >> (operand & 31);
+        case BPF_NEG: return (uint32_t)-a;
+        default: assert(!"unreachable ALU op"); return 0;
         }
 }
 
 static bool jump_taken(uint16_t op, uint32_t a, uint32_t operand)
 {
         switch (op) {
-        case BPF_JEQ:
-                return a == operand;
-        case BPF_JGT:
-                return a > operand;
-        case BPF_JGE:
-                return a >= operand;
-        case BPF_JSET:
-                return (a & operand) != 0;
-        default:
-                assert(!"unreachable JMP op");
-                return false;
+        case BPF_JEQ: return a == operand;
+        case BPF_JGT: return a > operand;
+        case BPF_JGE: return a >= operand;
+        case BPF_JSET: return (a & operand) != 0;
+        default: assert(!"unreachable JMP op"); return false;
         }
 }
 
@@ -198,10 +173,8 @@ static bool insn_is_const(const struct sock_filter *f)
         case BPF_JMP | BPF_JGT | BPF_K:
         case BPF_JMP | BPF_JGE | BPF_K:
         case BPF_JMP | BPF_JSET | BPF_K:
-        case BPF_RET | BPF_K:
-                return true;
-        default:
-                return false;
+        case BPF_RET | BPF_K: return true;
+        default: return false;
         }
 }
 
@@ -339,23 +312,14 @@ int bpf_action_format(uint32_t ret, char *buf, size_t len)
         assert(buf || len == 0);
 
         switch (ret & SECCOMP_RET_ACTION_FULL) {
-        case SECCOMP_RET_KILL_PROCESS:
-                return snprintf(buf, len, "KILL_PROCESS");
-        case SECCOMP_RET_KILL_THREAD:
-                return snprintf(buf, len, "KILL_THREAD");
-        case SECCOMP_RET_TRAP:
-                return snprintf(buf, len, "TRAP(%u)", data);
-        case SECCOMP_RET_ERRNO:
-                return snprintf(buf, len, "ERRNO(%u)", data);
-        case SECCOMP_RET_USER_NOTIF:
-                return snprintf(buf, len, "USER_NOTIF");
-        case SECCOMP_RET_TRACE:
-                return snprintf(buf, len, "TRACE(%u)", data);
-        case SECCOMP_RET_LOG:
-                return snprintf(buf, len, "LOG");
-        case SECCOMP_RET_ALLOW:
-                return snprintf(buf, len, "ALLOW");
-        default:
-                return snprintf(buf, len, "UNKNOWN(0x%08x)", ret);
+        case SECCOMP_RET_KILL_PROCESS: return snprintf(buf, len, "KILL_PROCESS");
+        case SECCOMP_RET_KILL_THREAD: return snprintf(buf, len, "KILL_THREAD");
+        case SECCOMP_RET_TRAP: return snprintf(buf, len, "TRAP(%u)", data);
+        case SECCOMP_RET_ERRNO: return snprintf(buf, len, "ERRNO(%u)", data);
+        case SECCOMP_RET_USER_NOTIF: return snprintf(buf, len, "USER_NOTIF");
+        case SECCOMP_RET_TRACE: return snprintf(buf, len, "TRACE(%u)", data);
+        case SECCOMP_RET_LOG: return snprintf(buf, len, "LOG");
+        case SECCOMP_RET_ALLOW: return snprintf(buf, len, "ALLOW");
+        default: return snprintf(buf, len, "UNKNOWN(0x%08x)", ret);
         }
 }

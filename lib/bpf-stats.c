@@ -35,7 +35,7 @@ static int arch_nr_offset(uint32_t arch, long *ret)
                 if (nr < 0)
                         continue;
 
-                *ret = (long) nr - i;
+                *ret = (long)nr - i;
                 return 0;
         }
 
@@ -61,7 +61,7 @@ int bpf_foreach_syscall(uint32_t arch_token, int (*fn)(int nr, const char *name,
                 if (!name)
                         continue;
 
-                r = fn((int) (i + offset), name, userdata);
+                r = fn((int)(i + offset), name, userdata);
                 if (r != 0)
                         return r;
         }
@@ -83,10 +83,10 @@ static int stats_one_syscall(int nr, const char *name _unused_, void *userdata)
         /* all zero (the pattern verdicts are taken from), all ones, INT_MAX, small values,
          * and a mix with high bits set so 64-bit comparisons take their other branches */
         static const uint64_t arg_patterns[][6] = {
-                { 0, 0, 0, 0, 0, 0 },
-                { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX },
-                { 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff },
-                { 1, 2, 3, 4, 5, 6 },
+                {0, 0, 0, 0, 0, 0},
+                {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX},
+                {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff},
+                {1, 2, 3, 4, 5, 6},
                 {
                         UINT64_C(0x8000000000000000),
                         UINT64_C(0x00000000ffffffff),
@@ -101,7 +101,7 @@ static int stats_one_syscall(int nr, const char *name _unused_, void *userdata)
 
         for (size_t p = 0; p < ELEMENTSOF(arg_patterns); p++) {
                 struct bpf_sim_input in = {
-                        .nr = (uint32_t) nr,
+                        .nr = (uint32_t)nr,
                         .arch = w->arch,
                 };
                 struct bpf_sim_result res;
@@ -160,7 +160,7 @@ int bpf_stats_compute(const struct sock_filter *insns, size_t n, uint32_t arch_t
         if (w.runs == 0)
                 return -EINVAL;
 
-        w.stats.mean_path = (double) w.total_steps / (double) w.runs;
+        w.stats.mean_path = (double)w.total_steps / (double)w.runs;
         if (w.arch == SCMP_ARCH_X32)
                 w.stats.cacheable = 0;
         *ret = w.stats;

@@ -15,16 +15,16 @@
 
 /* Input of one simulated system call, as the kernel fills struct seccomp_data. */
 struct bpf_sim_input {
-        uint32_t nr;      /* as the kernel sees it: x32 carries 0x40000000, MIPS its base */
-        uint32_t arch;    /* AUDIT_ARCH_* (== SCMP_ARCH_* token, SCMP_ARCH_X32 see below) */
-        uint64_t ip;      /* instruction_pointer */
+        uint32_t nr;   /* as the kernel sees it: x32 carries 0x40000000, MIPS its base */
+        uint32_t arch; /* AUDIT_ARCH_* (== SCMP_ARCH_* token, SCMP_ARCH_X32 see below) */
+        uint64_t ip;   /* instruction_pointer */
         uint64_t args[6];
 };
 
 struct bpf_sim_result {
-        uint32_t ret;     /* raw SECCOMP_RET_* value returned by the program */
-        unsigned steps;   /* instructions executed, including the final RET */
-        bool reads_args;  /* the path loaded args[] or instruction_pointer */
+        uint32_t ret;    /* raw SECCOMP_RET_* value returned by the program */
+        unsigned steps;  /* instructions executed, including the final RET */
+        bool reads_args; /* the path loaded args[] or instruction_pointer */
         /* Every instruction on the path is one the kernel's seccomp_is_const_allow() (5.11+)
          * can evaluate: LD W ABS of nr or arch, ALU AND K, JA, JEQ/JGT/JGE/JSET K, RET K.
          * With ret == SECCOMP_RET_ALLOW exactly, the kernel's action cache may skip the

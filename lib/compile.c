@@ -299,8 +299,8 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
         return 0;
 }
 
-int compile_pfc(const struct resolved *r, const struct compile_options *o,
-                struct diag_list *diags, char **ret)
+int compile_pfc(const struct resolved *r, const struct compile_options *o, struct diag_list *diags,
+                char **ret)
 {
         _cleanup_free_ char *text = NULL;
         size_t size, added, skipped;
@@ -311,8 +311,9 @@ int compile_pfc(const struct resolved *r, const struct compile_options *o,
                 *ret = TAKE_PTR(text);
                 return 0;
         }
-        if (asprintf(ret, "# ERRNO(%u) stands for ERRNO(%d): libseccomp refuses the larger value, "
-                          "the blob carries it\n%s",
+        if (asprintf(ret,
+                     "# ERRNO(%u) stands for ERRNO(%d): libseccomp refuses the larger value, "
+                     "the blob carries it\n%s",
                      errno_stand_in(r), PROFILE_MAX_ERRNO, text) < 0)
                 return -ENOMEM;
         return 0;

@@ -20,14 +20,14 @@ struct compile_options {
 struct blob {
         struct sock_filter *insns; /* raw, in the byte order of the target: what seccomp(2)
                                     * and crun take on that node */
-        bool foreign_byte_order;     /* built for an arch whose byte order differs from ours:
-                                      * serve it, but do not load or simulate it here */
+        bool foreign_byte_order;   /* built for an arch whose byte order differs from ours:
+                                    * serve it, but do not load or simulate it here */
         size_t n_insns;
-        int optimize;                /* the level actually used */
-        unsigned flags;              /* the profile's SECCOMP_FILTER_FLAG_* (1 << filter_flag) */
-        size_t n_rules;              /* libseccomp rules added */
-        size_t n_skipped_names;      /* unknown syscalls skipped */
-        char key[SHA256_HEX_SIZE];   /* blob key (DESIGN §5) */
+        int optimize;              /* the level actually used */
+        unsigned flags;            /* the profile's SECCOMP_FILTER_FLAG_* (1 << filter_flag) */
+        size_t n_rules;            /* libseccomp rules added */
+        size_t n_skipped_names;    /* unknown syscalls skipped */
+        char key[SHA256_HEX_SIZE]; /* blob key (DESIGN §5) */
 };
 
 static inline size_t blob_size(const struct blob *b)
@@ -38,8 +38,8 @@ static inline size_t blob_size(const struct blob *b)
 /* The libseccomp rules a resolved profile makes: one per known syscall name of each rule. */
 size_t compile_count_rules(const struct resolved *r);
 
-/* Effective optimisation level for `n_rules` libseccomp rules (runc's threshold). libseccomp 2.5.x builds a broken
- * binary tree for a filter without rules, so that case always stays linear. */
+/* Effective optimisation level for `n_rules` libseccomp rules (runc's threshold). libseccomp 2.5.x
+ * builds a broken binary tree for a filter without rules, so that case always stays linear. */
 int compile_optimize_level(const struct compile_options *o, size_t n_rules);
 
 /* Compiles `r` with libseccomp into raw BPF (exported through a memfd: 2.5.4 has no
@@ -48,8 +48,8 @@ int compile_optimize_level(const struct compile_options *o, size_t n_rules);
 int compile_resolved(const struct resolved *r, const struct compile_options *o,
                      struct diag_list *diags, struct blob **ret);
 /* The same filter as libseccomp's pseudo filter code (text, NUL-terminated). */
-int compile_pfc(const struct resolved *r, const struct compile_options *o,
-                struct diag_list *diags, char **ret);
+int compile_pfc(const struct resolved *r, const struct compile_options *o, struct diag_list *diags,
+                char **ret);
 
 /* The blob key: SHA-256 over a length-prefixed encoding of the cache format version,
  * libseccomp's runtime version, the options, the context and the canonical profile. */

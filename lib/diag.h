@@ -23,7 +23,7 @@ struct diag {
         unsigned column; /* 1-based, in characters; 0 when unknown */
         char *pointer;   /* RFC 6901 JSON pointer, "" for the document */
         char *message;
-        char *hint;      /* may be NULL */
+        char *hint; /* may be NULL */
 };
 
 struct diag_list {

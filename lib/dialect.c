@@ -118,11 +118,12 @@ static int check_errno_names(struct checker *c)
                 const struct profile_rule *rule = &p->rules[i];
                 if (rule->errno_from_name &&
                     (!rule->has_errno_number || rule->errno_number != rule->errno_ret))
-                        r = addf(c, DIAG_WARNING, rule->index, "/errno", NULL,
-                                 "%s ignores errno names: it returns %u (errnoRet or EPERM), not %u",
-                                 dialect_to_string(c->d),
-                                 rule->has_errno_number ? rule->errno_number : EPERM,
-                                 rule->errno_ret);
+                        r = addf(
+                                c, DIAG_WARNING, rule->index, "/errno", NULL,
+                                "%s ignores errno names: it returns %u (errnoRet or EPERM), not %u",
+                                dialect_to_string(c->d),
+                                rule->has_errno_number ? rule->errno_number : EPERM,
+                                rule->errno_ret);
         }
         return r;
 }
@@ -132,15 +133,23 @@ static int check_rule_oci_only(struct checker *c, const struct profile_rule *rul
         bool looser = rule->action == ACTION_ALLOW || rule->action == ACTION_LOG;
         int r = 0;
         if (rule->legacy_name)
-                r = addf(c, DIAG_WARNING, rule->index, "/name", "write \"names\": [...]", "%s does not know the legacy \"name\" key: this rule matches no syscall%s", dialect_to_string(c->d), "");
-        if (r >= 0 && (rule->includes.n_caps || rule->includes.n_arches ||
-                       rule->includes.has_min_kernel))
-                r = addf(c, DIAG_WARNING, rule->index, "/includes", "resolve it first: seccompctl export --format oci", "%s ignores includes: the rule applies unconditionally, which makes the "
-                         "profile %s", dialect_to_string(c->d), looser ? "more permissive" : "stricter");
-        if (r >= 0 && (rule->excludes.n_caps || rule->excludes.n_arches ||
-                       rule->excludes.has_min_kernel))
-                r = addf(c, DIAG_WARNING, rule->index, "/excludes", "resolve it first: seccompctl export --format oci", "%s ignores excludes: the rule applies unconditionally, which makes the "
-                         "profile %s", dialect_to_string(c->d), looser ? "more permissive" : "stricter");
+                r = addf(c, DIAG_WARNING, rule->index, "/name", "write \"names\": [...]",
+                         "%s does not know the legacy \"name\" key: this rule matches no syscall%s",
+                         dialect_to_string(c->d), "");
+        if (r >= 0 &&
+            (rule->includes.n_caps || rule->includes.n_arches || rule->includes.has_min_kernel))
+                r = addf(c, DIAG_WARNING, rule->index, "/includes",
+                         "resolve it first: seccompctl export --format oci",
+                         "%s ignores includes: the rule applies unconditionally, which makes the "
+                         "profile %s",
+                         dialect_to_string(c->d), looser ? "more permissive" : "stricter");
+        if (r >= 0 &&
+            (rule->excludes.n_caps || rule->excludes.n_arches || rule->excludes.has_min_kernel))
+                r = addf(c, DIAG_WARNING, rule->index, "/excludes",
+                         "resolve it first: seccompctl export --format oci",
+                         "%s ignores excludes: the rule applies unconditionally, which makes the "
+                         "profile %s",
+                         dialect_to_string(c->d), looser ? "more permissive" : "stricter");
         return r;
 }
 
@@ -148,27 +157,40 @@ static int check_rule_mesos(struct checker *c, const struct profile_rule *rule)
 {
         int r = 0;
         if (rule->legacy_name)
-                r = addf(c, DIAG_ERROR, rule->index, "/name", "write \"names\": [...]", "%s does not accept the legacy \"name\" key%s", dialect_to_string(c->d), "");
+                r = addf(c, DIAG_ERROR, rule->index, "/name", "write \"names\": [...]",
+                         "%s does not accept the legacy \"name\" key%s", dialect_to_string(c->d),
+                         "");
         if (r >= 0 && !rule->includes.key_present)
-                r = addf(c, DIAG_ERROR, rule->index, "/includes", "add \"includes\": {}", MISSING_KEY, dialect_to_string(c->d), "includes");
+                r = addf(c, DIAG_ERROR, rule->index, "/includes", "add \"includes\": {}",
+                         MISSING_KEY, dialect_to_string(c->d), "includes");
         if (r >= 0 && !rule->excludes.key_present)
-                r = addf(c, DIAG_ERROR, rule->index, "/excludes", "add \"excludes\": {}", MISSING_KEY, dialect_to_string(c->d), "excludes");
+                r = addf(c, DIAG_ERROR, rule->index, "/excludes", "add \"excludes\": {}",
+                         MISSING_KEY, dialect_to_string(c->d), "excludes");
         if (r >= 0 && !rule->args_key_present)
-                r = addf(c, DIAG_ERROR, rule->index, "/args", "add \"args\": []", MISSING_KEY, dialect_to_string(c->d), "args");
+                r = addf(c, DIAG_ERROR, rule->index, "/args", "add \"args\": []", MISSING_KEY,
+                         dialect_to_string(c->d), "args");
         for (size_t k = 0; r >= 0 && k < rule->n_args; k++)
                 if (!rule->args[k].has_value_two) {
                         char suffix[48];
                         snprintf(suffix, sizeof(suffix), "/args/%zu/valueTwo", k);
-                        r = addf(c, DIAG_ERROR, rule->index, suffix, "add \"valueTwo\": 0", "%s requires \"%s\" in every argument condition", dialect_to_string(c->d), "valueTwo");
+                        r = addf(c, DIAG_ERROR, rule->index, suffix, "add \"valueTwo\": 0",
+                                 "%s requires \"%s\" in every argument condition",
+                                 dialect_to_string(c->d), "valueTwo");
                 }
         if (r >= 0 && rule->has_errno)
-                r = addf(c, DIAG_ERROR, rule->index, rule->errno_from_name ? "/errno" : "/errnoRet", "drop it; Mesos returns EPERM", "%s does not support \"%s\"", dialect_to_string(c->d), rule->errno_from_name ? "errno" : "errnoRet");
+                r = addf(c, DIAG_ERROR, rule->index, rule->errno_from_name ? "/errno" : "/errnoRet",
+                         "drop it; Mesos returns EPERM", "%s does not support \"%s\"",
+                         dialect_to_string(c->d), rule->errno_from_name ? "errno" : "errnoRet");
         if (r >= 0 && (rule->includes.has_min_kernel || rule->excludes.has_min_kernel))
-                r = addf(c, DIAG_ERROR, rule->index, rule->includes.has_min_kernel ? "/includes/minKernel"
-                                                       : "/excludes/minKernel", NULL, "%s does not support \"%s\"", dialect_to_string(c->d), "minKernel");
+                r = addf(c, DIAG_ERROR, rule->index,
+                         rule->includes.has_min_kernel ? "/includes/minKernel"
+                                                       : "/excludes/minKernel",
+                         NULL, "%s does not support \"%s\"", dialect_to_string(c->d), "minKernel");
         if (r >= 0 && (rule->action == ACTION_LOG || rule->action == ACTION_KILL_PROCESS ||
                        rule->action == ACTION_NOTIFY))
-                r = addf(c, DIAG_ERROR, rule->index, "/action", NULL, "%s does not support the action %s", dialect_to_string(c->d), action_to_string(rule->action));
+                r = addf(c, DIAG_ERROR, rule->index, "/action", NULL,
+                         "%s does not support the action %s", dialect_to_string(c->d),
+                         action_to_string(rule->action));
         return r;
 }
 
@@ -178,18 +200,30 @@ static int check_profile_level(struct checker *c)
         int r = 0;
         if (c->policy->oci_struct_only) {
                 if (p->has_arch_map)
-                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/archMap", "resolve it first: seccompctl export --format oci", "%s ignores archMap%s: the filter covers the native architecture "
-                                 "only", dialect_to_string(c->d), "");
+                        r = addf(c, DIAG_WARNING, SIZE_MAX, "/archMap",
+                                 "resolve it first: seccompctl export --format oci",
+                                 "%s ignores archMap%s: the filter covers the native architecture "
+                                 "only",
+                                 dialect_to_string(c->d), "");
         } else if (c->policy->requires_every_key) {
                 if (!p->has_arch_map)
-                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/archMap", "add \"archMap\": [...]", "%s requires \"%s\"", dialect_to_string(c->d), "archMap");
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/archMap", "add \"archMap\": [...]",
+                                 "%s requires \"%s\"", dialect_to_string(c->d), "archMap");
                 if (r >= 0 && p->has_default_errno)
-                        r = addf(c, DIAG_ERROR, SIZE_MAX, p->default_errno_from_name ? "/defaultErrno" : "/defaultErrnoRet", "drop it; Mesos returns EPERM", "%s does not support \"%s\"", dialect_to_string(c->d), p->default_errno_from_name ? "defaultErrno" : "defaultErrnoRet");
-                if (r >= 0 && (p->default_action == ACTION_LOG ||
-                               p->default_action == ACTION_KILL_PROCESS))
-                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/defaultAction", NULL, "%s does not support the action %s", dialect_to_string(c->d), action_to_string(p->default_action));
+                        r = addf(c, DIAG_ERROR, SIZE_MAX,
+                                 p->default_errno_from_name ? "/defaultErrno" : "/defaultErrnoRet",
+                                 "drop it; Mesos returns EPERM", "%s does not support \"%s\"",
+                                 dialect_to_string(c->d),
+                                 p->default_errno_from_name ? "defaultErrno" : "defaultErrnoRet");
+                if (r >= 0 &&
+                    (p->default_action == ACTION_LOG || p->default_action == ACTION_KILL_PROCESS))
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/defaultAction", NULL,
+                                 "%s does not support the action %s", dialect_to_string(c->d),
+                                 action_to_string(p->default_action));
                 if (r >= 0 && p->listener_path)
-                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/listenerPath", NULL, "%s does not support \"%s\"", dialect_to_string(c->d), "listenerPath");
+                        r = addf(c, DIAG_ERROR, SIZE_MAX, "/listenerPath", NULL,
+                                 "%s does not support \"%s\"", dialect_to_string(c->d),
+                                 "listenerPath");
         }
         return r;
 }

@@ -70,8 +70,8 @@ int export_oci(const struct resolved *r, char **ret)
         u64_marker_init(&mark);
         _cleanup_(json_decrefp) json_t *root = json_object();
         json_t *arches = json_array(), *rules = json_array();
-        if (!root || set_new(root, "defaultAction",
-                             json_string(action_to_string(r->default_action))) < 0) {
+        if (!root ||
+            set_new(root, "defaultAction", json_string(action_to_string(r->default_action))) < 0) {
                 json_decref(arches);
                 json_decref(rules);
                 return -ENOMEM;
@@ -177,9 +177,9 @@ enum lxc_arch {
         LXC_ARCH_X32,
         _LXC_ARCH_MAX,
 };
-static const char *const lxc_arch_names[_LXC_ARCH_MAX] = { "x86_64", "x86", "x32" };
-static const uint32_t lxc_arch_tokens[_LXC_ARCH_MAX] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86,
-                                                        SCMP_ARCH_X32 };
+static const char *const lxc_arch_names[_LXC_ARCH_MAX] = {"x86_64", "x86", "x32"};
+static const uint32_t lxc_arch_tokens[_LXC_ARCH_MAX] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86,
+                                                        SCMP_ARCH_X32};
 
 struct lxc_diff {
         const char *syscall; /* borrowed, or "*" for every syscall */
@@ -193,8 +193,8 @@ struct lxc_diffs {
         size_t n;
 };
 
-static int lxc_diff_add(struct lxc_diffs *d, const char *syscall, unsigned arches,
-                        bool fatal, const char *reason)
+static int lxc_diff_add(struct lxc_diffs *d, const char *syscall, unsigned arches, bool fatal,
+                        const char *reason)
 {
         if (!arches)
                 return 0;
@@ -231,21 +231,11 @@ static void lxc_action(enum action a, uint32_t data, char *buf, size_t len, bool
 {
         *exact = true;
         switch (a) {
-        case ACTION_ALLOW:
-                snprintf(buf, len, "allow");
-                break;
-        case ACTION_KILL_THREAD:
-                snprintf(buf, len, "kill");
-                break;
-        case ACTION_TRAP:
-                snprintf(buf, len, "trap");
-                break;
-        case ACTION_NOTIFY:
-                snprintf(buf, len, "notify");
-                break;
-        case ACTION_ERRNO:
-                snprintf(buf, len, "errno %" PRIu32, data);
-                break;
+        case ACTION_ALLOW: snprintf(buf, len, "allow"); break;
+        case ACTION_KILL_THREAD: snprintf(buf, len, "kill"); break;
+        case ACTION_TRAP: snprintf(buf, len, "trap"); break;
+        case ACTION_NOTIFY: snprintf(buf, len, "notify"); break;
+        case ACTION_ERRNO: snprintf(buf, len, "errno %" PRIu32, data); break;
         case ACTION_LOG: /* the call proceeds; only the audit record is lost */
                 snprintf(buf, len, "allow");
                 *exact = false;
@@ -334,7 +324,8 @@ static int lxc_analyse(const struct resolved *r, struct lxc_diffs *d)
                         if (!exact && (rr = lxc_diff_add(d, name, on, true, why)) < 0)
                                 return rr;
                         int x86 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
-                        if (!(covered & (1U << LXC_ARCH_X86)) || !(pnr_socketcall(x86) || pnr_ipc(x86)))
+                        if (!(covered & (1U << LXC_ARCH_X86)) ||
+                            !(pnr_socketcall(x86) || pnr_ipc(x86)))
                                 continue;
                         /* The direct syscall, where x86 has one; the multiplexer below. */
                         rr = x86_has_direct(name)
@@ -374,7 +365,7 @@ static void lxc_arch_list(unsigned arches, char *buf, size_t len)
 int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
 {
         _cleanup_free_ char *buf = NULL, *ctx = NULL;
-        struct lxc_diffs d = { 0 };
+        struct lxc_diffs d = {0};
         size_t size = 0;
         char act[32], def[32], arches[32];
         bool exact;
@@ -399,7 +390,8 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
         if (r->context.arch->token != SCMP_ARCH_X86_64) {
                 if (diag_add(diags, DIAG_WARNING, "", NULL,
                              "where LXC decides otherwise is only worked out for an x86_64 "
-                             "host, not %s", r->context.arch->short_name) < 0)
+                             "host, not %s",
+                             r->context.arch->short_name) < 0)
                         return -ENOMEM;
         } else if ((rr = lxc_analyse(r, &d)) < 0) {
                 free(d.items);
@@ -430,8 +422,7 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
                 fprintf(f, "denylist\n");
         else
                 fprintf(f, "allowlist %s\n", def);
-        fprintf(f, "# seccompctl export --format lxc: %s %s\n",
-                r->profile->digest, ctx);
+        fprintf(f, "# seccompctl export --format lxc: %s %s\n", r->profile->digest, ctx);
         /* The same names in the policy itself, for whoever reads the file later. */
         for (size_t i = 0; i < d.n; i++) {
                 lxc_arch_list(d.items[i].arches, arches, sizeof(arches));
@@ -440,7 +431,9 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
         }
         free(d.items);
         for (size_t a = 0; a < r->n_arches; a++) {
-                fprintf(f, "[%s]\n", r->arches[a]->token == SCMP_ARCH_AARCH64 ? "arm64" : r->arches[a]->short_name);
+                fprintf(f, "[%s]\n",
+                        r->arches[a]->token == SCMP_ARCH_AARCH64 ? "arm64"
+                                                                 : r->arches[a]->short_name);
                 for (size_t i = 0; i < r->n_rules; i++) {
                         const struct resolved_rule *rule = &r->rules[i];
                         lxc_action(rule->action, rule->data, act, sizeof(act), &exact);

@@ -6,7 +6,6 @@
 
 #include "jsonsrc.h"
 
-
 struct scanner {
         struct json_source *src;
         const char *p, *end;
@@ -92,7 +91,7 @@ static int record(struct scanner *s, unsigned line, unsigned column)
         char *ptr = track(s, strndup(s->path, s->path_len));
         if (!ptr)
                 return -ENOMEM;
-        src->locs[src->n_locs++] = (struct json_loc){ ptr, line, column };
+        src->locs[src->n_locs++] = (struct json_loc){ptr, line, column};
         return 0;
 }
 
@@ -190,15 +189,32 @@ static bool scan_string(struct scanner *s, char **ret, size_t *ret_len)
                 char e = *s->p;
                 advance(s);
                 switch (e) {
-                case '"': case '\\': case '/':
+                case '"':
+                case '\\':
+                case '/':
                         if (buf)
                                 buf[n++] = e;
                         break;
-                case 'b': if (buf) buf[n++] = '\b'; break;
-                case 'f': if (buf) buf[n++] = '\f'; break;
-                case 'n': if (buf) buf[n++] = '\n'; break;
-                case 'r': if (buf) buf[n++] = '\r'; break;
-                case 't': if (buf) buf[n++] = '\t'; break;
+                case 'b':
+                        if (buf)
+                                buf[n++] = '\b';
+                        break;
+                case 'f':
+                        if (buf)
+                                buf[n++] = '\f';
+                        break;
+                case 'n':
+                        if (buf)
+                                buf[n++] = '\n';
+                        break;
+                case 'r':
+                        if (buf)
+                                buf[n++] = '\r';
+                        break;
+                case 't':
+                        if (buf)
+                                buf[n++] = '\t';
+                        break;
                 case 'u': {
                         uint32_t cp;
                         if (!scan_unicode_escape(s, &cp))
@@ -207,8 +223,7 @@ static bool scan_string(struct scanner *s, char **ret, size_t *ret_len)
                                 n += utf8_put(buf + n, cp);
                         break;
                 }
-                default:
-                        goto fail;
+                default: goto fail;
                 }
         }
         if (s->p >= s->end)
@@ -356,20 +371,13 @@ static bool scan_value(struct scanner *s, unsigned depth)
         if (record(s, s->line, s->column) < 0)
                 return false;
         switch (*s->p) {
-        case '{':
-                return scan_container(s, depth, false);
-        case '[':
-                return scan_container(s, depth, true);
-        case '"':
-                return scan_string(s, NULL, NULL);
-        case 't':
-                return scan_literal(s, "true");
-        case 'f':
-                return scan_literal(s, "false");
-        case 'n':
-                return scan_literal(s, "null");
-        default:
-                return scan_number(s);
+        case '{': return scan_container(s, depth, false);
+        case '[': return scan_container(s, depth, true);
+        case '"': return scan_string(s, NULL, NULL);
+        case 't': return scan_literal(s, "true");
+        case 'f': return scan_literal(s, "false");
+        case 'n': return scan_literal(s, "null");
+        default: return scan_number(s);
         }
 }
 
@@ -446,7 +454,7 @@ struct json_source *json_source_free(struct json_source *s)
 
 static const struct json_loc *find_exact(const struct json_source *s, const char *pointer)
 {
-        struct json_loc key = { .pointer = (char *)pointer };
+        struct json_loc key = {.pointer = (char *)pointer};
         if (s->n_locs == 0)
                 return NULL;
         return bsearch(&key, s->locs, s->n_locs, sizeof(*s->locs), loc_compare);

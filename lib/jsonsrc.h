@@ -28,7 +28,7 @@ struct json_source {
         struct json_loc *locs; /* sorted by pointer once the scan is done */
         size_t n_locs, allocated_locs;
         struct json_u64 big; /* the integer literals beyond int64 (json-u64.h) */
-        bool complete; /* the scanner understood the whole text */
+        bool complete;       /* the scanner understood the whole text */
 };
 
 /* Scans `data`. A nesting deeper than `max_depth` is reported as an error in `diags` and the

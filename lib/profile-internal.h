@@ -9,7 +9,6 @@
 
 /* Shared by the profile modules; not part of the engine's interface. */
 
-
 /* Fills `prof` from the parsed document. Returns 0, -EINVAL (errors are in `diags`) or
  * -ENOMEM. */
 int profile_parse_tree(json_t *root, const struct json_source *src,

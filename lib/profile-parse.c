@@ -12,7 +12,7 @@ static const char *const top_keys[] = {
         "defaultAction", "defaultErrnoRet", "defaultErrno",     "architectures", "archMap",
         "flags",         "listenerPath",    "listenerMetadata", "syscalls",
 };
-static const char *const archmap_keys[] = { "architecture", "subArchitectures" };
+static const char *const archmap_keys[] = {"architecture", "subArchitectures"};
 
 /* The sub-architectures of one archMap entry; unknown names are skipped with a warning. */
 static int parse_sub_arches(struct parser *p, json_t *subs, const char *sp,
@@ -81,7 +81,7 @@ static int parse_arch_map(struct parser *p, json_t *v, const char *ptr, struct p
         if (!prof->arch_map)
                 return -ENOMEM;
         prof->has_arch_map = true;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
                 _cleanup_free_ char *ep = parser_child_index(p, ptr, i);
                 if (!ep)
                         return -ENOMEM;
@@ -101,7 +101,7 @@ static int parse_architectures(struct parser *p, json_t *v, const char *ptr, str
         prof->architectures = parser_calloc(p, n ? n : 1, sizeof(*prof->architectures));
         if (!prof->architectures)
                 return -ENOMEM;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
                 _cleanup_free_ char *ep = parser_child_index(p, ptr, i);
                 const struct arch_info *a;
                 if (!ep || parse_arch_name(p, e, ep, false, &a) < 0) {
@@ -128,7 +128,7 @@ static int parse_flags(struct parser *p, json_t *v, const char *ptr, struct prof
         size_t i;
         json_t *e;
         int r = 0;
-        json_array_foreach(v, i, e) {
+        json_array_foreach (v, i, e) {
                 _cleanup_free_ char *ep = parser_child_index(p, ptr, i);
                 if (!ep || !parser_expect_type(p, e, JSON_STRING, ep, "flag")) {
                         r = -EINVAL;
@@ -165,8 +165,7 @@ static int parse_default_errno(struct parser *p, json_t *root, struct profile *p
                *den = parser_member(root, "defaultErrno");
         int r = 0;
         if (der) {
-                if (parse_errno_number(p, der, "/defaultErrnoRet", &prof->default_errno_number) <
-                    0)
+                if (parse_errno_number(p, der, "/defaultErrnoRet", &prof->default_errno_number) < 0)
                         r = -EINVAL;
                 prof->has_default_errno = prof->has_default_errno_number = true;
                 prof->default_errno = prof->default_errno_number;
@@ -304,7 +303,7 @@ int profile_parse_tree(json_t *root, const struct json_source *src,
                        const struct profile_parse_options *opts, struct diag_list *diags,
                        struct profile *prof)
 {
-        struct parser p = { .diags = diags, .src = src, .opts = opts };
+        struct parser p = {.diags = diags, .src = src, .opts = opts};
         int r = parse_top(&p, root, prof);
         return p.error < 0 ? p.error : r;
 }

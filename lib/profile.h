@@ -13,12 +13,12 @@
  * Docker-extended, legacy Docker with per-rule "name"). */
 
 #define PROFILE_MAX_SIZE_DEFAULT (1024 * 1024)
-#define PROFILE_MAX_DEPTH 32
-#define PROFILE_MAX_RULES 10000
-#define PROFILE_MAX_ERRNO 4095 /* the kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO */
-#define PROFILE_MAX_RET_DATA 0xffff /* what fits in SECCOMP_RET_DATA */
-#define PROFILE_MAX_ARG_INDEX 6
-#define PROFILE_DIGEST_MAX sizeof("sha256:") + 64
+#define PROFILE_MAX_DEPTH        32
+#define PROFILE_MAX_RULES        10000
+#define PROFILE_MAX_ERRNO        4095   /* the kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO */
+#define PROFILE_MAX_RET_DATA     0xffff /* what fits in SECCOMP_RET_DATA */
+#define PROFILE_MAX_ARG_INDEX    6
+#define PROFILE_DIGEST_MAX       sizeof("sha256:") + 64
 
 struct profile_arg {
         unsigned index;
@@ -51,14 +51,14 @@ struct profile_rule {
         size_t n_args;
         struct profile_cond includes, excludes;
         char *comment;
-        size_t index; /* position in /syscalls */
+        size_t index;     /* position in /syscalls */
         bool legacy_name; /* written as "name" */
         bool args_key_present;
 };
 
 struct profile_arch_map {
-        const struct arch_info *arch;          /* borrowed from the static table */
-        const struct arch_info **sub_arches;   /* entries borrowed */
+        const struct arch_info *arch;        /* borrowed from the static table */
+        const struct arch_info **sub_arches; /* entries borrowed */
         size_t n_sub_arches;
 };
 

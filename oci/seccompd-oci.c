@@ -33,7 +33,6 @@
 #define OCI_DERIVED_NAME       "config.seccompd.json"
 #define OCI_SPOOL_MAX_MAX      100000u
 
-
 struct settings {
         char *runtime; /* from the conf file, may be NULL */
         char *socket;  /* from the conf file, may be NULL */
@@ -317,8 +316,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         r = oci_config_derive(cfg, blob.blob_b64, &out);
         if (r < 0) {
                 oci_fallback("cannot derive a config from '%s': %s", path,
-                             r == -EINVAL ? "linux or annotations is not an object"
-                                          : strerror(-r));
+                             r == -EINVAL ? "linux or annotations is not an object" : strerror(-r));
                 return r;
         }
         r = oci_write_atomic(bundle, OCI_DERIVED_NAME, out, strlen(out));

@@ -88,10 +88,10 @@ int seccompd_compile(struct seccompd *c, const void *json, size_t size,
 struct seccompd_profile_info {
         char *name;
         char *root;
-        char *path;    /* below the root */
+        char *path; /* below the root */
         char *dialect;
-        char *digest;  /* NULL for a missing profile */
-        char *state;   /* "valid", "invalid", "stale", "missing" */
+        char *digest; /* NULL for a missing profile */
+        char *state;  /* "valid", "invalid", "stale", "missing" */
         unsigned errors, warnings;
 };
 
@@ -102,17 +102,17 @@ int seccompd_list(struct seccompd *c, struct seccompd_profile_info **ret);
 void seccompd_profiles_free(struct seccompd_profile_info *p, size_t n);
 
 struct seccompd_status {
-        char *version;     /* seccompd's */
-        char *libseccomp;  /* the daemon's libseccomp */
-        int ready;         /* 1 once the first full scan is done */
+        char *version;    /* seccompd's */
+        char *libseccomp; /* the daemon's libseccomp */
+        int ready;        /* 1 once the first full scan is done */
         uint64_t generation;
         char *node_digest; /* "sha256:..." over the valid profiles */
         unsigned valid, invalid, stale, missing;
         uint64_t compiles;
         /* Since 0.2 (the struct is only ever allocated by the library): */
-        struct seccompd_cache_info *cache;         /* NULL when the daemon has no cache */
-        struct seccompd_fallbacks *fallbacks;      /* NULL when the daemon reports none */
-        struct seccompd_root_info *roots;          /* n_roots of them, in the daemon's order */
+        struct seccompd_cache_info *cache;    /* NULL when the daemon has no cache */
+        struct seccompd_fallbacks *fallbacks; /* NULL when the daemon reports none */
+        struct seccompd_root_info *roots;     /* n_roots of them, in the daemon's order */
         size_t n_roots;
 };
 
@@ -124,7 +124,7 @@ struct seccompd_cache_info {
 
 /* One fallback of seccompd-oci to crun's own compile (protocol.h says what it records). */
 struct seccompd_fallback {
-        char *time; /* RFC 3339, UTC */
+        char *time;                                     /* RFC 3339, UTC */
         char *container_id, *bundle, *command, *reason; /* may be NULL */
 };
 
@@ -139,7 +139,7 @@ struct seccompd_fallbacks {
 /* One root of profiles. */
 struct seccompd_root_info {
         char *name, *path, *dialect;
-        int exists;    /* 0: not there yet, waited for */
+        int exists; /* 0: not there yet, waited for */
         int recursive;
         unsigned profiles;
 };
@@ -152,12 +152,12 @@ void seccompd_status_free(struct seccompd_status *s);
 
 /* One diagnostic of the daemon's: of a profile, or of an error answer. */
 struct seccompd_diagnostic {
-        char *severity; /* "error", "warning", "note" */
-        char *file;     /* may be NULL */
+        char *severity;        /* "error", "warning", "note" */
+        char *file;            /* may be NULL */
         unsigned line, column; /* 0: unknown */
-        char *pointer;  /* JSON pointer: "" for the whole profile */
+        char *pointer;         /* JSON pointer: "" for the whole profile */
         char *message;
-        char *hint;     /* may be NULL */
+        char *hint; /* may be NULL */
 };
 
 /* The last answer the daemon sent on this handle, whatever its status, or NULL when the last

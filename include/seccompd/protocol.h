@@ -7,115 +7,115 @@
 
 #define SECCOMPD_API_VERSION 1
 #define SECCOMPD_SOCKET_PATH "/run/seccompd/seccompd.sock"
-#define SECCOMPD_SOCKET_ENV "SECCOMPD_SOCKET"
+#define SECCOMPD_SOCKET_ENV  "SECCOMPD_SOCKET"
 
 /* Routes. Names may contain '/', so profile and blob routes are prefixes. */
-#define SECCOMPD_ROUTE_HEALTH "/v1/health"
-#define SECCOMPD_ROUTE_STATUS "/v1/status"
-#define SECCOMPD_ROUTE_PROFILES "/v1/profiles"
+#define SECCOMPD_ROUTE_HEALTH         "/v1/health"
+#define SECCOMPD_ROUTE_STATUS         "/v1/status"
+#define SECCOMPD_ROUTE_PROFILES       "/v1/profiles"
 #define SECCOMPD_ROUTE_PROFILE_PREFIX "/v1/profiles/" /* + name */
-#define SECCOMPD_ROUTE_BPF_PREFIX "/v1/bpf/"          /* + name */
-#define SECCOMPD_ROUTE_BLOB_PREFIX "/v1/blobs/"       /* + key */
-#define SECCOMPD_ROUTE_SOURCE_PREFIX "/v1/source/"   /* + name: the profile's JSON as served */
-#define SECCOMPD_ROUTE_VALIDATE "/v1/validate"
-#define SECCOMPD_ROUTE_COMPILE "/v1/compile"
-#define SECCOMPD_ROUTE_RELOAD "/v1/reload"
-#define SECCOMPD_ROUTE_METRICS "/metrics"
+#define SECCOMPD_ROUTE_BPF_PREFIX     "/v1/bpf/"      /* + name */
+#define SECCOMPD_ROUTE_BLOB_PREFIX    "/v1/blobs/"    /* + key */
+#define SECCOMPD_ROUTE_SOURCE_PREFIX  "/v1/source/"   /* + name: the profile's JSON as served */
+#define SECCOMPD_ROUTE_VALIDATE       "/v1/validate"
+#define SECCOMPD_ROUTE_COMPILE        "/v1/compile"
+#define SECCOMPD_ROUTE_RELOAD         "/v1/reload"
+#define SECCOMPD_ROUTE_METRICS        "/metrics"
 
 /* Query parameters (bpf, compile, validate, profile). */
-#define SECCOMPD_QUERY_ARCH "arch"         /* x86_64, aarch64, SCMP_ARCH_* */
-#define SECCOMPD_QUERY_CAPS "caps"         /* CAP_A,CAP_B | all | none | default */
-#define SECCOMPD_QUERY_KERNEL "kernel"     /* X.Y */
+#define SECCOMPD_QUERY_ARCH     "arch"     /* x86_64, aarch64, SCMP_ARCH_* */
+#define SECCOMPD_QUERY_CAPS     "caps"     /* CAP_A,CAP_B | all | none | default */
+#define SECCOMPD_QUERY_KERNEL   "kernel"   /* X.Y */
 #define SECCOMPD_QUERY_ENCODING "encoding" /* raw (default) | base64 */
-#define SECCOMPD_QUERY_DIALECT "dialect"
-#define SECCOMPD_QUERY_STRICT "strict" /* 1 | true */
+#define SECCOMPD_QUERY_DIALECT  "dialect"
+#define SECCOMPD_QUERY_STRICT   "strict"   /* 1 | true */
 #define SECCOMPD_QUERY_OPTIMIZE "optimize" /* 0 | 2 */
 
 /* Response headers of blob routes. */
-#define SECCOMPD_HEADER_DIGEST "Seccompd-Profile-Digest"
-#define SECCOMPD_HEADER_KEY "Seccompd-Blob-Key"
-#define SECCOMPD_HEADER_INSNS "Seccompd-Instructions"
-#define SECCOMPD_HEADER_STATE "Seccompd-Profile-State"
+#define SECCOMPD_HEADER_DIGEST  "Seccompd-Profile-Digest"
+#define SECCOMPD_HEADER_KEY     "Seccompd-Blob-Key"
+#define SECCOMPD_HEADER_INSNS   "Seccompd-Instructions"
+#define SECCOMPD_HEADER_STATE   "Seccompd-Profile-State"
 #define SECCOMPD_HEADER_CONTEXT "Seccompd-Context"
 #define SECCOMPD_HEADER_DIALECT "Seccompd-Dialect" /* of the source route: the root's */
 
 /* JSON keys. */
-#define SECCOMPD_KEY_STATUS "status"
-#define SECCOMPD_KEY_READY "ready"
-#define SECCOMPD_KEY_GENERATION "generation"
-#define SECCOMPD_KEY_VERSION "version"
-#define SECCOMPD_KEY_LIBSECCOMP "libseccomp"
-#define SECCOMPD_KEY_ROOTS "roots"
-#define SECCOMPD_KEY_COUNTS "counts"
-#define SECCOMPD_KEY_CACHE "cache"
-#define SECCOMPD_KEY_NODE_DIGEST "node_digest"
-#define SECCOMPD_KEY_PROFILES "profiles"
-#define SECCOMPD_KEY_NAME "name"
-#define SECCOMPD_KEY_ROOT "root"
-#define SECCOMPD_KEY_PATH "path"
-#define SECCOMPD_KEY_DIALECT "dialect"
-#define SECCOMPD_KEY_DIGEST "digest"
-#define SECCOMPD_KEY_STATE "state"
-#define SECCOMPD_KEY_ERRORS "errors"
-#define SECCOMPD_KEY_WARNINGS "warnings"
-#define SECCOMPD_KEY_UPDATED "updated"
-#define SECCOMPD_KEY_DIAGNOSTICS "diagnostics"
-#define SECCOMPD_KEY_SUMMARY "summary"
-#define SECCOMPD_KEY_BLOBS "blobs"
-#define SECCOMPD_KEY_KEY "key"
-#define SECCOMPD_KEY_CONTEXT "context"
+#define SECCOMPD_KEY_STATUS       "status"
+#define SECCOMPD_KEY_READY        "ready"
+#define SECCOMPD_KEY_GENERATION   "generation"
+#define SECCOMPD_KEY_VERSION      "version"
+#define SECCOMPD_KEY_LIBSECCOMP   "libseccomp"
+#define SECCOMPD_KEY_ROOTS        "roots"
+#define SECCOMPD_KEY_COUNTS       "counts"
+#define SECCOMPD_KEY_CACHE        "cache"
+#define SECCOMPD_KEY_NODE_DIGEST  "node_digest"
+#define SECCOMPD_KEY_PROFILES     "profiles"
+#define SECCOMPD_KEY_NAME         "name"
+#define SECCOMPD_KEY_ROOT         "root"
+#define SECCOMPD_KEY_PATH         "path"
+#define SECCOMPD_KEY_DIALECT      "dialect"
+#define SECCOMPD_KEY_DIGEST       "digest"
+#define SECCOMPD_KEY_STATE        "state"
+#define SECCOMPD_KEY_ERRORS       "errors"
+#define SECCOMPD_KEY_WARNINGS     "warnings"
+#define SECCOMPD_KEY_UPDATED      "updated"
+#define SECCOMPD_KEY_DIAGNOSTICS  "diagnostics"
+#define SECCOMPD_KEY_SUMMARY      "summary"
+#define SECCOMPD_KEY_BLOBS        "blobs"
+#define SECCOMPD_KEY_KEY          "key"
+#define SECCOMPD_KEY_CONTEXT      "context"
 #define SECCOMPD_KEY_INSTRUCTIONS "instructions"
-#define SECCOMPD_KEY_SIZE "size"
-#define SECCOMPD_KEY_BLOB "blob" /* base64 of the raw BPF in /v1/compile answers */
-#define SECCOMPD_KEY_VALID "valid"
-#define SECCOMPD_KEY_STALE "stale"
-#define SECCOMPD_KEY_ERROR "error"
-#define SECCOMPD_KEY_CODE "code"
-#define SECCOMPD_KEY_MESSAGE "message"
-#define SECCOMPD_KEY_SEVERITY "severity"
-#define SECCOMPD_KEY_FILE "file"
-#define SECCOMPD_KEY_LINE "line"
-#define SECCOMPD_KEY_COLUMN "column"
-#define SECCOMPD_KEY_POINTER "pointer"
-#define SECCOMPD_KEY_HINT "hint"
+#define SECCOMPD_KEY_SIZE         "size"
+#define SECCOMPD_KEY_BLOB         "blob" /* base64 of the raw BPF in /v1/compile answers */
+#define SECCOMPD_KEY_VALID        "valid"
+#define SECCOMPD_KEY_STALE        "stale"
+#define SECCOMPD_KEY_ERROR        "error"
+#define SECCOMPD_KEY_CODE         "code"
+#define SECCOMPD_KEY_MESSAGE      "message"
+#define SECCOMPD_KEY_SEVERITY     "severity"
+#define SECCOMPD_KEY_FILE         "file"
+#define SECCOMPD_KEY_LINE         "line"
+#define SECCOMPD_KEY_COLUMN       "column"
+#define SECCOMPD_KEY_POINTER      "pointer"
+#define SECCOMPD_KEY_HINT         "hint"
 
 /* Profile summaries (show) and status details. */
-#define SECCOMPD_KEY_RULES "rules"
-#define SECCOMPD_KEY_NAMES "names"
-#define SECCOMPD_KEY_DEFAULT_ACTION "default_action"
-#define SECCOMPD_KEY_ARCHES "arches"
-#define SECCOMPD_KEY_OPTIMIZE "optimize"
-#define SECCOMPD_KEY_SERVED_DIGEST "served_digest"
-#define SECCOMPD_KEY_RECURSIVE "recursive"
-#define SECCOMPD_KEY_EXISTS "exists"
-#define SECCOMPD_KEY_COMPILES "compiles"
-#define SECCOMPD_KEY_CACHE_DIR "dir"
-#define SECCOMPD_KEY_CACHE_ENTRIES "entries"
-#define SECCOMPD_KEY_CACHE_BYTES "bytes"
+#define SECCOMPD_KEY_RULES           "rules"
+#define SECCOMPD_KEY_NAMES           "names"
+#define SECCOMPD_KEY_DEFAULT_ACTION  "default_action"
+#define SECCOMPD_KEY_ARCHES          "arches"
+#define SECCOMPD_KEY_OPTIMIZE        "optimize"
+#define SECCOMPD_KEY_SERVED_DIGEST   "served_digest"
+#define SECCOMPD_KEY_RECURSIVE       "recursive"
+#define SECCOMPD_KEY_EXISTS          "exists"
+#define SECCOMPD_KEY_COMPILES        "compiles"
+#define SECCOMPD_KEY_CACHE_DIR       "dir"
+#define SECCOMPD_KEY_CACHE_ENTRIES   "entries"
+#define SECCOMPD_KEY_CACHE_BYTES     "bytes"
 #define SECCOMPD_KEY_CACHE_MAX_BYTES "max_bytes"
-#define SECCOMPD_KEY_CACHE_HITS "hits"
-#define SECCOMPD_KEY_CACHE_MISSES "misses"
-#define SECCOMPD_KEY_CACHE_CORRUPT "corrupt"
+#define SECCOMPD_KEY_CACHE_HITS      "hits"
+#define SECCOMPD_KEY_CACHE_MISSES    "misses"
+#define SECCOMPD_KEY_CACHE_CORRUPT   "corrupt"
 #define SECCOMPD_KEY_CACHE_EVICTIONS "evictions"
-#define SECCOMPD_KEY_COMPILED "compiled"
-#define SECCOMPD_KEY_RESCANNING "rescanning"
+#define SECCOMPD_KEY_COMPILED        "compiled"
+#define SECCOMPD_KEY_RESCANNING      "rescanning"
 
 /* Profile states. */
-#define SECCOMPD_STATE_VALID "valid"
+#define SECCOMPD_STATE_VALID   "valid"
 #define SECCOMPD_STATE_INVALID "invalid" /* never served */
-#define SECCOMPD_STATE_STALE "stale"     /* now invalid; the last good blob is served, flagged */
+#define SECCOMPD_STATE_STALE   "stale"   /* now invalid; the last good blob is served, flagged */
 #define SECCOMPD_STATE_MISSING "missing"
 
 /* Error codes of {"error": {"code": ...}} and their HTTP status. */
-#define SECCOMPD_ERROR_BAD_REQUEST "bad_request"         /* 400 */
-#define SECCOMPD_ERROR_FORBIDDEN "forbidden"             /* 403 */
-#define SECCOMPD_ERROR_NOT_FOUND "not_found"             /* 404 */
-#define SECCOMPD_ERROR_METHOD "method_not_allowed"       /* 405 */
-#define SECCOMPD_ERROR_CONFLICT "conflict"               /* 409: profile exists, not servable */
-#define SECCOMPD_ERROR_TOO_LARGE "payload_too_large"     /* 413 */
-#define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile" /* 422 */
-#define SECCOMPD_ERROR_UNAVAILABLE "unavailable"         /* 503: not ready yet */
-#define SECCOMPD_ERROR_INTERNAL "internal"               /* 500 */
+#define SECCOMPD_ERROR_BAD_REQUEST     "bad_request"        /* 400 */
+#define SECCOMPD_ERROR_FORBIDDEN       "forbidden"          /* 403 */
+#define SECCOMPD_ERROR_NOT_FOUND       "not_found"          /* 404 */
+#define SECCOMPD_ERROR_METHOD          "method_not_allowed" /* 405 */
+#define SECCOMPD_ERROR_CONFLICT        "conflict"           /* 409: profile exists, not servable */
+#define SECCOMPD_ERROR_TOO_LARGE       "payload_too_large"  /* 413 */
+#define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile"    /* 422 */
+#define SECCOMPD_ERROR_UNAVAILABLE     "unavailable"        /* 503: not ready yet */
+#define SECCOMPD_ERROR_INTERNAL        "internal"           /* 500 */
 
 /* Fallbacks of seccompd-oci (crun compiled linux.seccomp itself), in GET /v1/status under
  * "fallbacks": {"spool", "total", "last_hour", "rejected", "recent": [record, ...]}, newest
@@ -127,15 +127,15 @@
 #define SECCOMPD_FALLBACK_SPOOL_NAME "fallbacks"
 #define SECCOMPD_FALLBACK_SPOOL_PATH "/run/seccompd/fallbacks"
 #define SECCOMPD_FALLBACK_RECORD_MAX 4096 /* bytes: a larger file is rejected */
-#define SECCOMPD_FALLBACK_SPOOL_MAX 128   /* files: the wrapper writes none beyond this */
-#define SECCOMPD_KEY_FALLBACKS "fallbacks"
-#define SECCOMPD_KEY_SPOOL "spool"
-#define SECCOMPD_KEY_TOTAL "total"
-#define SECCOMPD_KEY_LAST_HOUR "last_hour"
-#define SECCOMPD_KEY_REJECTED "rejected"
-#define SECCOMPD_KEY_RECENT "recent"
-#define SECCOMPD_KEY_TIME "time"
-#define SECCOMPD_KEY_CONTAINER_ID "container_id"
-#define SECCOMPD_KEY_BUNDLE "bundle"
-#define SECCOMPD_KEY_COMMAND "command"
-#define SECCOMPD_KEY_REASON "reason"
+#define SECCOMPD_FALLBACK_SPOOL_MAX  128  /* files: the wrapper writes none beyond this */
+#define SECCOMPD_KEY_FALLBACKS       "fallbacks"
+#define SECCOMPD_KEY_SPOOL           "spool"
+#define SECCOMPD_KEY_TOTAL           "total"
+#define SECCOMPD_KEY_LAST_HOUR       "last_hour"
+#define SECCOMPD_KEY_REJECTED        "rejected"
+#define SECCOMPD_KEY_RECENT          "recent"
+#define SECCOMPD_KEY_TIME            "time"
+#define SECCOMPD_KEY_CONTAINER_ID    "container_id"
+#define SECCOMPD_KEY_BUNDLE          "bundle"
+#define SECCOMPD_KEY_COMMAND         "command"
+#define SECCOMPD_KEY_REASON          "reason"

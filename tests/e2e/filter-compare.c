@@ -32,8 +32,8 @@
 
 #include "bpf.h"
 
-#define MAX_FILTERS 16
-#define MAX_VALUES 4096
+#define MAX_FILTERS  16
+#define MAX_VALUES   4096
 #define MAX_PATTERNS 65536
 
 struct prog {
@@ -79,7 +79,7 @@ static void add_pattern(const uint64_t a[6])
 
 static struct prog read_prog_file(const char *path)
 {
-        struct prog p = { 0 };
+        struct prog p = {0};
         FILE *f = fopen(path, "re");
         if (!f)
                 die("cannot open", path);
@@ -193,8 +193,7 @@ static int precedence(uint32_t ret)
         return (int32_t)(ret & SECCOMP_RET_ACTION_FULL);
 }
 
-static uint32_t run(const struct prog *p, size_t np, const struct bpf_sim_input *in,
-                    bool *reads)
+static uint32_t run(const struct prog *p, size_t np, const struct bpf_sim_input *in, bool *reads)
 {
         uint32_t best = SECCOMP_RET_ALLOW;
         bool first = true;
@@ -215,15 +214,15 @@ static uint32_t run(const struct prog *p, size_t np, const struct bpf_sim_input 
 
 struct arch_probe {
         const char *name;
-        uint32_t token;  /* for bpf_foreach_syscall */
-        uint32_t audit;  /* what seccomp_data.arch says */
+        uint32_t token; /* for bpf_foreach_syscall */
+        uint32_t audit; /* what seccomp_data.arch says */
         unsigned long probes, differences;
 };
 
 static int probe_one(struct arch_probe *a, int nr, const char *name, const uint64_t args[6],
                      bool *reads)
 {
-        struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = a->audit };
+        struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = a->audit};
         memcpy(in.args, args, sizeof(in.args));
         uint32_t l = run(lxc, n_lxc, &in, reads);
         uint32_t s = run(&blob, 1, &in, reads);
@@ -270,8 +269,18 @@ int main(int argc, char **argv)
         if (!patterns)
                 return 2;
         static const uint64_t fixed[] = {
-                0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000, 0xffffffff00000000,
-                0x8000000000000000, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, UINT64_MAX,
+                0,
+                1,
+                2,
+                0x7fffffff,
+                0x80000000,
+                0xffffffff,
+                0x100000000,
+                0xffffffff00000000,
+                0x8000000000000000,
+                0x5555555555555555,
+                0xaaaaaaaaaaaaaaaa,
+                UINT64_MAX,
         };
         for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
                 add_value(fixed[i]);
@@ -300,7 +309,7 @@ int main(int argc, char **argv)
                         add_value(~v);
                         add_value(v | 0xffffffff00000000);
                 } else if (!strcmp(opt, "--pattern")) {
-                        uint64_t a[6] = { 0 };
+                        uint64_t a[6] = {0};
                         char *copy = strdup(arg), *save_ptr = NULL, *tok;
                         int k = 0;
                         for (tok = strtok_r(copy, ",", &save_ptr); tok && k < 6;
@@ -323,7 +332,8 @@ int main(int argc, char **argv)
                 char path[4096];
                 snprintf(path, sizeof(path), "%s.%zu.bpf", save, i);
                 FILE *f = fopen(path, "we");
-                if (!f || fwrite(lxc[i].insns, sizeof(struct sock_filter), lxc[i].n, f) != lxc[i].n ||
+                if (!f ||
+                    fwrite(lxc[i].insns, sizeof(struct sock_filter), lxc[i].n, f) != lxc[i].n ||
                     fclose(f) != 0)
                         die("cannot write", path);
         }
@@ -346,17 +356,17 @@ int main(int argc, char **argv)
                 for (size_t j = i + 1; j < 6; j++)
                         for (size_t x = 0; x < n_arg_consts[i]; x++)
                                 for (size_t y = 0; y < n_arg_consts[j]; y++) {
-                                        uint64_t a[6] = { 0 };
+                                        uint64_t a[6] = {0};
                                         a[i] = arg_consts[i][x];
                                         a[j] = arg_consts[j][y];
                                         add_pattern(a);
                                 }
 
         struct arch_probe arches[] = {
-                { "x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 0, 0 },
-                { "x86", SCMP_ARCH_X86, AUDIT_ARCH_I386, 0, 0 },
+                {"x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 0, 0},
+                {"x86", SCMP_ARCH_X86, AUDIT_ARCH_I386, 0, 0},
                 /* bpf_foreach_syscall hands out x32 numbers with __X32_SYSCALL_BIT set */
-                { "x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 0, 0 },
+                {"x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 0, 0},
         };
         unsigned long total = 0, probes = 0;
         for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {

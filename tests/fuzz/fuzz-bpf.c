@@ -44,13 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check(bpf_disasm(insns, n, fuzz_devnull()) == 0, "bpf_disasm failed");
 
         const struct bpf_sim_input inputs[] = {
-                { .nr = seed[0], .arch = seed[1] },
-                { .nr = seed[0], .arch = AUDIT_ARCH_X86_64, .ip = UINT64_MAX,
-                  .args = { 1, 2, 3, 4, 5, 6 } },
-                { .nr = seed[1], .arch = AUDIT_ARCH_AARCH64,
-                  .args = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX,
-                            UINT64_MAX } },
-                { .nr = 0x40000000u | (seed[0] & 0x3ff), .arch = AUDIT_ARCH_X86_64 },
+                {.nr = seed[0], .arch = seed[1]},
+                {.nr = seed[0],
+                 .arch = AUDIT_ARCH_X86_64,
+                 .ip = UINT64_MAX,
+                 .args = {1, 2, 3, 4, 5, 6}},
+                {.nr = seed[1],
+                 .arch = AUDIT_ARCH_AARCH64,
+                 .args = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}},
+                {.nr = 0x40000000u | (seed[0] & 0x3ff), .arch = AUDIT_ARCH_X86_64},
         };
         for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
                 struct bpf_sim_result res;

@@ -38,8 +38,8 @@ struct knobs {
         bool stats, pfc;
 };
 
-static const char *const caps_variants[] = { NULL, "none", "all", "+CAP_SYS_ADMIN,CAP_BPF" };
-static const char *const kernel_variants[] = { NULL, "3.10", "5.8", "6.9.0-rc1" };
+static const char *const caps_variants[] = {NULL, "none", "all", "+CAP_SYS_ADMIN,CAP_BPF"};
+static const char *const kernel_variants[] = {NULL, "3.10", "5.8", "6.9.0-rc1"};
 /* The native arch, others libseccomp builds (with and without archMap entries in the
  * corpus), and one it cannot build (token 0: an error diagnostic, not a crash). */
 static const char *const arch_variants[] = {
@@ -87,14 +87,13 @@ static bool verdict_possible(const struct resolved *r, uint32_t ret)
 static void sim_one(const struct resolved *r, const struct blob *b, uint32_t arch, uint32_t nr,
                     const uint64_t args[6])
 {
-        struct bpf_sim_input in = { .nr = nr, .arch = arch, .ip = 0x7f0000001000 };
+        struct bpf_sim_input in = {.nr = nr, .arch = arch, .ip = 0x7f0000001000};
         struct bpf_sim_result res;
         char buf[8];
 
         memcpy(in.args, args, sizeof(in.args));
         int k = bpf_sim_run(b->insns, b->n_insns, &in, &res);
-        fuzz_check(k == 0, "bpf_sim_run(arch 0x%x, nr %u) = %d on a libseccomp blob", arch, nr,
-                   k);
+        fuzz_check(k == 0, "bpf_sim_run(arch 0x%x, nr %u) = %d on a libseccomp blob", arch, nr, k);
         fuzz_check(res.steps >= 1 && res.steps <= b->n_insns, "%u steps in %zu instructions",
                    res.steps, b->n_insns);
         int need = bpf_action_format(res.ret, NULL, 0);
@@ -109,9 +108,9 @@ static void sim_one(const struct resolved *r, const struct blob *b, uint32_t arc
 
 static void simulate(const struct resolved *r, const struct blob *b)
 {
-        static const uint64_t zero[6] = { 0 };
-        static const uint64_t ones[6] = { UINT64_MAX, UINT64_MAX, UINT64_MAX,
-                                          UINT64_MAX, UINT64_MAX, UINT64_MAX };
+        static const uint64_t zero[6] = {0};
+        static const uint64_t ones[6] = {UINT64_MAX, UINT64_MAX, UINT64_MAX,
+                                         UINT64_MAX, UINT64_MAX, UINT64_MAX};
 
         fuzz_check(b->n_insns >= 1 && b->n_insns <= BPF_MAXINSNS, "%zu instructions", b->n_insns);
         if (b->foreign_byte_order)
@@ -133,7 +132,7 @@ static void simulate(const struct resolved *r, const struct blob *b)
                         int nr = seccomp_syscall_resolve_name_arch(token, rule->names[0]);
                         if (nr < 0)
                                 continue;
-                        uint64_t eq[6] = { 0 }, above[6] = { 0 };
+                        uint64_t eq[6] = {0}, above[6] = {0};
                         for (size_t j = 0; j < rule->n_args; j++) {
                                 eq[rule->args[j].index] = rule->args[j].value;
                                 above[rule->args[j].index] = rule->args[j].value + 1;
@@ -158,7 +157,7 @@ static void check_oci_roundtrip(const struct resolved *r, const struct compile_o
         _cleanup_free_ char *oci = NULL;
         /* The export is plain OCI for containerd, runc and Docker, not for Mesos (which
          * refuses defaultErrnoRet, for one): read it as runc would. */
-        struct profile_parse_options o = { .dialect = DIALECT_RUNC };
+        struct profile_parse_options o = {.dialect = DIALECT_RUNC};
 
         int k = export_oci(r, &oci);
         if (k == -ENOMEM)
@@ -187,8 +186,7 @@ static void check_oci_roundtrip(const struct resolved *r, const struct compile_o
         if (k < 0)
                 diag_list_print(diags, stderr, DIAG_ERROR, false);
         fuzz_check(k == 0, "the exported profile does not compile: %s:\n%s", strerror(-k), oci);
-        fuzz_check(b2->n_insns == b->n_insns &&
-                           memcmp(b2->insns, b->insns, blob_size(b)) == 0,
+        fuzz_check(b2->n_insns == b->n_insns && memcmp(b2->insns, b->insns, blob_size(b)) == 0,
                    "the exported profile compiles differently (%zu vs %zu instructions):\n%s",
                    b->n_insns, b2->n_insns, oci);
 }
@@ -220,9 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         _cleanup_(profile_freep) struct profile *p = NULL;
         _cleanup_(resolved_freep) struct resolved *r = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
-        struct knobs kn = { .opts.dialect = DIALECT_DEFAULT };
+        struct knobs kn = {.opts.dialect = DIALECT_DEFAULT};
         struct context ctx;
-        uint8_t ctl[3] = { 0 };
+        uint8_t ctl[3] = {0};
         int k;
 
         size_t n_ctl = fuzz_take_control(&data, &size, ctl, 3);
@@ -282,8 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_check(k == 0 || k == -EINVAL, "bpf_stats_compute = %d", k);
                 if (k == 0)
                         fuzz_check(st.insns == b->n_insns && st.allowed <= st.syscalls &&
-                                           st.cacheable <= st.allowed &&
-                                           st.max_path <= b->n_insns,
+                                           st.cacheable <= st.allowed && st.max_path <= b->n_insns,
                                    "stats: insns %zu syscalls %u allowed %u cacheable %u "
                                    "max_path %u",
                                    st.insns, st.syscalls, st.allowed, st.cacheable, st.max_path);

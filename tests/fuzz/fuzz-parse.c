@@ -38,13 +38,18 @@ static void exercise_json_source(const char *text, size_t size)
         for (size_t i = 0; i < src->n_locs; i++) {
                 fuzz_check(json_source_locate(src, src->locs[i].pointer, &line, &column),
                            "recorded pointer \"%s\" not found", src->locs[i].pointer);
-                fuzz_check(line >= 1 && column >= 1, "\"%s\" at %u:%u", src->locs[i].pointer,
-                           line, column);
+                fuzz_check(line >= 1 && column >= 1, "\"%s\" at %u:%u", src->locs[i].pointer, line,
+                           column);
         }
         /* Paths the parser asks for, present or not (the closest ancestor answers). */
         static const char *const probes[] = {
-                "", "/defaultAction", "/syscalls/0", "/syscalls/0/args/0/value",
-                "/syscalls/1/names/3", "/archMap/0/subArchitectures", "/no~1such~0key/7",
+                "",
+                "/defaultAction",
+                "/syscalls/0",
+                "/syscalls/0/args/0/value",
+                "/syscalls/1/names/3",
+                "/archMap/0/subArchitectures",
+                "/no~1such~0key/7",
         };
         for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
                 (void)json_source_locate(src, probes[i], &line, &column);
@@ -116,7 +121,7 @@ static void check_canonical(const struct profile *p, const struct profile_parse_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct profile_parse_options opts = { .dialect = DIALECT_DEFAULT };
+        struct profile_parse_options opts = {.dialect = DIALECT_DEFAULT};
         _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
         _cleanup_(profile_freep) struct profile *p = NULL;
         uint8_t ctl[1];

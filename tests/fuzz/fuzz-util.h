@@ -21,8 +21,7 @@
  * makes all the time) selects another combination while the document stays intact.
  * Returns how many control bytes were taken; ctl[i] is meaningful only for i < that count.
  */
-static inline size_t fuzz_take_control(const uint8_t **data, size_t *size, uint8_t *ctl,
-                                       size_t max)
+static inline size_t fuzz_take_control(const uint8_t **data, size_t *size, uint8_t *ctl, size_t max)
 {
         size_t n = 0;
         while (n < max && n < *size && !memchr(" \t\r\n{[", (*data)[n], 6)) {
@@ -63,7 +62,7 @@ static inline FILE *fuzz_devnull(void)
  * paths (diagnostics are what users see for bad input, so they get fuzzed too). */
 static inline void fuzz_exercise_diags(struct diag_list *l)
 {
-        size_t counts[_DIAG_SEVERITY_MAX] = { 0 };
+        size_t counts[_DIAG_SEVERITY_MAX] = {0};
 
         fuzz_check(l->n <= l->allocated, "n=%zu allocated=%zu", l->n, l->allocated);
         for (size_t i = 0; i < l->n; i++) {
@@ -87,8 +86,8 @@ static inline void fuzz_exercise_diags(struct diag_list *l)
                 const struct diag *a = &l->items[i - 1], *b = &l->items[i];
                 unsigned la = a->line ? a->line : UINT32_MAX, lb = b->line ? b->line : UINT32_MAX;
                 fuzz_check(la < lb || (la == lb && a->column <= b->column),
-                           "not sorted at %zu: %u:%u after %u:%u", i, b->line, b->column,
-                           a->line, a->column);
+                           "not sorted at %zu: %u:%u after %u:%u", i, b->line, b->column, a->line,
+                           a->column);
         }
         fuzz_check(diag_list_print(l, fuzz_devnull(), DIAG_NOTE, false) == 0, "print failed");
         fuzz_check(diag_list_print(l, fuzz_devnull(), DIAG_WARNING, true) == 0, "print failed");

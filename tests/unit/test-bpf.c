@@ -24,30 +24,30 @@
 #include "bpf.h"
 #include "macro.h"
 
-#define LD_ABS(k) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (k))
-#define LD_IMM(k) BPF_STMT(BPF_LD | BPF_IMM, (k))
-#define LDX_IMM(k) BPF_STMT(BPF_LDX | BPF_IMM, (k))
-#define LD_LEN BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0)
-#define LDX_LEN BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0)
-#define LD_MEM(k) BPF_STMT(BPF_LD | BPF_MEM, (k))
-#define LDX_MEM(k) BPF_STMT(BPF_LDX | BPF_MEM, (k))
-#define ST(k) BPF_STMT(BPF_ST, (k))
-#define STX(k) BPF_STMT(BPF_STX, (k))
-#define ALU_K(op, k) BPF_STMT(BPF_ALU | (op) | BPF_K, (k))
-#define ALU_X(op) BPF_STMT(BPF_ALU | (op) | BPF_X, 0)
-#define NEG BPF_STMT(BPF_ALU | BPF_NEG, 0)
-#define TAX BPF_STMT(BPF_MISC | BPF_TAX, 0)
-#define TXA BPF_STMT(BPF_MISC | BPF_TXA, 0)
-#define JA(k) BPF_JUMP(BPF_JMP | BPF_JA, (k), 0, 0)
+#define LD_ABS(k)            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (k))
+#define LD_IMM(k)            BPF_STMT(BPF_LD | BPF_IMM, (k))
+#define LDX_IMM(k)           BPF_STMT(BPF_LDX | BPF_IMM, (k))
+#define LD_LEN               BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0)
+#define LDX_LEN              BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0)
+#define LD_MEM(k)            BPF_STMT(BPF_LD | BPF_MEM, (k))
+#define LDX_MEM(k)           BPF_STMT(BPF_LDX | BPF_MEM, (k))
+#define ST(k)                BPF_STMT(BPF_ST, (k))
+#define STX(k)               BPF_STMT(BPF_STX, (k))
+#define ALU_K(op, k)         BPF_STMT(BPF_ALU | (op) | BPF_K, (k))
+#define ALU_X(op)            BPF_STMT(BPF_ALU | (op) | BPF_X, 0)
+#define NEG                  BPF_STMT(BPF_ALU | BPF_NEG, 0)
+#define TAX                  BPF_STMT(BPF_MISC | BPF_TAX, 0)
+#define TXA                  BPF_STMT(BPF_MISC | BPF_TXA, 0)
+#define JA(k)                BPF_JUMP(BPF_JMP | BPF_JA, (k), 0, 0)
 #define JMP_K(op, k, jt, jf) BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), (jt), (jf))
-#define JMP_X(op, jt, jf) BPF_JUMP(BPF_JMP | (op) | BPF_X, 0, (jt), (jf))
-#define RET_K(k) BPF_STMT(BPF_RET | BPF_K, (k))
-#define RET_A BPF_STMT(BPF_RET | BPF_A, 0)
-#define RET_ALLOW RET_K(SECCOMP_RET_ALLOW)
+#define JMP_X(op, jt, jf)    BPF_JUMP(BPF_JMP | (op) | BPF_X, 0, (jt), (jf))
+#define RET_K(k)             BPF_STMT(BPF_RET | BPF_K, (k))
+#define RET_A                BPF_STMT(BPF_RET | BPF_A, 0)
+#define RET_ALLOW            RET_K(SECCOMP_RET_ALLOW)
 
-#define OFF_NR offsetof(struct seccomp_data, nr)
+#define OFF_NR   offsetof(struct seccomp_data, nr)
 #define OFF_ARCH offsetof(struct seccomp_data, arch)
-#define OFF_IP offsetof(struct seccomp_data, instruction_pointer)
+#define OFF_IP   offsetof(struct seccomp_data, instruction_pointer)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define OFF_ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #else
@@ -68,7 +68,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
 static struct bpf_sim_result run_ok(const struct sock_filter *insns, size_t n,
                                     const struct bpf_sim_input *in)
 {
-        struct bpf_sim_result res = { 0 };
+        struct bpf_sim_result res = {0};
 
         assert_int_equal(bpf_sim_run(insns, n, in, &res), 0);
         assert_true(res.steps >= 1 && res.steps <= n);
@@ -77,13 +77,13 @@ static struct bpf_sim_result run_ok(const struct sock_filter *insns, size_t n,
 
 static void test_bpf_sim_ld_abs_reads_every_field(void **state _unused_)
 {
-        struct bpf_sim_input in = { .nr = 0x11, .arch = 0x22, .ip = 0x3333333344444444 };
+        struct bpf_sim_input in = {.nr = 0x11, .arch = 0x22, .ip = 0x3333333344444444};
 
         for (unsigned i = 0; i < 6; i++)
-                in.args[i] = ((uint64_t) (0xa0 + i) << 32) | (0xb0 + i);
+                in.args[i] = ((uint64_t)(0xa0 + i) << 32) | (0xb0 + i);
 
         for (uint32_t k = 0; k < sizeof(struct seccomp_data); k += 4) {
-                struct sock_filter prog[] = { LD_ABS(k), RET_A };
+                struct sock_filter prog[] = {LD_ABS(k), RET_A};
                 struct bpf_sim_result res = RUN(prog, &in);
                 uint32_t expected;
 
@@ -105,12 +105,12 @@ static void test_bpf_sim_ld_abs_reads_every_field(void **state _unused_)
 
 static void test_bpf_sim_loads_stores_misc(void **state _unused_)
 {
-        struct bpf_sim_input in = { 0 };
-        struct sock_filter len_a[] = { LD_LEN, TAX, LD_IMM(5), TXA, RET_A };
-        struct sock_filter len_x[] = { LDX_LEN, TXA, RET_A };
-        struct sock_filter imm[] = { LDX_IMM(7), LD_IMM(0x12345678), RET_A };
-        struct sock_filter mem[] = { LD_IMM(7),  ST(3),      LDX_IMM(9), STX(15),        LD_IMM(0),
-                                     LDX_IMM(0), LDX_MEM(3), LD_MEM(15), ALU_X(BPF_SUB), RET_A };
+        struct bpf_sim_input in = {0};
+        struct sock_filter len_a[] = {LD_LEN, TAX, LD_IMM(5), TXA, RET_A};
+        struct sock_filter len_x[] = {LDX_LEN, TXA, RET_A};
+        struct sock_filter imm[] = {LDX_IMM(7), LD_IMM(0x12345678), RET_A};
+        struct sock_filter mem[] = {LD_IMM(7),  ST(3),      LDX_IMM(9), STX(15),        LD_IMM(0),
+                                    LDX_IMM(0), LDX_MEM(3), LD_MEM(15), ALU_X(BPF_SUB), RET_A};
 
         ASSERT_RUN(len_a, &in, sizeof(struct seccomp_data), 5);
         ASSERT_RUN(len_x, &in, sizeof(struct seccomp_data), 3);
@@ -126,23 +126,28 @@ static void test_bpf_sim_alu_ops_and_div_by_zero(void **state _unused_)
                 uint32_t a, operand, expected;
                 bool x_only; /* the constant form is rejected by the kernel */
         } cases[] = {
-                { BPF_ADD, 0xffffffff, 2, 1, false },   { BPF_SUB, 1, 2, 0xffffffff, false },
-                { BPF_MUL, 0x10000, 0x10001, 0x10000, false },
-                { BPF_DIV, 100, 7, 14, false },         { BPF_AND, 0xf0f0, 0xff00, 0xf000, false },
-                { BPF_OR, 0xf0, 0x0f, 0xff, false },    { BPF_XOR, 0xff, 0x0f, 0xf0, false },
-                { BPF_LSH, 1, 31, 0x80000000, false },  { BPF_RSH, 0x80000000, 31, 1, false },
-                { BPF_LSH, 1, 33, 2, true },            { BPF_RSH, 0x80, 36, 0x8, true },
+                {BPF_ADD, 0xffffffff, 2, 1, false},
+                {BPF_SUB, 1, 2, 0xffffffff, false},
+                {BPF_MUL, 0x10000, 0x10001, 0x10000, false},
+                {BPF_DIV, 100, 7, 14, false},
+                {BPF_AND, 0xf0f0, 0xff00, 0xf000, false},
+                {BPF_OR, 0xf0, 0x0f, 0xff, false},
+                {BPF_XOR, 0xff, 0x0f, 0xf0, false},
+                {BPF_LSH, 1, 31, 0x80000000, false},
+                {BPF_RSH, 0x80000000, 31, 1, false},
+                {BPF_LSH, 1, 33, 2, true},
+                {BPF_RSH, 0x80, 36, 0x8, true},
         };
-        struct bpf_sim_input in = { 0 };
-        struct sock_filter neg[] = { LD_IMM(1), NEG, RET_A };
+        struct bpf_sim_input in = {0};
+        struct sock_filter neg[] = {LD_IMM(1), NEG, RET_A};
         /* bpf_convert_filter() makes a division by an X of 0 return 0, i.e. KILL_THREAD */
-        struct sock_filter div0[] = { LDX_IMM(0), LD_IMM(100), ALU_X(BPF_DIV), RET_ALLOW };
+        struct sock_filter div0[] = {LDX_IMM(0), LD_IMM(100), ALU_X(BPF_DIV), RET_ALLOW};
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                struct sock_filter k_form[] = { LD_IMM(cases[i].a),
-                                                ALU_K(cases[i].op, cases[i].operand), RET_A };
-                struct sock_filter x_form[] = { LDX_IMM(cases[i].operand), LD_IMM(cases[i].a),
-                                                ALU_X(cases[i].op), RET_A };
+                struct sock_filter k_form[] = {LD_IMM(cases[i].a),
+                                               ALU_K(cases[i].op, cases[i].operand), RET_A};
+                struct sock_filter x_form[] = {LDX_IMM(cases[i].operand), LD_IMM(cases[i].a),
+                                               ALU_X(cases[i].op), RET_A};
 
                 ASSERT_RUN(x_form, &in, cases[i].expected, 4);
                 if (cases[i].x_only) {
@@ -163,22 +168,22 @@ static void test_bpf_sim_jumps(void **state _unused_)
                 uint32_t a, operand;
                 bool taken;
         } cases[] = {
-                { BPF_JEQ, 5, 5, true },          { BPF_JEQ, 5, 6, false },
-                { BPF_JGT, 6, 5, true },          { BPF_JGT, 5, 5, false },
-                { BPF_JGE, 5, 5, true },          { BPF_JGE, 4, 5, false },
-                { BPF_JSET, 6, 2, true },         { BPF_JSET, 4, 3, false },
-                { BPF_JGT, 0xffffffff, 1, true }, { BPF_JGE, 1, 0x80000000, false },
+                {BPF_JEQ, 5, 5, true},          {BPF_JEQ, 5, 6, false},
+                {BPF_JGT, 6, 5, true},          {BPF_JGT, 5, 5, false},
+                {BPF_JGE, 5, 5, true},          {BPF_JGE, 4, 5, false},
+                {BPF_JSET, 6, 2, true},         {BPF_JSET, 4, 3, false},
+                {BPF_JGT, 0xffffffff, 1, true}, {BPF_JGE, 1, 0x80000000, false},
         };
-        struct sock_filter ja[] = { JA(2), RET_K(1), RET_K(2), RET_K(3) };
-        struct bpf_sim_input in = { 0 };
+        struct sock_filter ja[] = {JA(2), RET_K(1), RET_K(2), RET_K(3)};
+        struct bpf_sim_input in = {0};
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 uint32_t expected = cases[i].taken ? 1 : 2;
-                struct sock_filter k_form[] = { LD_IMM(cases[i].a),
-                                                JMP_K(cases[i].op, cases[i].operand, 0, 1),
-                                                RET_K(1), RET_K(2) };
-                struct sock_filter x_form[] = { LDX_IMM(cases[i].operand), LD_IMM(cases[i].a),
-                                                JMP_X(cases[i].op, 0, 1), RET_K(1), RET_K(2) };
+                struct sock_filter k_form[] = {LD_IMM(cases[i].a),
+                                               JMP_K(cases[i].op, cases[i].operand, 0, 1), RET_K(1),
+                                               RET_K(2)};
+                struct sock_filter x_form[] = {LDX_IMM(cases[i].operand), LD_IMM(cases[i].a),
+                                               JMP_X(cases[i].op, 0, 1), RET_K(1), RET_K(2)};
 
                 ASSERT_RUN(k_form, &in, expected, 3);
                 ASSERT_RUN(x_form, &in, expected, 4);
@@ -190,10 +195,10 @@ static void test_bpf_sim_jumps(void **state _unused_)
 static void test_bpf_sim_reads_args_only_on_taken_path(void **state _unused_)
 {
         struct sock_filter prog[] = {
-                LD_ABS(OFF_NR),   JMP_K(BPF_JEQ, 1, 0, 3), LD_ABS(OFF_IP), LD_ABS(OFF_ARG_HI(5)),
-                RET_A,            ALU_K(BPF_AND, 0xff),    RET_ALLOW,
+                LD_ABS(OFF_NR), JMP_K(BPF_JEQ, 1, 0, 3), LD_ABS(OFF_IP), LD_ABS(OFF_ARG_HI(5)),
+                RET_A,          ALU_K(BPF_AND, 0xff),    RET_ALLOW,
         };
-        struct bpf_sim_input in = { .nr = 1, .args[5] = UINT64_C(0x1234567800000000) };
+        struct bpf_sim_input in = {.nr = 1, .args[5] = UINT64_C(0x1234567800000000)};
         struct bpf_sim_result res = RUN(prog, &in);
 
         assert_int_equal(res.ret, 0x12345678);
@@ -211,8 +216,8 @@ static void test_bpf_sim_reads_args_only_on_taken_path(void **state _unused_)
 
 static void test_bpf_sim_rejects_invalid_program(void **state _unused_)
 {
-        struct sock_filter prog[] = { LD_ABS(64), RET_A };
-        struct bpf_sim_input in = { 0 };
+        struct sock_filter prog[] = {LD_ABS(64), RET_A};
+        struct bpf_sim_input in = {0};
         struct bpf_sim_result res, before;
 
         memset(&res, 0xaa, sizeof(res));
@@ -226,8 +231,8 @@ static void test_bpf_sim_rejects_invalid_program(void **state _unused_)
 #define VCASE(group_, expected_, ...)                                                              \
         {                                                                                          \
                 .group = (group_), .expected = (expected_),                                        \
-                .n = ELEMENTSOF(((const struct sock_filter[]) { __VA_ARGS__ })),                   \
-                .insns = { __VA_ARGS__ },                                                          \
+                .n = ELEMENTSOF(((const struct sock_filter[]){__VA_ARGS__})),                      \
+                .insns = {__VA_ARGS__},                                                            \
         }
 
 static const struct validate_case {
@@ -311,7 +316,7 @@ static struct sock_filter *program_of_rets(size_t n)
 
         assert_non_null(p);
         for (size_t i = 0; i < n; i++)
-                p[i] = (struct sock_filter) RET_ALLOW;
+                p[i] = (struct sock_filter)RET_ALLOW;
         return p;
 }
 
@@ -340,20 +345,20 @@ static void kernel_run(const struct sock_filter *insns, size_t n, long nr, const
         int status;
         pid_t pid;
 
-        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                      -1, 0);
+        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+                      0);
         assert_true(shared != MAP_FAILED);
-        *shared = (struct kernel_outcome) { .install_errno = -1 };
+        *shared = (struct kernel_outcome){.install_errno = -1};
 
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                struct sock_fprog prog = { .len = n, .filter = (struct sock_filter *) insns };
+                struct sock_fprog prog = {.len = n, .filter = (struct sock_filter *)insns};
 
                 /* cmocka catches SIGSYS; a TRAP verdict must kill like the KILL ones. */
                 signal(SIGSYS, SIG_DFL);
-                (void) setrlimit(RLIMIT_CORE, &(struct rlimit) { 0 });
-                (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+                (void)setrlimit(RLIMIT_CORE, &(struct rlimit){0});
+                (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
                     syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
                         shared->install_errno = errno;
@@ -362,8 +367,8 @@ static void kernel_run(const struct sock_filter *insns, size_t n, long nr, const
                 shared->install_errno = 0;
                 if (nr >= 0) {
                         errno = 0;
-                        shared->ret = syscall(nr, args[0], args[1], args[2], args[3], args[4],
-                                              args[5]);
+                        shared->ret =
+                                syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
                         shared->err = errno;
                 }
                 _exit(0);
@@ -378,7 +383,7 @@ static void kernel_run(const struct sock_filter *insns, size_t n, long nr, const
 
 static void kernel_require_seccomp(void)
 {
-        struct sock_filter prog[] = { RET_ALLOW };
+        struct sock_filter prog[] = {RET_ALLOW};
         struct kernel_outcome k;
 
         kernel_run(prog, ELEMENTSOF(prog), -1, NULL, &k);
@@ -391,7 +396,7 @@ static void kernel_require_seccomp(void)
 /* Calls getppid() with @args under the filter, in the kernel and in the simulator. */
 static void assert_kernel_agrees(const struct sock_filter *insns, size_t n, const uint64_t *args)
 {
-        struct bpf_sim_input in = { .nr = SYS_getppid, .arch = seccomp_arch_native() };
+        struct bpf_sim_input in = {.nr = SYS_getppid, .arch = seccomp_arch_native()};
         struct bpf_sim_result res;
         struct kernel_outcome k;
         uint32_t data;
@@ -417,11 +422,8 @@ static void assert_kernel_agrees(const struct sock_filter *insns, size_t n, cons
                 break;
         case SECCOMP_RET_KILL_PROCESS:
         case SECCOMP_RET_KILL_THREAD:
-        case SECCOMP_RET_TRAP:
-                assert_int_equal(k.sig, SIGSYS);
-                break;
-        default:
-                fail_msg("no kernel expectation for verdict 0x%08x", res.ret);
+        case SECCOMP_RET_TRAP: assert_int_equal(k.sig, SIGSYS); break;
+        default: fail_msg("no kernel expectation for verdict 0x%08x", res.ret);
         }
 }
 
@@ -454,21 +456,42 @@ static void test_bpf_sim_matches_kernel_on_alu_edges(void **state _unused_)
          * where division by 0 makes the program return 0 (KILL_THREAD) and the shift count is
          * masked to 5 bits. */
         struct sock_filter prog[] = {
-                LD_ABS(OFF_NR), JMP_K(BPF_JEQ, SYS_getppid, 1, 0), RET_ALLOW,
-                /* 3 */ LD_ABS(OFF_ARG_LO(2)), JMP_K(BPF_JSET, 1, 0, 11),
-                /* 5 */ LD_ABS(OFF_ARG_LO(3)), TAX, LD_ABS(OFF_ARG_LO(2)), ALU_X(BPF_MUL), NEG,
-                /* 10 */ ALU_K(BPF_RSH, 22), STX(1), LDX_MEM(1), ALU_X(BPF_XOR),
-                /* 14 */ ALU_K(BPF_OR, SECCOMP_RET_ERRNO | 1), RET_A,
-                /* 16 */ LD_ABS(OFF_ARG_LO(0)), TAX, LD_IMM(100), ALU_X(BPF_DIV), ST(0),
-                /* 21 */ LD_ABS(OFF_ARG_LO(1)), TAX, LD_IMM(1), ALU_X(BPF_LSH), LDX_MEM(0),
-                /* 26 */ ALU_X(BPF_ADD), ALU_K(BPF_ADD, SECCOMP_RET_ERRNO), RET_A,
+                LD_ABS(OFF_NR),
+                JMP_K(BPF_JEQ, SYS_getppid, 1, 0),
+                RET_ALLOW,
+                /* 3 */ LD_ABS(OFF_ARG_LO(2)),
+                JMP_K(BPF_JSET, 1, 0, 11),
+                /* 5 */ LD_ABS(OFF_ARG_LO(3)),
+                TAX,
+                LD_ABS(OFF_ARG_LO(2)),
+                ALU_X(BPF_MUL),
+                NEG,
+                /* 10 */ ALU_K(BPF_RSH, 22),
+                STX(1),
+                LDX_MEM(1),
+                ALU_X(BPF_XOR),
+                /* 14 */ ALU_K(BPF_OR, SECCOMP_RET_ERRNO | 1),
+                RET_A,
+                /* 16 */ LD_ABS(OFF_ARG_LO(0)),
+                TAX,
+                LD_IMM(100),
+                ALU_X(BPF_DIV),
+                ST(0),
+                /* 21 */ LD_ABS(OFF_ARG_LO(1)),
+                TAX,
+                LD_IMM(1),
+                ALU_X(BPF_LSH),
+                LDX_MEM(0),
+                /* 26 */ ALU_X(BPF_ADD),
+                ALU_K(BPF_ADD, SECCOMP_RET_ERRNO),
+                RET_A,
         };
         static const uint64_t cases[][6] = {
-                { 7, 3 },  /* 14 + 8 */
-                { 7, 33 }, /* 14 + 2: shift count masked */
-                { 0, 1 },  /* division by zero: KILL_THREAD */
-                { 3, 0, 0x12345, 0xfedc },
-                { 3, 0, 0xffffffff, 0x7 },
+                {7, 3},  /* 14 + 8 */
+                {7, 33}, /* 14 + 2: shift count masked */
+                {0, 1},  /* division by zero: KILL_THREAD */
+                {3, 0, 0x12345, 0xfedc},
+                {3, 0, 0xffffffff, 0x7},
         };
 
         assert_int_equal(bpf_validate(prog, ELEMENTSOF(prog)), 0);
@@ -525,33 +548,33 @@ static void filter_build(uint32_t extra_arch, struct sock_filter **ret, size_t *
  * arguments and data on 32-bit arches, whose registers have no high word. */
 static void check_verdicts(uint32_t arch, bool is_32bit)
 {
-#define E(n) (SECCOMP_RET_ERRNO | (n))
-#define OK SECCOMP_RET_ALLOW
+#define E(n)  (SECCOMP_RET_ERRNO | (n))
+#define OK    SECCOMP_RET_ALLOW
 #define KILLP SECCOMP_RET_KILL_PROCESS
         static const struct {
                 const char *syscall;
                 uint64_t args[3];
                 uint32_t on_64bit, on_32bit;
         } cases[] = {
-                { "getppid", { 0x1234 }, E(77), E(77) },
-                { "getppid", { 0x1235 }, OK, OK },
-                { "getppid", { UINT64_C(0x100001234) }, OK, E(77) },
-                { "getppid", { 0, 0x1f3a }, E(78), E(78) },
-                { "getppid", { 0, 0x1f4a }, OK, OK },
+                {"getppid", {0x1234}, E(77), E(77)},
+                {"getppid", {0x1235}, OK, OK},
+                {"getppid", {UINT64_C(0x100001234)}, OK, E(77)},
+                {"getppid", {0, 0x1f3a}, E(78), E(78)},
+                {"getppid", {0, 0x1f4a}, OK, OK},
                 /* the mask is 64-bit: bits outside it, high word included, do not matter */
-                { "getppid", { 0, UINT64_C(0xffffffff00000030) }, E(78), E(78) },
-                { "getppid", { 0, 0, UINT64_C(0xdead00000000beef) }, KILLP, KILLP },
-                { "getppid", { 0, 0, 0xbeef }, OK, KILLP },
-                { "personality", { 0x12ab }, E(13), E(13) },
-                { "personality", { 0x13ab }, OK, OK },
-                { "lseek", { 0, UINT64_C(0x100000002) }, E(5), E(5) },
-                { "lseek", { 0, 2 }, OK, E(5) },
-                { "lseek", { 0, UINT64_C(0x200000002) }, OK, E(5) },
-                { "dup", { UINT64_C(0x100000000) }, E(9), OK },
-                { "dup", { 0xffffffff }, OK, OK },
-                { "acct", { 0 }, SECCOMP_RET_TRAP, SECCOMP_RET_TRAP },
-                { "sync", { 0 }, SECCOMP_RET_LOG, SECCOMP_RET_LOG },
-                { "read", { 0 }, OK, OK },
+                {"getppid", {0, UINT64_C(0xffffffff00000030)}, E(78), E(78)},
+                {"getppid", {0, 0, UINT64_C(0xdead00000000beef)}, KILLP, KILLP},
+                {"getppid", {0, 0, 0xbeef}, OK, KILLP},
+                {"personality", {0x12ab}, E(13), E(13)},
+                {"personality", {0x13ab}, OK, OK},
+                {"lseek", {0, UINT64_C(0x100000002)}, E(5), E(5)},
+                {"lseek", {0, 2}, OK, E(5)},
+                {"lseek", {0, UINT64_C(0x200000002)}, OK, E(5)},
+                {"dup", {UINT64_C(0x100000000)}, E(9), OK},
+                {"dup", {0xffffffff}, OK, OK},
+                {"acct", {0}, SECCOMP_RET_TRAP, SECCOMP_RET_TRAP},
+                {"sync", {0}, SECCOMP_RET_LOG, SECCOMP_RET_LOG},
+                {"read", {0}, OK, OK},
         };
 #undef E
 #undef OK
@@ -563,13 +586,13 @@ static void check_verdicts(uint32_t arch, bool is_32bit)
         assert_int_equal(bpf_validate(f, n), 0);
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                struct bpf_sim_input in = { .arch = arch };
+                struct bpf_sim_input in = {.arch = arch};
                 int nr = seccomp_syscall_resolve_name_arch(arch, cases[i].syscall);
                 uint32_t expected = is_32bit ? cases[i].on_32bit : cases[i].on_64bit;
                 struct bpf_sim_result res;
 
                 assert_true(nr >= 0);
-                in.nr = (uint32_t) nr;
+                in.nr = (uint32_t)nr;
                 memcpy(in.args, cases[i].args, sizeof(cases[i].args));
                 res = run_ok(f, n, &in);
                 if (res.ret != expected)
@@ -592,7 +615,7 @@ static void test_bpf_sim_libseccomp_bad_arch_kills(void **state _unused_)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         _cleanup_free_ struct sock_filter *f = NULL;
-        struct bpf_sim_input in = { .arch = SCMP_ARCH_AARCH64 };
+        struct bpf_sim_input in = {.arch = SCMP_ARCH_AARCH64};
         uint32_t badarch;
         size_t n;
 
@@ -606,16 +629,20 @@ static void test_bpf_sim_libseccomp_bad_arch_kills(void **state _unused_)
         assert_int_equal(run_ok(f, n, &in).ret, SECCOMP_RET_KILL_THREAD);
 
         /* an x32 number in an x86_64 filter without x32 takes the bad-arch action too */
-        in = (struct bpf_sim_input) { .nr = 0x40000000 | 39, .arch = SCMP_ARCH_X86_64 };
+        in = (struct bpf_sim_input){.nr = 0x40000000 | 39, .arch = SCMP_ARCH_X86_64};
         assert_int_equal(run_ok(f, n, &in).ret, SECCOMP_RET_KILL_THREAD);
 }
 
 static void test_bpf_sim_matches_kernel_on_libseccomp_filter(void **state _unused_)
 {
         static const uint64_t cases[][6] = {
-                { 0x1234 },     { 0x1235 }, { UINT64_C(0x100001234) },
-                { 0, 0x1f3a }, { 0, UINT64_C(0xffffffff00000030) },
-                { 0, 0, UINT64_C(0xdead00000000beef) }, { 0, 0, 0xbeef },
+                {0x1234},
+                {0x1235},
+                {UINT64_C(0x100001234)},
+                {0, 0x1f3a},
+                {0, UINT64_C(0xffffffff00000030)},
+                {0, 0, UINT64_C(0xdead00000000beef)},
+                {0, 0, 0xbeef},
         };
         _cleanup_free_ struct sock_filter *f = NULL;
         size_t n;
@@ -632,17 +659,17 @@ static void test_bpf_action_format_names(void **state _unused_)
                 uint32_t ret;
                 const char *text;
         } cases[] = {
-                { SECCOMP_RET_KILL_PROCESS, "KILL_PROCESS" },
-                { SECCOMP_RET_KILL_THREAD, "KILL_THREAD" },
-                { SECCOMP_RET_TRAP | 42, "TRAP(42)" },
-                { SECCOMP_RET_ERRNO | 1, "ERRNO(1)" },
-                { SECCOMP_RET_ERRNO | 0xffff, "ERRNO(65535)" },
-                { SECCOMP_RET_USER_NOTIF, "USER_NOTIF" },
-                { SECCOMP_RET_TRACE | 7, "TRACE(7)" },
-                { SECCOMP_RET_LOG, "LOG" },
-                { SECCOMP_RET_ALLOW, "ALLOW" },
-                { 0x00040001, "UNKNOWN(0x00040001)" },
-                { 0xffff0000, "UNKNOWN(0xffff0000)" },
+                {SECCOMP_RET_KILL_PROCESS, "KILL_PROCESS"},
+                {SECCOMP_RET_KILL_THREAD, "KILL_THREAD"},
+                {SECCOMP_RET_TRAP | 42, "TRAP(42)"},
+                {SECCOMP_RET_ERRNO | 1, "ERRNO(1)"},
+                {SECCOMP_RET_ERRNO | 0xffff, "ERRNO(65535)"},
+                {SECCOMP_RET_USER_NOTIF, "USER_NOTIF"},
+                {SECCOMP_RET_TRACE | 7, "TRACE(7)"},
+                {SECCOMP_RET_LOG, "LOG"},
+                {SECCOMP_RET_ALLOW, "ALLOW"},
+                {0x00040001, "UNKNOWN(0x00040001)"},
+                {0xffff0000, "UNKNOWN(0xffff0000)"},
         };
         char buf[32], small[4];
 
@@ -673,9 +700,16 @@ static char *disasm_to_string(const struct sock_filter *insns, size_t n)
 static void test_bpf_disasm_hand_program(void **state _unused_)
 {
         struct sock_filter prog[] = {
-                LD_ABS(OFF_ARCH), JMP_K(BPF_JEQ, AUDIT_ARCH_X86_64, 0, 6), LD_ABS(OFF_ARG_HI(1)),
-                ALU_K(BPF_AND, 0xff00), ST(2), JMP_X(BPF_JSET, 1, 0), RET_K(SECCOMP_RET_ERRNO | 1),
-                RET_ALLOW, RET_A, ALU_K(BPF_MOD, 3),
+                LD_ABS(OFF_ARCH),
+                JMP_K(BPF_JEQ, AUDIT_ARCH_X86_64, 0, 6),
+                LD_ABS(OFF_ARG_HI(1)),
+                ALU_K(BPF_AND, 0xff00),
+                ST(2),
+                JMP_X(BPF_JSET, 1, 0),
+                RET_K(SECCOMP_RET_ERRNO | 1),
+                RET_ALLOW,
+                RET_A,
+                ALU_K(BPF_MOD, 3),
         };
         _cleanup_free_ char *text = disasm_to_string(prog, ELEMENTSOF(prog));
         char expected[1024];
@@ -716,7 +750,7 @@ static void test_bpf_disasm_libseccomp_filter(void **state _unused_)
 
 static void test_bpf_disasm_write_failure(void **state _unused_)
 {
-        struct sock_filter prog[] = { RET_ALLOW };
+        struct sock_filter prog[] = {RET_ALLOW};
         _cleanup_fclose_ FILE *f = fopen("/dev/full", "we");
 
         if (!f)
@@ -740,7 +774,7 @@ static int syscall_walk_one(int nr, const char *name, void *userdata)
         if (streq(name, "read"))
                 w->read_nr = nr;
         if (w->insns) {
-                struct bpf_sim_input in = { .nr = (uint32_t) nr, .arch = w->arch };
+                struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = w->arch};
                 struct bpf_sim_result res = run_ok(w->insns, w->n, &in);
 
                 if ((res.ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW && res.reads_args)
@@ -751,22 +785,22 @@ static int syscall_walk_one(int nr, const char *name, void *userdata)
 
 static void test_bpf_foreach_syscall_numbers(void **state _unused_)
 {
-        struct syscall_walk w = { .read_nr = -1 };
+        struct syscall_walk w = {.read_nr = -1};
 
         assert_int_equal(bpf_foreach_syscall(SCMP_ARCH_X86_64, syscall_walk_one, &w), 0);
         assert_int_equal(w.read_nr, 0);
         assert_true(w.count > 300);
 
-        w = (struct syscall_walk) { .read_nr = -1 };
+        w = (struct syscall_walk){.read_nr = -1};
         assert_int_equal(bpf_foreach_syscall(SCMP_ARCH_X32, syscall_walk_one, &w), 0);
         assert_int_equal(w.read_nr, 0x40000000);
         assert_true(w.count > 300);
 
-        w = (struct syscall_walk) { .read_nr = -1 };
+        w = (struct syscall_walk){.read_nr = -1};
         assert_int_equal(bpf_foreach_syscall(SCMP_ARCH_MIPS, syscall_walk_one, &w), 0);
         assert_int_equal(w.read_nr, 4003);
 
-        w = (struct syscall_walk) { .stop_after = 3 };
+        w = (struct syscall_walk){.stop_after = 3};
         assert_int_equal(bpf_foreach_syscall(SCMP_ARCH_X86, syscall_walk_one, &w), 42);
         assert_int_equal(w.count, 3);
 
@@ -777,7 +811,7 @@ static void test_bpf_stats_compute_arg_conditional_rule(void **state _unused_)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         _cleanup_free_ struct sock_filter *f = NULL;
-        const uint32_t archs[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+        const uint32_t archs[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32};
         size_t n;
         int r;
 
@@ -791,7 +825,7 @@ static void test_bpf_stats_compute_arg_conditional_rule(void **state _unused_)
         filter_export(ctx, &f, &n);
 
         for (size_t i = 0; i < ELEMENTSOF(archs); i++) {
-                struct syscall_walk w = { .insns = f, .n = n, .arch = archs[i] };
+                struct syscall_walk w = {.insns = f, .n = n, .arch = archs[i]};
                 struct bpf_stats st;
 
                 assert_int_equal(bpf_stats_compute(f, n, archs[i], &st), 0);
@@ -816,7 +850,7 @@ static void test_bpf_stats_compute_cache_needs_const_path(void **state _unused_)
         /* nr 0 is allowed after a TAX, nr 1 with data bits: seccomp_is_const_allow() caches
          * neither, though both are ALLOW. */
         struct sock_filter prog[] = {
-                LD_ABS(OFF_NR), JMP_K(BPF_JEQ, 0, 0, 2),          TAX,      RET_ALLOW,
+                LD_ABS(OFF_NR),          JMP_K(BPF_JEQ, 0, 0, 2),      TAX,       RET_ALLOW,
                 JMP_K(BPF_JEQ, 1, 0, 1), RET_K(SECCOMP_RET_ALLOW | 5), RET_ALLOW,
         };
         struct bpf_stats st;
@@ -830,8 +864,8 @@ static void test_bpf_stats_compute_cache_needs_const_path(void **state _unused_)
 
 static void test_bpf_stats_compute_rejects_bad_input(void **state _unused_)
 {
-        struct sock_filter bad[] = { LD_ABS(0) };
-        struct sock_filter good[] = { RET_ALLOW };
+        struct sock_filter bad[] = {LD_ABS(0)};
+        struct sock_filter good[] = {RET_ALLOW};
         struct bpf_stats st;
 
         assert_int_equal(bpf_stats_compute(bad, ELEMENTSOF(bad), SCMP_ARCH_X86_64, &st), -EINVAL);

@@ -32,8 +32,8 @@ static const char profile[] =
         " \"action\": \"SCMP_ACT_ALLOW\"}]}";
 
 struct fixture {
-        char root[64];     /* the mkdtemp directory, removed afterwards */
-        char *dir;         /* root/cache: cache_open() creates it */
+        char root[64]; /* the mkdtemp directory, removed afterwards */
+        char *dir;     /* root/cache: cache_open() creates it */
         struct test_build build;
 };
 
@@ -122,8 +122,7 @@ static struct diag_list *make_diags(void)
                                      "check the spelling", "unknown syscall '%s'",
                                      "no_such_syscall_xyz"),
                          0);
-        assert_int_equal(diag_add(l, DIAG_NOTE, "", NULL, "a note with \"quotes\" and ünïcode"),
-                         0);
+        assert_int_equal(diag_add(l, DIAG_NOTE, "", NULL, "a note with \"quotes\" and ünïcode"), 0);
         return l;
 }
 
@@ -275,18 +274,17 @@ static const char *const garbage[] = {
 
 /* Rewrites one member of the real metadata: each alone must make the entry corrupt. */
 static const char *const edits[][2] = {
-        { "format", "2" },
-        { "key", "\"0000000000000000000000000000000000000000000000000000000000000000\"" },
-        { "payload_sha256",
-          "\"0000000000000000000000000000000000000000000000000000000000000000\"" },
-        { "size", "8" },
-        { "instructions", "1" },
-        { "flags", "-1" },
-        { "rules", "\"many\"" },
-        { "foreign_byte_order", "0" },
-        { "diagnostics", "[{\"severity\": \"fatal\", \"message\": \"m\"}]" },
-        { "diagnostics", "[{\"severity\": \"warning\"}]" },
-        { "diagnostics", "{}" },
+        {"format", "2"},
+        {"key", "\"0000000000000000000000000000000000000000000000000000000000000000\""},
+        {"payload_sha256", "\"0000000000000000000000000000000000000000000000000000000000000000\""},
+        {"size", "8"},
+        {"instructions", "1"},
+        {"flags", "-1"},
+        {"rules", "\"many\""},
+        {"foreign_byte_order", "0"},
+        {"diagnostics", "[{\"severity\": \"fatal\", \"message\": \"m\"}]"},
+        {"diagnostics", "[{\"severity\": \"warning\"}]"},
+        {"diagnostics", "{}"},
 };
 
 static void damage_entry(const struct fixture *f, const char *key, enum damage d, size_t arg)
@@ -322,9 +320,10 @@ static void damage_entry(const struct fixture *f, const char *key, enum damage d
         case EDIT_JSON:
                 m = json_load_file(json, 0, &e);
                 assert_non_null(m);
-                assert_int_equal(json_object_set_new(m, edits[arg][0],
-                                                     json_loads(edits[arg][1], JSON_DECODE_ANY, &e)),
-                                 0);
+                assert_int_equal(
+                        json_object_set_new(m, edits[arg][0],
+                                            json_loads(edits[arg][1], JSON_DECODE_ANY, &e)),
+                        0);
                 assert_int_equal(json_dump_file(m, json, 0), 0);
                 json_decref(m);
                 break;
@@ -405,9 +404,11 @@ static void test_cache_bad_keys_are_refused(void **state)
 {
         struct fixture *f = *state;
         static const char *const bad[] = {
-                "../x", "", "abc",
+                "../x",
+                "",
+                "abc",
                 "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
-                "abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678",  /* 63 */
+                "abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678",   /* 63 */
                 "abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567890", /* 65 */
                 "../blobs/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
                 "abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678g",
@@ -477,7 +478,7 @@ static void test_cache_evict_keeps_referenced_and_drops_oldest(void **state)
         /* A hit makes key 0 the most recently used: 1 is now the oldest, then 2, 3, 4. */
         assert_int_equal(cache_lookup(c, b[0].key, &got, NULL), 0);
         blob_free(got);
-        const char *referenced[] = { b[1].key, "not a key" };
+        const char *referenced[] = {b[1].key, "not a key"};
         assert_int_equal(cache_evict(c, referenced, ELEMENTSOF(referenced)), 3);
         for (unsigned i = 0; i < 5; i++) {
                 bool kept = i <= 1;
@@ -496,7 +497,7 @@ static void test_cache_evict_keeps_referenced_and_drops_oldest(void **state)
 
         /* Over the bound with everything referenced: nothing goes. */
         assert_int_equal(cache_open(f->dir, 1, &c), 0);
-        const char *all[] = { b[0].key, b[1].key };
+        const char *all[] = {b[0].key, b[1].key};
         assert_int_equal(cache_evict(c, all, 2), 0);
         assert_int_equal(cache_evict(c, all, 1), 1);
         assert_false(exists(f, b[1].key, ".json"));
@@ -574,9 +575,9 @@ static void test_cache_store_evicts_to_bound(void **state)
         cache_free(c);
 }
 
-#define N_THREADS 4
-#define N_ROUNDS 50
-#define N_OWN_KEYS 3
+#define N_THREADS    4
+#define N_ROUNDS     50
+#define N_OWN_KEYS   3
 #define N_EVICT_KEYS 8
 
 /* cmocka cannot fail from another thread: workers record their failures. */
@@ -602,9 +603,9 @@ static void worker_lookup(struct worker *w, const struct blob *b, const struct d
         int r = cache_lookup(w->c, b->key, &got, &got_diags);
         if (r < 0 && !(r == -ENOENT && w->evicting))
                 worker_fail(w, "lookup", r);
-        if (r == 0 && (got->n_insns != b->n_insns || !streq(got->key, b->key) ||
-                       memcmp(got->insns, b->insns, blob_size(got)) != 0 ||
-                       got_diags->n != diags->n))
+        if (r == 0 &&
+            (got->n_insns != b->n_insns || !streq(got->key, b->key) ||
+             memcmp(got->insns, b->insns, blob_size(got)) != 0 || got_diags->n != diags->n))
                 worker_fail(w, "lookup: different content", 0);
         blob_free(got);
         diag_list_free(got_diags);
@@ -634,7 +635,7 @@ static void *worker_run(void *userdata)
                 worker_lookup(w, &a, diags);
                 worker_lookup(w, &b, diags);
                 if (w->evicting && i % 10 == 0) {
-                        const char *referenced[] = { b.key };
+                        const char *referenced[] = {b.key};
                         if ((r = cache_evict(w->c, referenced, 1)) < 0)
                                 worker_fail(w, "evict", r);
                 }
@@ -655,14 +656,13 @@ static void run_workers(struct fixture *f, uint64_t max_bytes, bool evicting,
 
         assert_int_equal(cache_open(f->dir, max_bytes, &c), 0);
         for (unsigned i = 0; i < N_THREADS; i++) {
-                w[i] = (struct worker){ .f = f, .c = c, .id = i, .evicting = evicting };
+                w[i] = (struct worker){.f = f, .c = c, .id = i, .evicting = evicting};
                 assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
         }
         for (unsigned i = 0; i < N_THREADS; i++) {
                 assert_int_equal(pthread_join(t[i], NULL), 0);
                 if (w[i].failures > 0)
-                        fail_msg("worker %u: %u failures, first %s", i, w[i].failures,
-                                 w[i].what);
+                        fail_msg("worker %u: %u failures, first %s", i, w[i].failures, w[i].what);
         }
         cache_get_stats(c, ret);
         assert_int_equal(ret->corrupt, 0);
@@ -770,7 +770,7 @@ static void test_cache_stale_temp_files_removed_on_open(void **state)
 
         /* What a crash leaves: temporary files, a .bpf renamed without its .json; and a .json
          * without .bpf, which only damage makes. Other files are not ours. */
-        static const char *const temps[] = { ".tmp-0123456789abcdef", ".tmp-x" };
+        static const char *const temps[] = {".tmp-0123456789abcdef", ".tmp-x"};
         for (size_t i = 0; i < ELEMENTSOF(temps); i++) {
                 assert_true(asprintf(&p, "%s/blobs/%s", f->dir, temps[i]) > 0);
                 write_file(p, "partial", 7);
@@ -835,7 +835,10 @@ static void test_cache_diagnostics_json_roundtrip(_unused_ void **state)
         diag_list_free(l);
 
         static const char *const malformed[] = {
-                "{}", "[1]", "[{\"message\": \"m\"}]", "[{\"severity\": \"warning\"}]",
+                "{}",
+                "[1]",
+                "[{\"message\": \"m\"}]",
+                "[{\"severity\": \"warning\"}]",
                 "[{\"severity\": \"bad\", \"message\": \"m\"}]",
                 "[{\"severity\": \"warning\", \"message\": 1}]",
                 "[{\"severity\": \"warning\", \"message\": \"m\", \"line\": -1}]",

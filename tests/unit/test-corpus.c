@@ -66,7 +66,7 @@ static void test_corpus_oci_export_compiles_to_same_blob(void **state)
 
 static void test_corpus_mesos_profile_in_mesos_dialect(void **state)
 {
-        struct profile_parse_options o = { .dialect = DIALECT_MESOS };
+        struct profile_parse_options o = {.dialect = DIALECT_MESOS};
         struct diag_list *d;
         struct profile *p = NULL;
         char path[4096];
@@ -131,10 +131,10 @@ static void context_for(struct context *c, const char *arch, const char *caps, c
 
 static void test_profiles_default_means_mobys_default(void **state)
 {
-        static const char *const arches[] = { "x86_64", "aarch64" };
-        static const char *const caps[] = { "default", "all", "none", "default,CAP_SYS_ADMIN",
-                                            "default,CAP_SYS_PTRACE,CAP_SYS_NICE" };
-        static const char *const kernels[] = { "6.1", "4.4" };
+        static const char *const arches[] = {"x86_64", "aarch64"};
+        static const char *const caps[] = {"default", "all", "none", "default,CAP_SYS_ADMIN",
+                                           "default,CAP_SYS_PTRACE,CAP_SYS_NICE"};
+        static const char *const kernels[] = {"6.1", "4.4"};
         unsigned compared = 0;
 
         for (size_t a = 0; a < ELEMENTSOF(arches); a++)
@@ -153,9 +153,8 @@ static void test_profiles_default_means_mobys_default(void **state)
                                                  kernels[k]);
                                         assert_ptr_equal(mb.resolved->arches[i],
                                                          ours.resolved->arches[i]);
-                                        compared += test_blobs_agree(
-                                                label, mb.blob, ours.blob,
-                                                mb.resolved->arches[i]->token);
+                                        compared += test_blobs_agree(label, mb.blob, ours.blob,
+                                                                     mb.resolved->arches[i]->token);
                                 }
                                 test_build_done(&mb);
                                 test_build_done(&ours);
@@ -174,30 +173,30 @@ struct verdict_case {
 
 /* moby's conditions, on moby's own file (test-profiles checks them on ours). */
 static const struct verdict_case docker_cases[] = {
-        { "unshare", { CLONE_NEWUSER }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "unshare", { CLONE_NEWUSER }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "clone", { CLONE_NEWNS | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "clone", { SIGCHLD }, "default", SECCOMP_RET_ALLOW },
-        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "clone3", { 0 }, "default", SECCOMP_RET_ERRNO | ENOSYS },
-        { "clone3", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "socket", { AF_VSOCK, SOCK_STREAM }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "socket", { AF_VSOCK, SOCK_STREAM }, "all", SECCOMP_RET_ERRNO | EPERM },
-        { "socket", { AF_INET, SOCK_STREAM }, "default", SECCOMP_RET_ALLOW },
-        { "socket", { AF_ALG, SOCK_SEQPACKET }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "personality", { 0xffffffff }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 0 }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 8 }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 1 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "mount", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "mount", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "reboot", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "reboot", { 0 }, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW },
-        { "ptrace", { 0 }, "default", SECCOMP_RET_ALLOW }, /* kernel >= 4.8 */
-        { "mkdir", { 0 }, "none", SECCOMP_RET_ALLOW },
-        { "kexec_load", { 0 }, "all", SECCOMP_RET_ERRNO | EPERM },
-        { "kexec_load", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
+        {"unshare", {CLONE_NEWUSER}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"unshare", {CLONE_NEWUSER}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {CLONE_NEWNS | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {SIGCHLD}, "default", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone3", {0}, "default", SECCOMP_RET_ERRNO | ENOSYS},
+        {"clone3", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_INET, SOCK_STREAM}, "default", SECCOMP_RET_ALLOW},
+        {"socket", {AF_ALG, SOCK_SEQPACKET}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"personality", {0xffffffff}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {0}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {8}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {1}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"reboot", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"reboot", {0}, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW},
+        {"ptrace", {0}, "default", SECCOMP_RET_ALLOW}, /* kernel >= 4.8 */
+        {"mkdir", {0}, "none", SECCOMP_RET_ALLOW},
+        {"kexec_load", {0}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"kexec_load", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
 };
 
 static void test_profiles_docker_conditions_moby(void **state)
@@ -233,14 +232,14 @@ static void test_profiles_docker_conditions_moby_kernel(void **state)
                 uint64_t args[6];
                 bool denied;
         } cases[] = {
-                { "default", SYS_unshare, { CLONE_NEWUSER }, true },
-                { "default,CAP_SYS_ADMIN", SYS_unshare, { CLONE_NEWUSER }, false },
-                { "default", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, true },
-                { "default,CAP_SYS_ADMIN", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, false },
-                { "default", SYS_socket, { AF_VSOCK, SOCK_STREAM }, true },
-                { "default", SYS_personality, { 0xffffffff }, false },
-                { "default", SYS_personality, { 1 }, true },
-                { "default", SYS_mkdir, { (uintptr_t) "/nonexistent-seccompd/x", 0755 }, false },
+                {"default", SYS_unshare, {CLONE_NEWUSER}, true},
+                {"default,CAP_SYS_ADMIN", SYS_unshare, {CLONE_NEWUSER}, false},
+                {"default", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, true},
+                {"default,CAP_SYS_ADMIN", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, false},
+                {"default", SYS_socket, {AF_VSOCK, SOCK_STREAM}, true},
+                {"default", SYS_personality, {0xffffffff}, false},
+                {"default", SYS_personality, {1}, true},
+                {"default", SYS_mkdir, {(uintptr_t) "/nonexistent-seccompd/x", 0755}, false},
         };
         if (!test_is_root())
                 skip();

@@ -17,7 +17,7 @@
 
 static bool check_line(char *line, unsigned *count)
 {
-        char *fields[6] = { NULL };
+        char *fields[6] = {NULL};
         size_t n = 0;
         char *save = NULL;
         for (char *t = strtok_r(line, "\t", &save); t && n < 6; t = strtok_r(NULL, "\t", &save))
@@ -54,25 +54,24 @@ static bool check_line(char *line, unsigned *count)
         for (size_t i = 0; i < d->n && !found; i++) {
                 const struct diag *x = &d->items[i];
                 found = x->severity == DIAG_ERROR && streq(x->pointer, pointer) &&
-                        strstr(x->message, fragment) && x->line == line_no &&
-                        x->column == column;
+                        strstr(x->message, fragment) && x->line == line_no && x->column == column;
         }
         if (!found) {
                 diag_list_print(d, stderr, DIAG_NOTE, false);
-                print_error("%s: no error at %u:%u %s containing \"%s\"\n", file, line_no,
-                            column, pointer, fragment);
+                print_error("%s: no error at %u:%u %s containing \"%s\"\n", file, line_no, column,
+                            pointer, fragment);
                 diag_list_free(d);
                 return false;
         }
         /* Outside its dialect/strictness an error that is specific to them must vanish. */
         if (o.strict || o.dialect != DIALECT_DEFAULT) {
                 struct diag_list *d2;
-                struct profile_parse_options plain = { .dialect = DIALECT_DEFAULT };
+                struct profile_parse_options plain = {.dialect = DIALECT_DEFAULT};
                 assert_int_equal(diag_list_new(file, &d2), 0);
                 r = profile_load_file(path, &plain, d2, &p);
                 if (r != 0) {
-                        print_error("%s: should be valid outside dialect %s%s\n", file,
-                                    fields[1], o.strict ? " --strict" : "");
+                        print_error("%s: should be valid outside dialect %s%s\n", file, fields[1],
+                                    o.strict ? " --strict" : "");
                         diag_list_free(d2);
                         diag_list_free(d);
                         return false;

@@ -54,7 +54,8 @@ static void test_kernel_unusual_errnos(void **state)
         static const char json[] =
                 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
                 "{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 77},"
-                "{\"names\": [\"mkdir\", \"chmod\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 91},"
+                "{\"names\": [\"mkdir\", \"chmod\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": "
+                "91},"
                 "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 123,"
                 " \"args\": [{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},"
                 "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 4000,"
@@ -80,7 +81,7 @@ static void test_kernel_large_errno_clamped(void **state)
                                    " \"errnoRet\": 12345}]}";
         struct test_build b;
         struct probe_result r;
-        uint64_t args[6] = { 0 };
+        uint64_t args[6] = {0};
         test_build_string(json, NULL, 0, &b);
         assert_int_equal(test_probe(b.blob, SYS_getppid, args, &r), 0);
         assert_true(r.failed);

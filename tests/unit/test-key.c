@@ -13,7 +13,8 @@
 
 static const char base[] =
         "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
-        " \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\"]}],"
+        " \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": "
+        "[\"SCMP_ARCH_X86\"]}],"
         " \"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},"
         "  {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\","
         "   \"args\": [{\"index\": 0, \"value\": 8, \"valueTwo\": 0, \"op\": \"SCMP_CMP_EQ\"}],"
@@ -27,7 +28,7 @@ static void key_of(const char *json, const struct context *ctx, int optimize,
         memcpy(ret, b.blob->key, SHA256_HEX_SIZE);
         /* The key is what compile_blob_key computes from the same inputs. */
         char again[SHA256_HEX_SIZE];
-        struct compile_options o = { .optimize = optimize };
+        struct compile_options o = {.optimize = optimize};
         assert_int_equal(compile_blob_key(b.resolved, &o, again), 0);
         assert_string_equal(ret, again);
         test_build_done(&b);
@@ -48,19 +49,19 @@ static void test_key_changes_with_every_field(void **state)
         static const struct {
                 const char *from, *to;
         } edits[] = {
-                { "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE" },
-                { "\"defaultErrnoRet\": 1", "\"defaultErrnoRet\": 1, \"x-unknown\": 0" },
-                { "\"defaultErrnoRet\": 1", "\"defaultErrnoRet\": 2" },
-                { "\"SCMP_ARCH_X86\"]", "\"SCMP_ARCH_X32\"]" },
-                { "\"read\"", "\"pread64\"" },
-                { "\"write\"]", "\"write\", \"close\"]" },
-                { "\"value\": 8", "\"value\": 9" },
-                { "\"valueTwo\": 0", "\"valueTwo\": 1" },
-                { "SCMP_CMP_EQ", "SCMP_CMP_NE" },
-                { "\"index\": 0", "\"index\": 1" },
-                { "CAP_SYS_ADMIN", "CAP_SYS_PTRACE" },
-                { "\"comment\": \"c\"", "\"comment\": \"d\"" },
-                { "SCMP_ACT_ALLOW\"}", "SCMP_ACT_LOG\"}" },
+                {"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"},
+                {"\"defaultErrnoRet\": 1", "\"defaultErrnoRet\": 1, \"x-unknown\": 0"},
+                {"\"defaultErrnoRet\": 1", "\"defaultErrnoRet\": 2"},
+                {"\"SCMP_ARCH_X86\"]", "\"SCMP_ARCH_X32\"]"},
+                {"\"read\"", "\"pread64\""},
+                {"\"write\"]", "\"write\", \"close\"]"},
+                {"\"value\": 8", "\"value\": 9"},
+                {"\"valueTwo\": 0", "\"valueTwo\": 1"},
+                {"SCMP_CMP_EQ", "SCMP_CMP_NE"},
+                {"\"index\": 0", "\"index\": 1"},
+                {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE"},
+                {"\"comment\": \"c\"", "\"comment\": \"d\""},
+                {"SCMP_ACT_ALLOW\"}", "SCMP_ACT_LOG\"}"},
         };
         char k0[SHA256_HEX_SIZE], k[SHA256_HEX_SIZE];
         key_of(base, NULL, -1, k0);
@@ -103,11 +104,12 @@ static void test_key_changes_with_options_and_context(void **state)
         key_of(base, &c, 0, k);
         assert_string_equal(k, k0);
         assert_int_equal(context_set_arch(&c, "amd64"), 0);
-        assert_int_equal(context_set_caps(&c, "CAP_AUDIT_WRITE,CAP_KILL,CAP_SYS_CHROOT,"
-                                              "CAP_NET_BIND_SERVICE,CAP_SETPCAP,CAP_SETFCAP,"
-                                              "CAP_NET_RAW,CAP_MKNOD,CAP_SETUID,CAP_SETGID,"
-                                              "CAP_FOWNER,CAP_FSETID,CAP_DAC_OVERRIDE,CAP_CHOWN",
-                                         NULL),
+        assert_int_equal(context_set_caps(&c,
+                                          "CAP_AUDIT_WRITE,CAP_KILL,CAP_SYS_CHROOT,"
+                                          "CAP_NET_BIND_SERVICE,CAP_SETPCAP,CAP_SETFCAP,"
+                                          "CAP_NET_RAW,CAP_MKNOD,CAP_SETUID,CAP_SETGID,"
+                                          "CAP_FOWNER,CAP_FSETID,CAP_DAC_OVERRIDE,CAP_CHOWN",
+                                          NULL),
                          0);
         key_of(base, &c, 0, k);
         assert_string_equal(k, k0);
@@ -134,9 +136,10 @@ static void test_key_ignores_whitespace_and_key_order(void **state)
 static void test_key_big_integers_are_exact(void **state)
 {
         /* Two values that a double (or an int64) cannot tell apart must give two keys. */
-        static const char a[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":"
-                                " [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\":"
-                                " 0, \"value\": 18446744073709551614, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+        static const char a[] =
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":"
+                " [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\":"
+                " 0, \"value\": 18446744073709551614, \"op\": \"SCMP_CMP_EQ\"}]}]}";
         char *b = strdup(a);
         assert_non_null(b);
         *strstr(b, "551614") = 0;

@@ -17,7 +17,7 @@
 static int parse(const char *json, enum dialect d, bool strict, struct diag_list **ret_diags,
                  struct profile **ret)
 {
-        struct profile_parse_options o = { .dialect = d, .strict = strict };
+        struct profile_parse_options o = {.dialect = d, .strict = strict};
         assert_int_equal(diag_list_new("t.json", ret_diags), 0);
         return profile_parse(json, strlen(json), &o, *ret_diags, ret);
 }
@@ -80,8 +80,9 @@ static void test_parse_u64_whole_range(void **state)
 
 static void test_parse_u64_out_of_range(void **state)
 {
-        static const char *const bad[] = { "18446744073709551616", "-1", "-9223372036854775809",
-                                           "1.5", "1e3", "\"8\"", "99999999999999999999999" };
+        static const char *const bad[] = {
+                "18446744073709551616",   "-1", "-9223372036854775809", "1.5", "1e3", "\"8\"",
+                "99999999999999999999999"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char *json;
                 struct diag_list *d;
@@ -115,11 +116,11 @@ static void test_parse_syntax_error_location(void **state)
                 unsigned line, column;
         } cases[] = {
                 /* missing comma between members: jansson stops at the second key */
-                { "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n  \"syscalls\": []\n}", 3, 12 },
+                {"{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n  \"syscalls\": []\n}", 3, 12},
                 /* trailing comma */
-                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [],\n}", 3, 1 },
+                {"{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [],\n}", 3, 1},
                 /* unterminated string */
-                { "{\"defaultAction\": \"SCMP_ACT_ALLOW\n}", 1, 33 },
+                {"{\"defaultAction\": \"SCMP_ACT_ALLOW\n}", 1, 33},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct diag_list *d;
@@ -137,18 +138,20 @@ static void test_parse_syntax_error_location(void **state)
 
 static void test_parse_locates_nested_values(void **state)
 {
-        static const char json[] = "{\n"
-                                   "\t\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                                   "\t\"syscalls\": [\n"
-                                   "\t\t{ \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" },\n"
-                                   "\t\t{ \"names\": [\"write\"],\n"
-                                   "\t\t  \"action\": \"SCMP_ACT_DENY\" }\n"
-                                   "\t]\n"
-                                   "}\n";
+        static const char json[] =
+                "{\n"
+                "\t\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                "\t\"syscalls\": [\n"
+                "\t\t{ \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" },\n"
+                "\t\t{ \"names\": [\"write\"],\n"
+                "\t\t  \"action\": \"SCMP_ACT_DENY\" }\n"
+                "\t]\n"
+                "}\n";
         struct diag_list *d;
         struct profile *p = NULL;
         assert_int_equal(parse(json, DIALECT_DOCKER, false, &d, &p), -EINVAL);
-        const struct diag *x = diag_list_find(d, DIAG_ERROR, "/syscalls/1/action", "unknown action");
+        const struct diag *x =
+                diag_list_find(d, DIAG_ERROR, "/syscalls/1/action", "unknown action");
         assert_non_null(x);
         assert_int_equal(x->line, 6);
         assert_int_equal(x->column, 15); /* two tabs, two spaces: columns count characters */
@@ -191,7 +194,8 @@ static void test_parse_errno_names_win(void **state)
 {
         static const char json[] =
                 "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, \"defaultErrno\":"
-                " \"ENOSYS\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\","
+                " \"ENOSYS\", \"syscalls\": [{\"names\": [\"read\"], \"action\": "
+                "\"SCMP_ACT_ERRNO\","
                 " \"errnoRet\": 1, \"errno\": \"EINVAL\"}]}";
         struct diag_list *d;
         struct profile *p = NULL;
@@ -240,7 +244,8 @@ static void test_parse_limits(void **state)
         char *big = malloc(64 + n * 48), *q = big;
         q += sprintf(q, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [");
         for (size_t i = 0; i < n; i++)
-                q += sprintf(q, "%s{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\"}", i ? "," : "");
+                q += sprintf(q, "%s{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\"}",
+                             i ? "," : "");
         strcpy(q, "]}");
         struct diag_list *d;
         struct profile *p = NULL;
@@ -250,7 +255,7 @@ static void test_parse_limits(void **state)
         free(big);
 
         /* over the size limit */
-        struct profile_parse_options o = { .max_size = 16 };
+        struct profile_parse_options o = {.max_size = 16};
         assert_int_equal(diag_list_new("t.json", &d), 0);
         assert_int_equal(profile_parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", 35, &o, d, &p),
                          -EINVAL);
@@ -283,13 +288,11 @@ static void test_parse_dialect_mesos(void **state)
  * corpus-profiles checks Mesos's own example. */
 static void test_parse_mesos_profile_in_mesos_dialect(void **state)
 {
-        struct profile_parse_options o = { .dialect = DIALECT_MESOS };
+        struct profile_parse_options o = {.dialect = DIALECT_MESOS};
         struct diag_list *d;
         struct profile *p = NULL;
         assert_int_equal(diag_list_new("mesos", &d), 0);
-        assert_int_equal(profile_load_file(TEST_PROFILES_DIR "/mesos.json", &o,
-                                           d, &p),
-                         0);
+        assert_int_equal(profile_load_file(TEST_PROFILES_DIR "/mesos.json", &o, d, &p), 0);
         assert_false(diag_list_has_errors(d));
         profile_free(p);
         diag_list_free(d);

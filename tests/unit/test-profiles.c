@@ -37,7 +37,7 @@ static void test_profiles_audit_logs_everything(void **state)
         struct test_build b;
         test_build_file(PROFILES_SOURCE_DIR "/audit.json", NULL, -1, &b);
         for (int nr = 0; nr < 450; nr++) {
-                struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64 };
+                struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64};
                 struct bpf_sim_result r;
                 assert_int_equal(bpf_sim_run(b.blob->insns, b.blob->n_insns, &in, &r), 0);
                 assert_int_equal(r.ret, SECCOMP_RET_LOG);
@@ -54,30 +54,30 @@ struct verdict_case {
 
 /* moby's conditions, on ours (corpus-moby checks them on moby's own file). */
 static const struct verdict_case docker_cases[] = {
-        { "unshare", { CLONE_NEWUSER }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "unshare", { CLONE_NEWUSER }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "clone", { CLONE_NEWNS | SIGCHLD }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "clone", { SIGCHLD }, "default", SECCOMP_RET_ALLOW },
-        { "clone", { CLONE_NEWUSER | SIGCHLD }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "clone3", { 0 }, "default", SECCOMP_RET_ERRNO | ENOSYS },
-        { "clone3", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "socket", { AF_VSOCK, SOCK_STREAM }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "socket", { AF_VSOCK, SOCK_STREAM }, "all", SECCOMP_RET_ERRNO | EPERM },
-        { "socket", { AF_INET, SOCK_STREAM }, "default", SECCOMP_RET_ALLOW },
-        { "socket", { AF_ALG, SOCK_SEQPACKET }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "personality", { 0xffffffff }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 0 }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 8 }, "default", SECCOMP_RET_ALLOW },
-        { "personality", { 1 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "mount", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "mount", { 0 }, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW },
-        { "reboot", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
-        { "reboot", { 0 }, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW },
-        { "ptrace", { 0 }, "default", SECCOMP_RET_ALLOW }, /* kernel >= 4.8 */
-        { "mkdir", { 0 }, "none", SECCOMP_RET_ALLOW },
-        { "kexec_load", { 0 }, "all", SECCOMP_RET_ERRNO | EPERM },
-        { "kexec_load", { 0 }, "default", SECCOMP_RET_ERRNO | EPERM },
+        {"unshare", {CLONE_NEWUSER}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"unshare", {CLONE_NEWUSER}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {CLONE_NEWNS | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {SIGCHLD}, "default", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone3", {0}, "default", SECCOMP_RET_ERRNO | ENOSYS},
+        {"clone3", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_INET, SOCK_STREAM}, "default", SECCOMP_RET_ALLOW},
+        {"socket", {AF_ALG, SOCK_SEQPACKET}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"personality", {0xffffffff}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {0}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {8}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {1}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"reboot", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"reboot", {0}, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW},
+        {"ptrace", {0}, "default", SECCOMP_RET_ALLOW}, /* kernel >= 4.8 */
+        {"mkdir", {0}, "none", SECCOMP_RET_ALLOW},
+        {"kexec_load", {0}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"kexec_load", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
 };
 
 static void check_cases(const char *path)
@@ -118,14 +118,14 @@ static void test_profiles_docker_conditions_kernel(void **state)
                 uint64_t args[6];
                 bool denied;
         } cases[] = {
-                { "default", SYS_unshare, { CLONE_NEWUSER }, true },
-                { "default,CAP_SYS_ADMIN", SYS_unshare, { CLONE_NEWUSER }, false },
-                { "default", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, true },
-                { "default,CAP_SYS_ADMIN", SYS_clone, { CLONE_NEWUSER | SIGCHLD }, false },
-                { "default", SYS_socket, { AF_VSOCK, SOCK_STREAM }, true },
-                { "default", SYS_personality, { 0xffffffff }, false },
-                { "default", SYS_personality, { 1 }, true },
-                { "default", SYS_mkdir, { (uintptr_t) "/nonexistent-seccompd/x", 0755 }, false },
+                {"default", SYS_unshare, {CLONE_NEWUSER}, true},
+                {"default,CAP_SYS_ADMIN", SYS_unshare, {CLONE_NEWUSER}, false},
+                {"default", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, true},
+                {"default,CAP_SYS_ADMIN", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, false},
+                {"default", SYS_socket, {AF_VSOCK, SOCK_STREAM}, true},
+                {"default", SYS_personality, {0xffffffff}, false},
+                {"default", SYS_personality, {1}, true},
+                {"default", SYS_mkdir, {(uintptr_t) "/nonexistent-seccompd/x", 0755}, false},
         };
         if (!test_is_root())
                 skip();

@@ -25,7 +25,7 @@
 /* tests/profiles holds 12 files, profiles/ 2: a file added without a line in README.md and
  * a case below fails here. */
 #define N_TEST_PROFILES 12
-#define N_SHIPPED 2
+#define N_SHIPPED       2
 
 static char **repo_files(void)
 {
@@ -59,10 +59,10 @@ static void test_quirks_oci_export_compiles_to_same_blob(void **state)
         test_strv_free(files);
 }
 
-#define E(n) (SECCOMP_RET_ERRNO | (n))
-#define ALLOW SECCOMP_RET_ALLOW
+#define E(n)   (SECCOMP_RET_ERRNO | (n))
+#define ALLOW  SECCOMP_RET_ALLOW
 #define U64MAX UINT64_MAX
-#define BIT63 (UINT64_C(1) << 63)
+#define BIT63  (UINT64_C(1) << 63)
 
 struct quirk_case {
         const char *file;   /* in tests/profiles */
@@ -80,165 +80,202 @@ static const struct quirk_case cases[] = {
          * excludes .arches name the host's architecture, as in moby), and a host that is
          * itself a sub-architecture gets its archMap entry; subArchitectures null (riscv64)
          * is the architecture alone. */
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "getrandom", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", "x86", NULL, NULL, "getrandom", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", "x86", NULL, NULL, "read", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", "x86", NULL, NULL, "kexec_load", { 0 }, E(1) },
-        { "docker-extended.json", "x86_64", "x32", NULL, NULL, "getrandom", { 0 }, ALLOW },
-        { "docker-extended.json", "x86", NULL, NULL, NULL, "getrandom", { 0 }, E(1) },
-        { "docker-extended.json", "x86", NULL, NULL, NULL, "read", { 0 }, ALLOW },
-        { "docker-extended.json", "aarch64", NULL, NULL, NULL, "getrandom", { 0 }, ALLOW },
-        { "docker-extended.json", "aarch64", "arm", NULL, NULL, "getrandom", { 0 }, ALLOW },
-        { "docker-extended.json", "arm", NULL, NULL, NULL, "getrandom", { 0 }, E(1) },
-        { "docker-extended.json", "riscv64", NULL, NULL, NULL, "riscv_flush_icache", { 0 }, ALLOW },
-        { "docker-extended.json", "riscv64", NULL, NULL, NULL, "getrandom", { 0 }, ALLOW },
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "getrandom", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", "x86", NULL, NULL, "getrandom", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", "x86", NULL, NULL, "read", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", "x86", NULL, NULL, "kexec_load", {0}, E(1)},
+        {"docker-extended.json", "x86_64", "x32", NULL, NULL, "getrandom", {0}, ALLOW},
+        {"docker-extended.json", "x86", NULL, NULL, NULL, "getrandom", {0}, E(1)},
+        {"docker-extended.json", "x86", NULL, NULL, NULL, "read", {0}, ALLOW},
+        {"docker-extended.json", "aarch64", NULL, NULL, NULL, "getrandom", {0}, ALLOW},
+        {"docker-extended.json", "aarch64", "arm", NULL, NULL, "getrandom", {0}, ALLOW},
+        {"docker-extended.json", "arm", NULL, NULL, NULL, "getrandom", {0}, E(1)},
+        {"docker-extended.json", "riscv64", NULL, NULL, NULL, "riscv_flush_icache", {0}, ALLOW},
+        {"docker-extended.json", "riscv64", NULL, NULL, NULL, "getrandom", {0}, ALLOW},
         /* includes.arches in moby's own names (amd64, x86, arm) */
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "arch_prctl", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", "x86", NULL, NULL, "modify_ldt", { 0 }, ALLOW },
-        { "docker-extended.json", "aarch64", "arm", NULL, NULL, "set_tls", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "fchmodat", { 0 }, ALLOW },
-        { "docker-extended.json", "aarch64", "arm", NULL, NULL, "arm_sync_file_range", { 0 },
-          ALLOW },
-        { "docker-extended.json", "riscv64", NULL, NULL, NULL, "kexec_load", { 0 }, E(1) },
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "arch_prctl", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", "x86", NULL, NULL, "modify_ldt", {0}, ALLOW},
+        {"docker-extended.json", "aarch64", "arm", NULL, NULL, "set_tls", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "fchmodat", {0}, ALLOW},
+        {"docker-extended.json", "aarch64", "arm", NULL, NULL, "arm_sync_file_range", {0}, ALLOW},
+        {"docker-extended.json", "riscv64", NULL, NULL, NULL, "kexec_load", {0}, E(1)},
         /* includes/excludes on caps */
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "unshare", { CLONE_NEWUSER }, E(1) },
-        { "docker-extended.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "unshare",
-          { CLONE_NEWUSER }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "clone", { CLONE_NEWNS | SIGCHLD },
-          E(1) },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "clone", { SIGCHLD }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "clone",
-          { CLONE_NEWUSER | SIGCHLD }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "reboot", { 0 }, E(1) },
-        { "docker-extended.json", "x86_64", NULL, "default,CAP_SYS_BOOT", NULL, "reboot", { 0 },
-          ALLOW },
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "unshare", {CLONE_NEWUSER}, E(1)},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_ADMIN",
+         NULL,
+         "unshare",
+         {CLONE_NEWUSER},
+         ALLOW},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         NULL,
+         NULL,
+         "clone",
+         {CLONE_NEWNS | SIGCHLD},
+         E(1)},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "clone", {SIGCHLD}, ALLOW},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_ADMIN",
+         NULL,
+         "clone",
+         {CLONE_NEWUSER | SIGCHLD},
+         ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "reboot", {0}, E(1)},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_BOOT",
+         NULL,
+         "reboot",
+         {0},
+         ALLOW},
         /* an ERRNO rule under an ERRNO default, with another errno */
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "clone3", { 0 }, E(38) },
-        { "docker-extended.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "clone3", { 0 },
-          ALLOW },
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "clone3", {0}, E(38)},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_ADMIN",
+         NULL,
+         "clone3",
+         {0},
+         ALLOW},
         /* includes.minKernel, alone and or-ed with a capability */
-        { "docker-extended.json", "x86_64", NULL, NULL, "6.1", "ptrace", { 0 }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, "4.4", "ptrace", { 0 }, E(1) },
-        { "docker-extended.json", "x86_64", NULL, "default,CAP_SYS_PTRACE", "4.4", "ptrace", { 0 },
-          ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "io_uring_setup", { 0 }, E(1) },
+        {"docker-extended.json", "x86_64", NULL, NULL, "6.1", "ptrace", {0}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, "4.4", "ptrace", {0}, E(1)},
+        {"docker-extended.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_PTRACE",
+         "4.4",
+         "ptrace",
+         {0},
+         ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "io_uring_setup", {0}, E(1)},
         /* several rules for one syscall (LT, EQ, GT) */
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", { AF_INET }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", { AF_ALG }, E(1) },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", { 39 }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", { AF_VSOCK }, E(1) },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", { 41 }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", { 0xffffffff }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", { 8 }, ALLOW },
-        { "docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", { 1 }, E(1) },
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", {AF_INET}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", {AF_ALG}, E(1)},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", {39}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", {AF_VSOCK}, E(1)},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "socket", {41}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", {0xffffffff}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", {8}, ALLOW},
+        {"docker-extended.json", "x86_64", NULL, NULL, NULL, "personality", {1}, E(1)},
 
         /* the legacy layout: one "name" per rule, a flat architectures list, "args": null */
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "read", { 0 }, ALLOW },
-        { "legacy-name.json", "x86_64", "x86", NULL, NULL, "read", { 0 }, ALLOW },
-        { "legacy-name.json", "x86_64", "x32", NULL, NULL, "getcwd", { 0 }, ALLOW },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "setns", { 0 }, E(1) },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "chmod", { 0 }, ALLOW },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "personality", { 8 }, ALLOW },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "personality", { 1 }, E(1) },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "clone", { SIGCHLD }, ALLOW },
-        { "legacy-name.json", "x86_64", NULL, NULL, NULL, "clone", { CLONE_NEWUSER | SIGCHLD },
-          E(1) },
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "read", {0}, ALLOW},
+        {"legacy-name.json", "x86_64", "x86", NULL, NULL, "read", {0}, ALLOW},
+        {"legacy-name.json", "x86_64", "x32", NULL, NULL, "getcwd", {0}, ALLOW},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "setns", {0}, E(1)},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "chmod", {0}, ALLOW},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "personality", {8}, ALLOW},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "personality", {1}, E(1)},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "clone", {SIGCHLD}, ALLOW},
+        {"legacy-name.json", "x86_64", NULL, NULL, NULL, "clone", {CLONE_NEWUSER | SIGCHLD}, E(1)},
 
         /* one argument index twice: runc and crun make each condition a rule (OR) */
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", { 1337 }, E(55) },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", { 2020 }, E(55) },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", { 7 }, E(1) },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", { 0 }, ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", { 0xffffffff }, ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", { 8 }, E(1) },
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", {1337}, E(55)},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", {2020}, E(55)},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "process_vm_writev", {7}, E(1)},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", {0}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", {0xffffffff}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "personality", {8}, E(1)},
         /* NE and NE on index 0: or-ed, so every value passes one of them */
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "unshare", { CLONE_NEWUSER }, ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "unshare", { CLONE_NEWNS }, ALLOW },
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "unshare", {CLONE_NEWUSER}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "unshare", {CLONE_NEWNS}, ALLOW},
         /* different indexes in one rule: and-ed */
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "ftruncate", { 123456789, 1337 },
-          ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "ftruncate", { 123456789, 1 }, E(1) },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", { 1 }, ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", { 2 }, E(1) },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", { 3 }, ALLOW },
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "ftruncate", {123456789, 1337}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "ftruncate", {123456789, 1}, E(1)},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", {1}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", {2}, E(1)},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "dup3", {3}, ALLOW},
         /* MASKED_EQ with valueTwo 0 on index 2 */
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "socket", { AF_INET, 1, 0 }, ALLOW },
-        { "repeated-index.json", "x86_64", NULL, NULL, NULL, "socket", { AF_INET, 1, 0x100 },
-          E(1) },
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "socket", {AF_INET, 1, 0}, ALLOW},
+        {"repeated-index.json", "x86_64", NULL, NULL, NULL, "socket", {AF_INET, 1, 0x100}, E(1)},
 
         /* errno names beside the numbers (containers/common) */
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "kexec_load", { 0 }, E(38) },
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "mkdir", { 0 }, E(1) },
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "socket", { AF_VSOCK }, E(22) },
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "socket", { AF_INET }, E(38) },
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "chroot", { 0 }, E(18) },
-        { "errno-names.json", "x86_64", NULL, NULL, NULL, "unshare", { 0 }, E(1) },
-        { "errno-names.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "unshare", { 0 },
-          ALLOW },
-        { "errno-names.json", "x86_64", "x86", NULL, NULL, "mkdir", { 0 }, E(1) },
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "kexec_load", {0}, E(38)},
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "mkdir", {0}, E(1)},
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "socket", {AF_VSOCK}, E(22)},
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "socket", {AF_INET}, E(38)},
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "chroot", {0}, E(18)},
+        {"errno-names.json", "x86_64", NULL, NULL, NULL, "unshare", {0}, E(1)},
+        {"errno-names.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "unshare", {0}, ALLOW},
+        {"errno-names.json", "x86_64", "x86", NULL, NULL, "mkdir", {0}, E(1)},
 
         /* every action */
-        { "actions.json", "x86_64", NULL, NULL, NULL, "getppid", { 0 }, SECCOMP_RET_LOG },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "getcwd", { 0 }, SECCOMP_RET_TRACE | 5 },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "uname", { 0 }, SECCOMP_RET_KILL_PROCESS },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "acct", { 0 }, SECCOMP_RET_KILL_THREAD },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "swapon", { 0 }, SECCOMP_RET_KILL_THREAD },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "syslog", { 0 }, SECCOMP_RET_TRAP },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "mkdir", { 0 }, E(123) },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "chmod", { 0 }, E(4095) },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "chroot", { 0 }, E(1) },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "personality", { 1 }, E(91) },
-        { "actions.json", "x86_64", NULL, NULL, NULL, "personality", { 8 }, ALLOW },
-        { "actions.json", "x86_64", "x86", NULL, NULL, "uname", { 0 }, SECCOMP_RET_KILL_PROCESS },
+        {"actions.json", "x86_64", NULL, NULL, NULL, "getppid", {0}, SECCOMP_RET_LOG},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "getcwd", {0}, SECCOMP_RET_TRACE | 5},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "uname", {0}, SECCOMP_RET_KILL_PROCESS},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "acct", {0}, SECCOMP_RET_KILL_THREAD},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "swapon", {0}, SECCOMP_RET_KILL_THREAD},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "syslog", {0}, SECCOMP_RET_TRAP},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "mkdir", {0}, E(123)},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "chmod", {0}, E(4095)},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "chroot", {0}, E(1)},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "personality", {1}, E(91)},
+        {"actions.json", "x86_64", NULL, NULL, NULL, "personality", {8}, ALLOW},
+        {"actions.json", "x86_64", "x86", NULL, NULL, "uname", {0}, SECCOMP_RET_KILL_PROCESS},
 
         /* NOTIFY with listenerPath and a multi-line listenerMetadata */
-        { "notify.json", "x86_64", NULL, NULL, NULL, "mkdir", { 0 }, SECCOMP_RET_USER_NOTIF },
-        { "notify.json", "x86_64", NULL, NULL, NULL, "bpf", { 0 }, SECCOMP_RET_USER_NOTIF },
-        { "notify.json", "x86_64", NULL, NULL, NULL, "io_uring_setup", { 0 }, E(95) },
-        { "notify.json", "x86_64", NULL, NULL, NULL, "read", { 0 }, ALLOW },
+        {"notify.json", "x86_64", NULL, NULL, NULL, "mkdir", {0}, SECCOMP_RET_USER_NOTIF},
+        {"notify.json", "x86_64", NULL, NULL, NULL, "bpf", {0}, SECCOMP_RET_USER_NOTIF},
+        {"notify.json", "x86_64", NULL, NULL, NULL, "io_uring_setup", {0}, E(95)},
+        {"notify.json", "x86_64", NULL, NULL, NULL, "read", {0}, ALLOW},
 
         /* unknown keys are ignored, unknown syscalls skipped, other arches' names kept */
-        { "unknown-keys.json", "x86_64", NULL, NULL, NULL, "read", { 0 }, ALLOW },
-        { "unknown-keys.json", "x86_64", NULL, NULL, NULL, "personality", { 0 }, ALLOW },
-        { "unknown-keys.json", "x86_64", NULL, NULL, NULL, "personality", { 1 }, E(1) },
-        { "unknown-keys.json", "x86_64", "x86", NULL, NULL, "_llseek", { 0 }, ALLOW },
-        { "unknown-keys.json", "x86_64", "x86", NULL, NULL, "_newselect", { 0 }, ALLOW },
-        { "unknown-keys.json", "x86_64", NULL, NULL, NULL, "_sysctl", { 0 }, ALLOW },
-        { "unknown-keys.json", "x86_64", NULL, NULL, NULL, "setns", { 0 }, E(1) },
+        {"unknown-keys.json", "x86_64", NULL, NULL, NULL, "read", {0}, ALLOW},
+        {"unknown-keys.json", "x86_64", NULL, NULL, NULL, "personality", {0}, ALLOW},
+        {"unknown-keys.json", "x86_64", NULL, NULL, NULL, "personality", {1}, E(1)},
+        {"unknown-keys.json", "x86_64", "x86", NULL, NULL, "_llseek", {0}, ALLOW},
+        {"unknown-keys.json", "x86_64", "x86", NULL, NULL, "_newselect", {0}, ALLOW},
+        {"unknown-keys.json", "x86_64", NULL, NULL, NULL, "_sysctl", {0}, ALLOW},
+        {"unknown-keys.json", "x86_64", NULL, NULL, NULL, "setns", {0}, E(1)},
 
         /* 64-bit argument values, beyond INT64_MAX */
-        { "u64.json", "x86_64", NULL, NULL, NULL, "mkdirat", { 0, 0, 0755 }, E(123) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "mkdirat", { 0, 0, U64MAX }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "chmod", { 0, U64MAX }, E(91) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "chmod", { 0, 0 }, E(91) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "getppid", { 0 }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "getppid", { BIT63 - 1 }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "getppid", { BIT63 }, E(77) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "getppid", { U64MAX }, E(77) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "personality", { 0x100000000ULL }, E(78) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "personality", { 0 }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "socket", { 0x100000002ULL }, E(79) },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "socket", { 0x200000002ULL }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "socket", { 2 }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "setns", { BIT63 - 1 }, ALLOW },
-        { "u64.json", "x86_64", NULL, NULL, NULL, "setns", { BIT63 }, E(80) },
+        {"u64.json", "x86_64", NULL, NULL, NULL, "mkdirat", {0, 0, 0755}, E(123)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "mkdirat", {0, 0, U64MAX}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "chmod", {0, U64MAX}, E(91)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "chmod", {0, 0}, E(91)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "getppid", {0}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "getppid", {BIT63 - 1}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "getppid", {BIT63}, E(77)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "getppid", {U64MAX}, E(77)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "personality", {0x100000000ULL}, E(78)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "personality", {0}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "socket", {0x100000002ULL}, E(79)},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "socket", {0x200000002ULL}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "socket", {2}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "setns", {BIT63 - 1}, ALLOW},
+        {"u64.json", "x86_64", NULL, NULL, NULL, "setns", {BIT63}, E(80)},
 
         /* the Mesos way of writing a profile */
-        { "mesos.json", "x86_64", NULL, NULL, NULL, "personality", { 0xffffffff }, ALLOW },
-        { "mesos.json", "x86_64", NULL, NULL, NULL, "clone", { CLONE_NEWUSER | SIGCHLD }, E(1) },
-        { "mesos.json", "x86_64", NULL, "default,CAP_SYS_ADMIN", NULL, "clone",
-          { CLONE_NEWUSER | SIGCHLD }, ALLOW },
-        { "mesos.json", "x86_64", "x32", NULL, NULL, "arch_prctl", { 0 }, ALLOW },
-        { "mesos.json", "aarch64", "arm", NULL, NULL, "read", { 0 }, ALLOW },
+        {"mesos.json", "x86_64", NULL, NULL, NULL, "personality", {0xffffffff}, ALLOW},
+        {"mesos.json", "x86_64", NULL, NULL, NULL, "clone", {CLONE_NEWUSER | SIGCHLD}, E(1)},
+        {"mesos.json",
+         "x86_64",
+         NULL,
+         "default,CAP_SYS_ADMIN",
+         NULL,
+         "clone",
+         {CLONE_NEWUSER | SIGCHLD},
+         ALLOW},
+        {"mesos.json", "x86_64", "x32", NULL, NULL, "arch_prctl", {0}, ALLOW},
+        {"mesos.json", "aarch64", "arm", NULL, NULL, "read", {0}, ALLOW},
 
         /* "syscalls": [] and no syscalls at all */
-        { "allow-all.json", "x86_64", NULL, NULL, NULL, "kexec_load", { 0 }, ALLOW },
-        { "allow-all.json", "x86_64", "x86", NULL, NULL, "kexec_load", { 0 }, ALLOW },
-        { "deny-all.json", "x86_64", NULL, NULL, NULL, "read", { 0 }, E(1) },
+        {"allow-all.json", "x86_64", NULL, NULL, NULL, "kexec_load", {0}, ALLOW},
+        {"allow-all.json", "x86_64", "x86", NULL, NULL, "kexec_load", {0}, ALLOW},
+        {"deny-all.json", "x86_64", NULL, NULL, NULL, "read", {0}, E(1)},
 
         /* a rule with the default's own action: no effect */
-        { "redundant-rule.json", "x86_64", NULL, NULL, NULL, "mkdir", { 0 }, E(1) },
-        { "redundant-rule.json", "x86_64", NULL, NULL, NULL, "read", { 0 }, E(1) },
+        {"redundant-rule.json", "x86_64", NULL, NULL, NULL, "mkdir", {0}, E(1)},
+        {"redundant-rule.json", "x86_64", NULL, NULL, NULL, "read", {0}, E(1)},
 };
 
 static void test_quirks_verdicts(void **state)
@@ -257,14 +294,17 @@ static void test_quirks_verdicts(void **state)
                 assert_true(arch != 0);
                 int nr = seccomp_syscall_resolve_name_arch(arch, q->syscall);
                 if (nr < 0)
-                        fail_msg("%s: %s unknown on %s", q->file, q->syscall, q->sim ? q->sim : q->arch);
-                snprintf(what, sizeof(what), "%s: %s(0x%llx, 0x%llx, 0x%llx) on %s, caps %s, "
-                         "kernel %s", q->file, q->syscall, (unsigned long long)q->args[0],
+                        fail_msg("%s: %s unknown on %s", q->file, q->syscall,
+                                 q->sim ? q->sim : q->arch);
+                snprintf(what, sizeof(what),
+                         "%s: %s(0x%llx, 0x%llx, 0x%llx) on %s, caps %s, "
+                         "kernel %s",
+                         q->file, q->syscall, (unsigned long long)q->args[0],
                          (unsigned long long)q->args[1], (unsigned long long)q->args[2],
                          q->sim ? q->sim : q->arch, q->caps ? q->caps : "default",
                          q->kernel ? q->kernel : "6.1");
                 for (int opt = 0; opt <= 2; opt += 2) {
-                        struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = arch };
+                        struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = arch};
                         struct bpf_sim_result r;
                         test_build_file(path, &ctx, opt, &b);
                         memcpy(in.args, q->args, sizeof(in.args));
@@ -296,7 +336,7 @@ static void test_quirks_every_file_has_cases(void **state)
 
 static struct diag_list *load(const char *file, enum dialect d, bool strict, int expect_r)
 {
-        struct profile_parse_options o = { .dialect = d, .strict = strict };
+        struct profile_parse_options o = {.dialect = d, .strict = strict};
         struct diag_list *diags;
         struct profile *p = NULL;
         char path[4096];
@@ -316,9 +356,9 @@ static void test_quirks_diagnostics(void **state)
         struct diag_list *d;
 
         /* clean files are clean */
-        static const char *const clean[] = { "docker-extended.json", "legacy-name.json",
-                                             "repeated-index.json", "u64.json", "mesos.json",
-                                             "notify.json", "allow-all.json", "deny-all.json" };
+        static const char *const clean[] = {
+                "docker-extended.json", "legacy-name.json", "repeated-index.json", "u64.json",
+                "mesos.json",           "notify.json",      "allow-all.json",      "deny-all.json"};
         for (size_t i = 0; i < ELEMENTSOF(clean); i++) {
                 d = load(clean[i], DIALECT_DOCKER, true, 0);
                 if (d->counts[DIAG_WARNING] || diag_list_has_errors(d)) {
@@ -333,7 +373,8 @@ static void test_quirks_diagnostics(void **state)
         assert_non_null(diag_list_find(d, DIAG_WARNING, "/x-generator", "unknown key"));
         assert_non_null(diag_list_find(d, DIAG_WARNING, "/syscalls/0/case", "unknown key"));
         assert_non_null(diag_list_find(d, DIAG_WARNING, "/syscalls/1/case", "unknown key"));
-        assert_non_null(diag_list_find(d, DIAG_WARNING, "/syscalls/2/args/0/x-note", "unknown key"));
+        assert_non_null(
+                diag_list_find(d, DIAG_WARNING, "/syscalls/2/args/0/x-note", "unknown key"));
         assert_non_null(diag_list_find(d, DIAG_WARNING, "/syscalls/0/names/18", "unknown syscall"));
         assert_non_null(diag_list_find(d, DIAG_WARNING, "/syscalls/0/names/19", "unknown syscall"));
         assert_false(diag_list_has_errors(d));

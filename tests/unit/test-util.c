@@ -106,13 +106,13 @@ static void build(const char *data, size_t size, const char *name, const struct 
 {
         struct diag_list *diags = NULL;
         struct context c;
-        struct compile_options o = { .optimize = optimize };
+        struct compile_options o = {.optimize = optimize};
 
         if (!ctx) {
                 test_context_x86_64(&c);
                 ctx = &c;
         }
-        *ret = (struct test_build){ 0 };
+        *ret = (struct test_build){0};
         assert_int_equal(diag_list_new(name, &diags), 0);
         int r = profile_parse(data, size, NULL, diags, &ret->profile);
         if (r < 0)
@@ -147,7 +147,7 @@ void test_build_done(struct test_build *b)
         blob_free(b->blob);
         resolved_free(b->resolved);
         profile_free(b->profile);
-        *b = (struct test_build){ 0 };
+        *b = (struct test_build){0};
 }
 
 struct shared_result {
@@ -167,8 +167,8 @@ static _Noreturn void die_without_syscalls(void)
 
 int test_probe(const struct blob *blob, long nr, const uint64_t args[6], struct probe_result *ret)
 {
-        struct shared_result *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-                                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        struct shared_result *sh =
+                mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (sh == MAP_FAILED)
                 return -errno;
         memset(sh, 0, sizeof(*sh));
@@ -227,7 +227,7 @@ int test_probe(const struct blob *blob, long nr, const uint64_t args[6], struct 
         while (waitpid(-1, NULL, WNOHANG) > 0)
                 ;
 
-        *ret = (struct probe_result){ 0 };
+        *ret = (struct probe_result){0};
         if (WIFEXITED(status) && WEXITSTATUS(status) == 99) {
                 munmap(sh, sizeof(*sh));
                 return -EPERM; /* could not install the filter */
@@ -249,23 +249,23 @@ bool test_is_root(void)
 }
 
 static const uint64_t patterns[][6] = {
-        { 0 },
-        { 1, 1, 1, 1, 1, 1 },
-        { 8, 0x20008, 0xffffffff },
-        { 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff },
-        { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX },
-        { 0x10000000, 0x10000000 },             /* CLONE_NEWUSER */
-        { 0x7e020000, 0x7e020000, 0x7e020000 }, /* every namespace flag */
-        { 0x00020000 | 17 },                    /* CLONE_NEWNS | SIGCHLD */
-        { 38, 1 },                              /* AF_ALG */
-        { 39, 2 },
-        { 40, 1 },                              /* AF_VSOCK */
-        { 41, 0 },
-        { 0x100000000ULL, 0x100000001ULL },
-        { 511, 511, 511 },
-        { 0x0008, 0x20000 },
-        { 0x20008, 0xffffffff },
-        { 2, 3, 4, 5, 6, 7 },
+        {0},
+        {1, 1, 1, 1, 1, 1},
+        {8, 0x20008, 0xffffffff},
+        {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+        {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX},
+        {0x10000000, 0x10000000},             /* CLONE_NEWUSER */
+        {0x7e020000, 0x7e020000, 0x7e020000}, /* every namespace flag */
+        {0x00020000 | 17},                    /* CLONE_NEWNS | SIGCHLD */
+        {38, 1},                              /* AF_ALG */
+        {39, 2},
+        {40, 1}, /* AF_VSOCK */
+        {41, 0},
+        {0x100000000ULL, 0x100000001ULL},
+        {511, 511, 511},
+        {0x0008, 0x20000},
+        {0x20008, 0xffffffff},
+        {2, 3, 4, 5, 6, 7},
 };
 
 struct agree {
@@ -279,7 +279,7 @@ static int agree_one(int nr, const char *name, void *userdata)
 {
         struct agree *c = userdata;
         for (size_t i = 0; i < ELEMENTSOF(patterns); i++) {
-                struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = c->arch };
+                struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = c->arch};
                 struct bpf_sim_result ra, rb;
                 memcpy(in.args, patterns[i], sizeof(in.args));
                 assert_int_equal(bpf_sim_run(c->a->insns, c->a->n_insns, &in, &ra), 0);
@@ -295,7 +295,7 @@ static int agree_one(int nr, const char *name, void *userdata)
 unsigned test_blobs_agree(const char *label, const struct blob *a, const struct blob *b,
                           uint32_t arch)
 {
-        struct agree c = { a, b, arch, label, 0 };
+        struct agree c = {a, b, arch, label, 0};
         assert_int_equal(bpf_foreach_syscall(arch, agree_one, &c), 0);
         return c.checked;
 }
@@ -312,45 +312,45 @@ struct probe {
 /* Syscalls whose natural outcome, as root, is never EPERM: a denial with the profile's errno
  * cannot be mistaken for a natural failure. Paths point nowhere so nothing changes. */
 static const struct probe probes[] = {
-        { "getppid", { 0 } },
-        { "getpid", { 0 } },
-        { "uname", { 0 } },
-        { "mkdir", { (uintptr_t)NOWHERE, 0755 } },
-        { "mkdirat", { (uint64_t)-100, (uintptr_t)NOWHERE, 0755 } },
-        { "chmod", { (uintptr_t)NOWHERE, 0644 } },
-        { "personality", { 0xffffffff } },
-        { "personality", { 0x0008 } },
-        { "personality", { 1 } },
-        { "personality", { 0x100000000ULL } },
-        { "socket", { AF_VSOCK, SOCK_STREAM, 0 } },
-        { "socket", { AF_INET, SOCK_DGRAM, 0 } },
-        { "socket", { AF_ALG, SOCK_SEQPACKET, 0 } },
-        { "socket", { 0x100000000ULL | AF_INET, SOCK_DGRAM, 0 } },
-        { "unshare", { 0 } },
-        { "unshare", { CLONE_NEWUSER } },
-        { "unshare", { CLONE_NEWNS } },
-        { "clone", { CLONE_NEWNS | SIGCHLD } },
-        { "clone", { SIGCHLD } },
-        { "clone3", { 0, 0 } },
-        { "mount", { (uintptr_t) "none", (uintptr_t)NOWHERE, (uintptr_t) "tmpfs", 0, 0 } },
-        { "umount2", { (uintptr_t)NOWHERE, 0 } },
-        { "reboot", { 0, 0, 0, 0 } },
-        { "acct", { (uintptr_t)NOWHERE } },
-        { "chroot", { (uintptr_t)NOWHERE } },
-        { "swapon", { (uintptr_t)NOWHERE, 0 } },
-        { "pivot_root", { (uintptr_t)NOWHERE, (uintptr_t)NOWHERE } },
-        { "setns", { (uint64_t)-1, 0 } },
-        { "bpf", { (uint64_t)-1, 0, 0 } },
-        { "settimeofday", { 0, 0 } },
-        { "fchmodat", { (uint64_t)-100, (uintptr_t)NOWHERE, 0644, 0 } },
-        { "syslog", { 10, 0, 0 } },
-        { "open_by_handle_at", { (uint64_t)-1, 0, 0 } },
-        { "io_uring_setup", { 0, 0 } },
-        { "getcwd", { 0, 0 } },
+        {"getppid", {0}},
+        {"getpid", {0}},
+        {"uname", {0}},
+        {"mkdir", {(uintptr_t)NOWHERE, 0755}},
+        {"mkdirat", {(uint64_t)-100, (uintptr_t)NOWHERE, 0755}},
+        {"chmod", {(uintptr_t)NOWHERE, 0644}},
+        {"personality", {0xffffffff}},
+        {"personality", {0x0008}},
+        {"personality", {1}},
+        {"personality", {0x100000000ULL}},
+        {"socket", {AF_VSOCK, SOCK_STREAM, 0}},
+        {"socket", {AF_INET, SOCK_DGRAM, 0}},
+        {"socket", {AF_ALG, SOCK_SEQPACKET, 0}},
+        {"socket", {0x100000000ULL | AF_INET, SOCK_DGRAM, 0}},
+        {"unshare", {0}},
+        {"unshare", {CLONE_NEWUSER}},
+        {"unshare", {CLONE_NEWNS}},
+        {"clone", {CLONE_NEWNS | SIGCHLD}},
+        {"clone", {SIGCHLD}},
+        {"clone3", {0, 0}},
+        {"mount", {(uintptr_t) "none", (uintptr_t)NOWHERE, (uintptr_t) "tmpfs", 0, 0}},
+        {"umount2", {(uintptr_t)NOWHERE, 0}},
+        {"reboot", {0, 0, 0, 0}},
+        {"acct", {(uintptr_t)NOWHERE}},
+        {"chroot", {(uintptr_t)NOWHERE}},
+        {"swapon", {(uintptr_t)NOWHERE, 0}},
+        {"pivot_root", {(uintptr_t)NOWHERE, (uintptr_t)NOWHERE}},
+        {"setns", {(uint64_t)-1, 0}},
+        {"bpf", {(uint64_t)-1, 0, 0}},
+        {"settimeofday", {0, 0}},
+        {"fchmodat", {(uint64_t)-100, (uintptr_t)NOWHERE, 0644, 0}},
+        {"syslog", {10, 0, 0}},
+        {"open_by_handle_at", {(uint64_t)-1, 0, 0}},
+        {"io_uring_setup", {0, 0}},
+        {"getcwd", {0, 0}},
         /* no iovec: 0 unfiltered, whether the pid exists or not */
-        { "process_vm_writev", { 7, 0, 0, 0, 0, 0 } },
-        { "process_vm_writev", { 1337, 0, 0, 0, 0, 0 } },
-        { "process_vm_writev", { 2020, 0, 0, 0, 0, 0 } },
+        {"process_vm_writev", {7, 0, 0, 0, 0, 0}},
+        {"process_vm_writev", {1337, 0, 0, 0, 0, 0}},
+        {"process_vm_writev", {2020, 0, 0, 0, 0, 0}},
 };
 
 unsigned test_prove_blob(const char *what, const struct blob *b)
@@ -360,7 +360,7 @@ unsigned test_prove_blob(const char *what, const struct blob *b)
                 const struct probe *p = &probes[i];
                 int nr = seccomp_syscall_resolve_name(p->name);
                 assert_true(nr >= 0);
-                struct bpf_sim_input in = { .nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64 };
+                struct bpf_sim_input in = {.nr = (uint32_t)nr, .arch = SCMP_ARCH_X86_64};
                 memcpy(in.args, p->args, sizeof(in.args));
                 struct bpf_sim_result sim;
                 assert_int_equal(bpf_sim_run(b->insns, b->n_insns, &in, &sim), 0);
@@ -397,14 +397,13 @@ unsigned test_prove_blob(const char *what, const struct blob *b)
                         ok = filtered.failed && filtered.err == ENOSYS;
                         denied++;
                         break;
-                default:
-                        ok = false;
+                default: ok = false;
                 }
                 if (!ok)
                         fail_msg("%s: %s%s: simulator says %s, kernel: %s errno=%d (unfiltered: "
                                  "%s errno=%d)",
                                  what, p->name, "(...)", verdict,
-                                 filtered.killed ? "killed"
+                                 filtered.killed    ? "killed"
                                  : filtered.timeout ? "timeout"
                                  : filtered.failed  ? "failed"
                                                     : "ok",
@@ -451,8 +450,8 @@ void test_set_optimized_agrees_with_linear(char **files)
                                                 lin.blob->n_insns < tree.blob->n_insns
                                                         ? blob_size(lin.blob)
                                                         : blob_size(tree.blob));
-                unsigned checked = test_blobs_agree(files[i], lin.blob, tree.blob,
-                                                    SCMP_ARCH_X86_64);
+                unsigned checked =
+                        test_blobs_agree(files[i], lin.blob, tree.blob, SCMP_ARCH_X86_64);
                 assert_true(checked > 300);
                 /* The 32-bit sub-architecture when the profile covers it. */
                 for (size_t k = 0; k < lin.resolved->n_arches; k++)
