@@ -430,6 +430,7 @@ int manager_new(struct config *config, struct manager **ret)
         m->builder.cache = m->cache;
         if ((r = registry_new(m->cache, &m->registry)) < 0)
                 return r;
+        registry_set_max_contexts(m->registry, m->config.max_contexts);
         r = pool_new(m->config.workers, &m->pool);
         if (r < 0)
                 return log_error_errno(r, "Failed to start compile workers: %m");

@@ -49,9 +49,9 @@ int manager_lookup(struct manager *m, const char *name, struct entry_snapshot **
 }
 
 int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const struct context *ctx,
-                     struct entry_blob **ret, struct diag_list **ret_diags)
+                     bool privileged, struct entry_blob **ret, struct diag_list **ret_diags)
 {
-        _cleanup_free_ char *cs = NULL;
+        _cleanup_free_ char *cs = NULL, *default_cs = NULL;
         struct blob *b = NULL;
         struct diag_list *d = NULL;
         struct entry_blob *eb;
@@ -59,15 +59,23 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
         int r;
 
         assert(s->good);
-        if ((r = context_to_string(ctx, &cs)) < 0)
+        if ((r = context_to_string(ctx, &cs)) < 0 ||
+            (r = context_to_string(&m->context, &default_cs)) < 0)
                 return r;
         eb = entry_snapshot_find_blob(s, cs);
         if (eb) {
+                entry_blob_touch(eb);
                 *ret = entry_blob_ref(eb);
                 return 0;
         }
-        /* A context not compiled yet: compile it here, in the caller's own thread, from the
-         * snapshot's profile (immutable), so no other request waits for it. */
+        /* A new context costs a compile and memory: any reader may have the default (its
+         * blob is missing only when building it failed at load), only a peer that may POST
+         * /v1/compile a new one. */
+        bool on_demand = !streq(cs, default_cs);
+        if (on_demand && !privileged)
+                return -EPERM;
+        /* Compile it here, in the caller's own thread, from the snapshot's profile
+         * (immutable), so no other request waits for it. */
         r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, &b, &d, &compiled);
         if (r < 0) {
                 if (ret_diags)
@@ -76,8 +84,11 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
                         diag_list_free(d);
                 return r;
         }
-        if ((r = entry_blob_new(m->cache, cs, b, d, &eb)) < 0)
+        /* On-demand blobs are not pinned: the cache keeps them within --cache-max. */
+        if ((r = entry_blob_new(on_demand ? NULL : m->cache, cs, b, d, &eb)) < 0)
                 return r;
+        eb->on_demand = on_demand;
+        entry_blob_touch(eb);
         (void)registry_add_blob(m->registry, s, eb); /* only the next request's time is lost */
         *ret = eb;
         return 0;
