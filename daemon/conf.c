@@ -54,6 +54,7 @@ int config_init(struct config *c)
                 .connection_timeout = 10,
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
+                .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
         };
         int r;
         if ((r = add_root(c, "kubernetes", "/var/lib/kubelet/seccomp",
@@ -244,6 +245,12 @@ int config_load_file(struct config *c, const char *path)
                                 r = -ERANGE;
                         if (r == 0)
                                 c->max_contexts = (unsigned)u;
+                } else if (streq(k, "max-depth")) {
+                        r = config_parse_size(v, &u);
+                        if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))
+                                r = -ERANGE;
+                        if (r == 0)
+                                c->max_depth = (unsigned)u;
                 } else if (streq(k, "foreground")) {
                         r = parse_bool(v, &b);
                         c->foreground = b;

@@ -123,6 +123,21 @@ void manager_counts(struct manager *m, size_t counts[_ENTRY_STATE_MAX])
         registry_counts(m->registry, NULL, counts);
 }
 
+/* The depth limit of a recursive root, and the directories past it (manager.c). */
+static void add_depth_json(struct manager *m, size_t i, json_t *o)
+{
+        const struct too_deep *td = &m->too_deep[i];
+        json_t *list = json_array();
+        pthread_mutex_lock(&m->too_deep_lock);
+        for (size_t k = 0; k < td->n_listed; k++)
+                json_array_append_new(list, json_string(td->rel[k]));
+        size_t n = td->n_listed + td->n_more;
+        pthread_mutex_unlock(&m->too_deep_lock);
+        json_object_set_new(o, SECCOMPD_KEY_MAX_DEPTH, json_integer(m->config.max_depth));
+        json_object_set_new(o, SECCOMPD_KEY_TOO_DEEP, list);
+        json_object_set_new(o, SECCOMPD_KEY_TOO_DEEP_COUNT, json_integer((json_int_t)n));
+}
+
 json_t *manager_roots_json(struct manager *m)
 {
         json_t *roots = json_array();
@@ -133,13 +148,14 @@ json_t *manager_roots_json(struct manager *m)
                 registry_counts(m->registry, root, counts);
                 for (int s = 0; s < _ENTRY_STATE_MAX; s++)
                         n += s != ENTRY_MISSING ? counts[s] : 0;
-                json_array_append_new(
-                        roots,
-                        json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME, rc->name,
-                                  SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
-                                  dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
-                                  rc->recursive, SECCOMPD_KEY_EXISTS, roots_exists(&m->roots, root),
-                                  SECCOMPD_KEY_PROFILES, (int)n));
+                json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME,
+                                      rc->name, SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
+                                      dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
+                                      rc->recursive, SECCOMPD_KEY_EXISTS,
+                                      roots_exists(&m->roots, root), SECCOMPD_KEY_PROFILES, (int)n);
+                if (o && rc->recursive)
+                        add_depth_json(m, i, o);
+                json_array_append_new(roots, o);
         }
         return roots;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "macro.h"
 #include "watch-inotify.h"
@@ -32,7 +33,7 @@
         (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |   \
          IN_MOVE_SELF | IN_ONLYDIR)
 
-#define WALK_DEPTH_MAX    64    /* bind mounts can make a tree endless */
+#define ANCESTOR_STEPS_MAX 64   /* directories created in a row above a missing root */
 #define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
 #define MISSING_CHECK_MS  1000  /* while a root is missing */
 #define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
@@ -62,6 +63,7 @@ struct wrec {
 struct watcher {
         struct watched_root *roots;
         size_t n_roots;
+        unsigned max_depth; /* levels below a root: bind mounts can make a tree endless */
 
         /* Used by the thread only, and by watcher_start() before the thread exists. */
         bool initialized;
@@ -251,9 +253,13 @@ static int watch_dir(struct watcher *w, struct watched_root *r, const char *path
 static int walk(struct watcher *w, struct watched_root *r, const char *path, unsigned depth,
                 bool report)
 {
-        if (depth > WALK_DEPTH_MAX) {
-                log_warning("Not watching '%s': more than %d levels below root '%s'", path,
-                            WALK_DEPTH_MAX, r->name);
+        if (depth > w->max_depth) {
+                /* The daemon's scan of the root finds it too, and reports it: a walk that
+                 * goes with a scan stays quiet; one of a directory that appeared says so. */
+                log_debug("Not watching '%s': more than %u levels below root '%s'", path,
+                          w->max_depth, r->name);
+                if (report)
+                        push(w, WATCH_TOO_DEEP, r->name, path);
                 return 0;
         }
         int k = watch_dir(w, r, path, depth);
@@ -350,7 +356,7 @@ static char *nearest_dir(const char *path)
  * step closer, so the loop ends when the ancestor was already watched before looking. */
 static void root_check(struct watcher *w, struct watched_root *r)
 {
-        for (unsigned i = 0; i <= WALK_DEPTH_MAX; i++) {
+        for (unsigned i = 0; i <= ANCESTOR_STEPS_MAX; i++) {
                 int k = root_sync(w, r);
                 if (k >= 0) {
                         r->last_error = 0;
@@ -604,6 +610,7 @@ int watcher_new(struct watcher **ret)
                 return -ENOMEM;
         }
         w->inotify_fd = w->wake_fd = -EBADF;
+        w->max_depth = CONFIG_MAX_DEPTH_DEFAULT;
 
         int k = watch_queue_init(&w->queue);
         if (k < 0) {
@@ -645,6 +652,16 @@ int watcher_add_root(struct watcher *w, const char *name, const char *path, bool
         w->roots = roots;
         w->roots[w->n_roots++] = (struct watched_root){
                 .name = TAKE_PTR(n), .path = TAKE_PTR(p), .recursive = recursive};
+        return 0;
+}
+
+int watcher_set_max_depth(struct watcher *w, unsigned depth)
+{
+        if (!w || depth == 0)
+                return -EINVAL;
+        if (w->started || w->initialized)
+                return -EBUSY;
+        w->max_depth = depth;
         return 0;
 }
 

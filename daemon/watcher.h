@@ -19,6 +19,8 @@ enum watch_event_type {
         WATCH_ROOT_GONE, /* the root directory itself was deleted or moved away */
         WATCH_ROOT_BACK, /* a missing root exists (and is watched) now: scan it */
         WATCH_RESCAN,    /* rescan this root (root NULL: every root), e.g. after an overflow */
+        WATCH_TOO_DEEP,  /* a new directory deeper than the depth limit: neither watched nor
+                          * walked, so what it holds is not reported */
         _WATCH_EVENT_TYPE_MAX,
 };
 
@@ -43,6 +45,13 @@ int watcher_new(struct watcher **ret);
  * watched, and checked again every second, and WATCH_ROOT_BACK is queued once it is watched.
  * Only before watcher_start(). Returns 0, -EINVAL, -EEXIST (name taken), -EBUSY (started). */
 int watcher_add_root(struct watcher *w, const char *name, const char *path, bool recursive);
+
+/* How many directory levels below a root are watched (the root is level 0, its
+ * subdirectories level 1); a directory deeper than that is left alone, and reported as
+ * WATCH_TOO_DEEP when it appears while watched. Default CONFIG_MAX_DEPTH_DEFAULT (conf.h),
+ * the limit the daemon's scans use too. Only before watcher_start(). Returns 0, -EINVAL
+ * (0), -EBUSY (started). */
+int watcher_set_max_depth(struct watcher *w, unsigned depth);
 
 /* Creates the inotify instance (the kernel reads fs.inotify.max_queued_events now), puts the
  * watches of every existing root in place and starts the thread: whatever changes after it
