@@ -406,6 +406,8 @@ static void reload(struct manager *m)
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
         metrics_reloaded(&m->metrics);
+        if (m->watcher)
+                (void)watcher_resync(m->watcher); /* re-watch what the watches missed */
         size_t pruned = registry_prune_missing(m->registry);
         if (pruned > 0)
                 log_info("Forgot %zu missing profile%s", pruned, pruned == 1 ? "" : "s");

@@ -60,6 +60,12 @@ int watcher_set_max_depth(struct watcher *w, unsigned depth);
  * not be watched. Returns 0 or -errno; on failure only watcher_free() is left to call. */
 int watcher_start(struct watcher *w);
 
+/* Walks every root again from what is on disk now (any thread, once started): what a
+ * reload does, so that whatever the watches missed is watched again. A root whose watches
+ * changed gets a WATCH_RESCAN. Mounts under, over or above a root are followed without it
+ * (/proc/self/mountinfo): a change walks and rescans the root. Returns 0 or -errno. */
+int watcher_resync(struct watcher *w);
+
 /* An eventfd that is readable while events are queued: watch it for EPOLLIN. Owned by w. */
 int watcher_fd(const struct watcher *w);
 
