@@ -79,7 +79,13 @@ check "root: blobs listed $listed <= 1 + $MAX" [ "$listed" -le $((MAX + 1)) ]
 cb=$(cache_bytes)
 check "cache bytes $cb <= --cache-max $CACHE_MAX" [ "$cb" -le "$CACHE_MAX" ]
 echo "RSS after the first 32 contexts ${rss0} kB, after $N more ${rss1} kB"
-check "RSS roughly flat (+$((rss1 - rss0)) kB < 4096 kB)" [ $((rss1 - rss0)) -lt 4096 ]
+# Under AddressSanitizer (scripts/test's build-asan) freed memory sits in its quarantine:
+# RSS says nothing there, the blob count and the cache bytes still do.
+if ldd "$SECCOMPD" 2>/dev/null | grep -qE 'lib(a|t)san'; then
+        echo "RSS not checked: the daemon is built with a sanitizer"
+else
+        check "RSS roughly flat (+$((rss1 - rss0)) kB < 4096 kB)" [ $((rss1 - rss0)) -lt 4096 ]
+fi
 
 # An already-compiled context (the last one asked) is served to the unprivileged peer.
 api "/v1/bpf/$NAME?$(context $N)" -o "$T/root-last.bpf"
