@@ -53,6 +53,8 @@ int config_init(struct config *c)
                 .max_connections = 64,
                 .connection_timeout = 10,
                 .debounce_ms = 100,
+                .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
+                .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
         };
         int r;
         if ((r = add_root(c, "kubernetes", "/var/lib/kubelet/seccomp",
@@ -237,6 +239,18 @@ int config_load_file(struct config *c, const char *path)
                                   : streq(k, "max-connections") ? &c->max_connections
                                                                 : &c->connection_timeout) =
                                         (unsigned)u;
+                } else if (streq(k, "max-contexts")) {
+                        r = config_parse_size(v, &u);
+                        if (r == 0 && u > CONFIG_MAX_CONTEXTS_LIMIT)
+                                r = -ERANGE;
+                        if (r == 0)
+                                c->max_contexts = (unsigned)u;
+                } else if (streq(k, "max-depth")) {
+                        r = config_parse_size(v, &u);
+                        if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))
+                                r = -ERANGE;
+                        if (r == 0)
+                                c->max_depth = (unsigned)u;
                 } else if (streq(k, "foreground")) {
                         r = parse_bool(v, &b);
                         c->foreground = b;

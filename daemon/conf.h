@@ -36,7 +36,15 @@ struct config {
         unsigned debounce_ms;
         char *ready_file;            /* test hook: written once READY=1 is true */
         char *fallback_spool;        /* NULL: "fallbacks" next to the socket; "none": off */
+        unsigned max_contexts;       /* on-demand contexts kept per profile */
+        unsigned max_depth;          /* directory levels below a root scanned and watched */
 };
+
+/* One depth limit for the watcher and the scans: what one finds, the other finds too. */
+#define CONFIG_MAX_DEPTH_DEFAULT 64
+#define CONFIG_MAX_DEPTH_LIMIT   1024
+
+#define CONFIG_MAX_CONTEXTS_LIMIT 4096
 
 /* Defaults: the kubernetes, mesos and runtime roots, /run/seccompd/seccompd.sock,
  * /var/cache/seccompd. */
@@ -53,6 +61,8 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
  *   fallback-spool = DIR|none
+ *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
+ *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
  * Errors name the file and line. */
 /* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
 int config_parse_size(const char *v, uint64_t *ret);

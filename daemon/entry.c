@@ -59,6 +59,14 @@ struct entry_blob *entry_blob_ref(struct entry_blob *b)
         return b;
 }
 
+static uint64_t use_clock; /* atomic: entry_blob_touch() stamps, ever increasing */
+
+void entry_blob_touch(struct entry_blob *b)
+{
+        __atomic_store_n(&b->used, __atomic_add_fetch(&use_clock, 1, __ATOMIC_RELAXED),
+                         __ATOMIC_RELAXED);
+}
+
 struct entry_blob *entry_blob_unref(struct entry_blob *b)
 {
         if (!b || !ref_dec(&b->n_ref))
@@ -168,17 +176,50 @@ static int diags_copy(const struct diag_list *src, struct diag_list **ret)
         return 0;
 }
 
+size_t entry_snapshot_on_demand(const struct entry_snapshot *s)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_blobs; i++)
+                n += s->blobs[i]->on_demand;
+        return n;
+}
+
+/* The least recently used on-demand blob of n, or n->n_blobs. */
+static size_t lru_on_demand(const struct entry_snapshot *n)
+{
+        size_t lru = n->n_blobs;
+        uint64_t oldest = UINT64_MAX;
+        for (size_t i = 0; i < n->n_blobs; i++) {
+                uint64_t u = __atomic_load_n(&n->blobs[i]->used, __ATOMIC_RELAXED);
+                if (n->blobs[i]->on_demand && u <= oldest) {
+                        oldest = u;
+                        lru = i;
+                }
+        }
+        return lru;
+}
+
 int entry_snapshot_with_blob(const struct entry_snapshot *s, struct entry_blob *b,
-                             struct entry_snapshot **ret)
+                             size_t max_on_demand, struct entry_snapshot **ret)
 {
         _cleanup_(entry_snapshot_unrefp) struct entry_snapshot *n = NULL;
         int r;
+        if (b->on_demand && max_on_demand == 0)
+                return -ENOSPC;
         if ((r = snapshot_new(s->name, s->root, s->rel, &n)) < 0 ||
             (r = diags_copy(s->diags, &n->diags)) < 0 || (r = share_served(n, s, 1)) < 0)
                 return r;
         n->state = s->state;
         memcpy(n->digest, s->digest, sizeof(n->digest));
         n->updated = s->updated;
+        /* Evicted from the snapshot, the blob lives on as long as a request holds it, and
+         * in the on-disk cache (unpinned) within --cache-max. */
+        for (size_t k = entry_snapshot_on_demand(n); b->on_demand && k >= max_on_demand; k--) {
+                size_t i = lru_on_demand(n);
+                entry_blob_unref(n->blobs[i]);
+                memmove(n->blobs + i, n->blobs + i + 1, (n->n_blobs - i - 1) * sizeof(*n->blobs));
+                n->n_blobs--;
+        }
         n->blobs[n->n_blobs++] = entry_blob_ref(b);
         *ret = TAKE_PTR(n);
         return 0;

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "cache.h"
@@ -34,6 +35,9 @@ struct entry_blob {
         struct blob *blob;
         struct diag_list *diags; /* compile diagnostics (kept by the cache too) */
         struct cache *pinned_in; /* the cache that keeps this blob pinned, or NULL */
+        bool on_demand;          /* built for a request's context, not the default: one of the
+                                  * at most max-contexts kept per profile, never pinned */
+        uint64_t used;           /* atomic: entry_blob_touch() stamp, for the LRU of those */
 };
 
 /* Takes blob and diags (also on failure); pins the blob in `cache` (may be NULL) for as long
@@ -41,6 +45,8 @@ struct entry_blob {
 int entry_blob_new(struct cache *cache, const char *context, struct blob *blob,
                    struct diag_list *diags, struct entry_blob **ret);
 struct entry_blob *entry_blob_ref(struct entry_blob *b);
+/* Marks b as just used (any thread): the least recently used on-demand blob goes first. */
+void entry_blob_touch(struct entry_blob *b);
 struct entry_blob *entry_blob_unref(struct entry_blob *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct entry_blob *, entry_blob_unref);
 
@@ -74,9 +80,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct entry_snapshot *, entry_snapshot_unref);
 /* The blob for `context` (borrowed from s), or NULL. */
 struct entry_blob *entry_snapshot_find_blob(const struct entry_snapshot *s, const char *context);
 
-/* A copy of s with one more blob (a reference to b is taken). Returns 0 or -ENOMEM. */
+/* How many of s's blobs are on demand. */
+size_t entry_snapshot_on_demand(const struct entry_snapshot *s);
+
+/* A copy of s with one more blob (a reference to b is taken). When b is on demand and s
+ * already has `max_on_demand` of those, the least recently used ones are left out of the
+ * copy, so that it has at most that many. Returns 0, -ENOSPC (b is on demand and
+ * max_on_demand is 0: nothing to do) or -ENOMEM. */
 int entry_snapshot_with_blob(const struct entry_snapshot *s, struct entry_blob *b,
-                             struct entry_snapshot **ret);
+                             size_t max_on_demand, struct entry_snapshot **ret);
 
 /* What a worker found when it (re)loaded the file. entry_next() takes what it keeps and
  * leaves NULL behind; entry_load_done() frees the rest. */

@@ -158,6 +158,50 @@ static int queue_load(struct manager *m, struct root *root, const char *rel, boo
         return pool_submit(m->pool, &lw->work);
 }
 
+/* Records that directory `rel` of `root` is deeper than --max-depth; logs it the first time. */
+static void too_deep_add(struct manager *m, const struct root *root, const char *rel)
+{
+        struct too_deep *td = &m->too_deep[root - m->roots.roots];
+        bool known = false;
+        pthread_mutex_lock(&m->too_deep_lock);
+        for (size_t i = 0; i < td->n_listed && !known; i++)
+                if (streq(td->rel[i], rel))
+                        known = td->confirmed[i] = true;
+        if (!known && td->n_listed < TOO_DEEP_LISTED && (td->rel[td->n_listed] = strdup(rel)))
+                td->confirmed[td->n_listed++] = true;
+        else if (!known)
+                td->n_more++;
+        pthread_mutex_unlock(&m->too_deep_lock);
+        if (!known)
+                log_warning("Not scanning nor watching '%s/%s': more than %u levels below root "
+                            "'%s' (--max-depth); profiles below it are not served",
+                            root->config->path, rel, m->config.max_depth, root->config->name);
+}
+
+/* A scan of `root` starts (false: every listed directory waits to be found again) or ends
+ * (true: those not found again are forgotten). */
+static void too_deep_sweep(struct manager *m, const struct root *root, bool end)
+{
+        struct too_deep *td = &m->too_deep[root - m->roots.roots];
+        pthread_mutex_lock(&m->too_deep_lock);
+        size_t kept = 0;
+        for (size_t i = 0; i < td->n_listed; i++) {
+                if (end && !td->confirmed[i]) {
+                        free(td->rel[i]);
+                        continue;
+                }
+                td->rel[kept] = td->rel[i];
+                td->confirmed[kept++] = end;
+        }
+        td->n_listed = kept;
+        if (!end)
+                td->n_more = 0;
+        pthread_mutex_unlock(&m->too_deep_lock);
+}
+
+/* Lists the files of `dir` (`prefix` below the root, `depth` levels down) and, for a
+ * recursive root, its subdirectories down to --max-depth: the watcher's limit too, so that
+ * a restart finds what watching found. A deeper directory is reported, not entered. */
 static int scan_dir(struct manager *m, struct root *root, const char *dir, const char *prefix,
                     unsigned depth, char ***seen, size_t *n_seen)
 {
@@ -177,7 +221,9 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                 }
                 free(list[i]);
                 if (S_ISDIR(st.st_mode)) {
-                        if (root->config->recursive && depth < 16)
+                        if (root->config->recursive && depth + 1 > m->config.max_depth)
+                                too_deep_add(m, root, rel);
+                        else if (root->config->recursive)
                                 scan_dir(m, root, path, rel, depth + 1, seen, n_seen);
                         continue;
                 }
@@ -209,8 +255,10 @@ static void scan_root(struct manager *m, struct root *root)
         char **seen = NULL, **known = NULL;
         size_t n_seen = 0, n_known = 0;
 
+        too_deep_sweep(m, root, false);
         if (roots_refresh(&m->roots, root))
                 scan_dir(m, root, root->config->path, "", 0, &seen, &n_seen);
+        too_deep_sweep(m, root, true);
         if (n_seen > 1)
                 qsort(seen, n_seen, sizeof(*seen), strptr_cmp);
         if (registry_root_files(m->registry, root, &known, &n_known) == 0)
@@ -321,6 +369,13 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                         if (root && ev[i].path)
                                 add_pending(m, root, ev[i].path);
                         break;
+                case WATCH_TOO_DEEP: {
+                        size_t l = root && ev[i].path ? strlen(root->config->path) : 0;
+                        if (l && strncmp(ev[i].path, root->config->path, l) == 0 &&
+                            ev[i].path[l] == '/')
+                                too_deep_add(m, root, ev[i].path + l + 1);
+                        break;
+                }
                 case WATCH_ROOT_GONE:
                         log_warning("Root '%s' (%s) was removed; its profiles are missing "
                                     "until it comes back",
@@ -345,6 +400,8 @@ static void reload(struct manager *m)
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
         metrics_reloaded(&m->metrics);
+        if (m->watcher)
+                (void)watcher_resync(m->watcher); /* re-watch what the watches missed */
         size_t pruned = registry_prune_missing(m->registry);
         if (pruned > 0)
                 log_info("Forgot %zu missing profile%s", pruned, pruned == 1 ? "" : "s");
@@ -406,6 +463,7 @@ int manager_new(struct config *config, struct manager **ret)
                 return -ENOMEM;
         m->fallbacks = (struct fallbacks){.inotify_fd = -1, .wd = -1}; /* for manager_free */
         m->reload_fd = -EBADF;
+        pthread_mutex_init(&m->too_deep_lock, NULL);
         builder_init(&m->builder, NULL, &m->metrics);
         m->config = *config;
         *config = (struct config){0};
@@ -424,6 +482,7 @@ int manager_new(struct config *config, struct manager **ret)
         m->builder.cache = m->cache;
         if ((r = registry_new(m->cache, &m->registry)) < 0)
                 return r;
+        registry_set_max_contexts(m->registry, m->config.max_contexts);
         r = pool_new(m->config.workers, &m->pool);
         if (r < 0)
                 return log_error_errno(r, "Failed to start compile workers: %m");
@@ -454,6 +513,10 @@ struct manager *manager_free(struct manager *m)
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
+        for (size_t i = 0; i < CONFIG_MAX_ROOTS; i++)
+                for (size_t k = 0; k < m->too_deep[i].n_listed; k++)
+                        free(m->too_deep[i].rel[k]);
+        pthread_mutex_destroy(&m->too_deep_lock);
         roots_done(&m->roots);
         config_done(&m->config);
         free(m);
@@ -497,6 +560,8 @@ static int start_watcher(struct manager *m)
         int r;
         if ((r = watcher_new(&m->watcher)) < 0)
                 return log_error_errno(r, "Failed to set up inotify: %m");
+        if ((r = watcher_set_max_depth(m->watcher, m->config.max_depth)) < 0)
+                return log_error_errno(r, "Failed to set the watch depth: %m");
         for (size_t i = 0; i < m->roots.n; i++) {
                 const struct root_config *rc = m->roots.roots[i].config;
                 if ((r = watcher_add_root(m->watcher, rc->name, rc->path, rc->recursive)) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
@@ -18,6 +19,16 @@
 
 struct server;
 struct watcher;
+
+/* The directories of one root deeper than --max-depth: neither scanned nor watched, so
+ * their profiles are not served; reported in GET /v1/status rather than dropped silently. */
+#define TOO_DEEP_LISTED 16
+struct too_deep {
+        char *rel[TOO_DEEP_LISTED]; /* relative to the root */
+        bool confirmed[TOO_DEEP_LISTED];
+        size_t n_listed;
+        size_t n_more; /* found beyond the listed ones */
+};
 
 /* The one object that owns the daemon: the sd-event loop, roots, registry, cache, compile
  * pool, watcher and HTTP server. manager_free() copes with a half-built manager. Only
@@ -45,6 +56,9 @@ struct manager {
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;
         bool rescan_pending;
+
+        pthread_mutex_t too_deep_lock; /* guards too_deep: the loop writes, HTTP threads read */
+        struct too_deep too_deep[CONFIG_MAX_ROOTS]; /* by root index */
 
         bool ready;        /* the first full scan is done: written by the loop, read by HTTP threads
                             * through manager_is_ready() only (atomic) */

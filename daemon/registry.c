@@ -14,6 +14,7 @@ struct registry {
         size_t n, allocated;
         uint64_t generation;
         struct cache *cache; /* borrowed */
+        size_t max_contexts; /* on-demand blobs kept per entry */
 };
 
 int registry_new(struct cache *cache, struct registry **ret)
@@ -27,8 +28,14 @@ int registry_new(struct cache *cache, struct registry **ret)
                 return -k;
         }
         r->cache = cache;
+        r->max_contexts = REGISTRY_MAX_CONTEXTS_DEFAULT;
         *ret = r;
         return 0;
+}
+
+void registry_set_max_contexts(struct registry *r, size_t n)
+{
+        r->max_contexts = n;
 }
 
 struct registry *registry_free(struct registry *r)
@@ -204,12 +211,12 @@ int registry_add_blob(struct registry *r, const struct entry_snapshot *s, struct
         /* The same served version (a reload may have replaced it meanwhile), not there yet. */
         if (cur && cur->good && s->good && streq(cur->good->digest, s->good->digest) &&
             !entry_snapshot_find_blob(cur, b->context) &&
-            (k = entry_snapshot_with_blob(cur, b, &n)) == 0) {
+            (k = entry_snapshot_with_blob(cur, b, r->max_contexts, &n)) == 0) {
                 publish(r, pos, true, n);
                 k = 1;
         }
         pthread_rwlock_unlock(&r->lock);
-        return k;
+        return k == -ENOSPC ? 0 : k;
 }
 
 int registry_find_blob(struct registry *r, const char *key, struct entry_snapshot **ret,

@@ -21,6 +21,10 @@ struct registry;
 
 /* `cache` (borrowed, may be NULL) pins the blobs the registry serves. */
 int registry_new(struct cache *cache, struct registry **ret);
+/* At most how many on-demand blobs (entry_blob.on_demand) each entry keeps; default
+ * REGISTRY_MAX_CONTEXTS_DEFAULT. Before any thread uses the registry. */
+#define REGISTRY_MAX_CONTEXTS_DEFAULT 16
+void registry_set_max_contexts(struct registry *r, size_t n);
 /* Drops the registry's references; snapshots still held elsewhere live on. */
 struct registry *registry_free(struct registry *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct registry *, registry_free);
@@ -46,8 +50,9 @@ int registry_root_files(struct registry *r, const struct root *root, char ***ret
  * -ENOENT. */
 int registry_get(struct registry *r, const char *name, struct entry_snapshot **ret);
 /* Adds blob `b` (a reference is taken) to the entry `s` came from, if it still serves the
- * version `s` serves and has no blob for that context yet. Returns 1 when added, 0 when
- * not needed any more, -ENOMEM. */
+ * version `s` serves and has no blob for that context yet; an on-demand blob replaces the
+ * entry's least recently used one when it has max-contexts of them already. Returns 1 when
+ * added, 0 when not needed any more (or max-contexts is 0), -ENOMEM. */
 int registry_add_blob(struct registry *r, const struct entry_snapshot *s, struct entry_blob *b);
 /* The blob with cache key `key` among the served ones: a reference to its snapshot and the
  * blob (borrowed from it). Returns 0 or -ENOENT. */

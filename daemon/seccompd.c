@@ -33,6 +33,13 @@ static void help(void)
                "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
                "  --foreground            run in the foreground (seccompd never forks)\n"
                "  --ready-file FILE       create FILE once the first full scan is done\n"
+               "  --max-contexts N        contexts (?arch= &caps= &kernel=) kept per profile\n"
+               "                          besides the default, least recently used evicted\n"
+               "                          (default 16; 0 to 4096); only root or the socket\n"
+               "                          group may ask for a context not compiled yet\n"
+               "  --max-depth N           directory levels below a recursive root that are\n"
+               "                          scanned and watched (default 64; 1 to 1024); a\n"
+               "                          deeper directory is logged and listed in status\n"
                "  --version               print versions\n");
 }
 
@@ -50,6 +57,8 @@ enum {
         ARG_VERSION,
         ARG_READY_FILE,
         ARG_FALLBACK_SPOOL,
+        ARG_MAX_CONTEXTS,
+        ARG_MAX_DEPTH,
 };
 
 #define GO_ON (-1) /* not an exit status: parsing goes on */
@@ -124,6 +133,22 @@ static int apply_option(int opt, const char *arg, struct config *c)
                 log_error("Unknown log level '%s'", arg);
                 return EXIT_FAILURE;
         case ARG_FOREGROUND: c->foreground = true; return GO_ON;
+        case ARG_MAX_CONTEXTS:
+                if (config_parse_size(arg, &w) < 0 || w > CONFIG_MAX_CONTEXTS_LIMIT) {
+                        log_error("Invalid --max-contexts '%s': expected 0 to %d", arg,
+                                  CONFIG_MAX_CONTEXTS_LIMIT);
+                        return EXIT_FAILURE;
+                }
+                c->max_contexts = (unsigned)w;
+                return GO_ON;
+        case ARG_MAX_DEPTH:
+                if (config_parse_size(arg, &w) < 0 || w < 1 || w > CONFIG_MAX_DEPTH_LIMIT) {
+                        log_error("Invalid --max-depth '%s': expected 1 to %d", arg,
+                                  CONFIG_MAX_DEPTH_LIMIT);
+                        return EXIT_FAILURE;
+                }
+                c->max_depth = (unsigned)w;
+                return GO_ON;
         case ARG_VERSION: {
                 const struct scmp_version *v = seccomp_version();
                 printf("seccompd %s (libseccomp %u.%u.%u)\n", PACKAGE_VERSION, v->major, v->minor,
@@ -171,6 +196,8 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, ARG_VERSION},
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
+                {"max-contexts", required_argument, NULL, ARG_MAX_CONTEXTS},
+                {"max-depth", required_argument, NULL, ARG_MAX_DEPTH},
                 {},
         };
         _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */

@@ -165,7 +165,14 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0 ||
             get_servable(s, name, rp, &e) < 0)
                 return;
-        int r = manager_blob_for(s->m, e, &ctx, &b, &bd);
+        int r = manager_blob_for(s->m, e, &ctx, peer_privileged(s, c), &b, &bd);
+        if (r == -EPERM) {
+                reply_error(rp, -EPERM, NULL,
+                            "profile '%s' has no blob for %s yet: compiling a new context needs "
+                            "root or the seccompd group",
+                            name, cs);
+                return;
+        }
         if (r < 0) {
                 if (diag_list_new(name, &d) == 0 && bd)
                         diag_list_extend(d, bd);

@@ -49,9 +49,9 @@ int manager_lookup(struct manager *m, const char *name, struct entry_snapshot **
 }
 
 int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const struct context *ctx,
-                     struct entry_blob **ret, struct diag_list **ret_diags)
+                     bool privileged, struct entry_blob **ret, struct diag_list **ret_diags)
 {
-        _cleanup_free_ char *cs = NULL;
+        _cleanup_free_ char *cs = NULL, *default_cs = NULL;
         struct blob *b = NULL;
         struct diag_list *d = NULL;
         struct entry_blob *eb;
@@ -59,15 +59,23 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
         int r;
 
         assert(s->good);
-        if ((r = context_to_string(ctx, &cs)) < 0)
+        if ((r = context_to_string(ctx, &cs)) < 0 ||
+            (r = context_to_string(&m->context, &default_cs)) < 0)
                 return r;
         eb = entry_snapshot_find_blob(s, cs);
         if (eb) {
+                entry_blob_touch(eb);
                 *ret = entry_blob_ref(eb);
                 return 0;
         }
-        /* A context not compiled yet: compile it here, in the caller's own thread, from the
-         * snapshot's profile (immutable), so no other request waits for it. */
+        /* A new context costs a compile and memory: any reader may have the default (its
+         * blob is missing only when building it failed at load), only a peer that may POST
+         * /v1/compile a new one. */
+        bool on_demand = !streq(cs, default_cs);
+        if (on_demand && !privileged)
+                return -EPERM;
+        /* Compile it here, in the caller's own thread, from the snapshot's profile
+         * (immutable), so no other request waits for it. */
         r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, &b, &d, &compiled);
         if (r < 0) {
                 if (ret_diags)
@@ -76,8 +84,11 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
                         diag_list_free(d);
                 return r;
         }
-        if ((r = entry_blob_new(m->cache, cs, b, d, &eb)) < 0)
+        /* On-demand blobs are not pinned: the cache keeps them within --cache-max. */
+        if ((r = entry_blob_new(on_demand ? NULL : m->cache, cs, b, d, &eb)) < 0)
                 return r;
+        eb->on_demand = on_demand;
+        entry_blob_touch(eb);
         (void)registry_add_blob(m->registry, s, eb); /* only the next request's time is lost */
         *ret = eb;
         return 0;
@@ -112,6 +123,21 @@ void manager_counts(struct manager *m, size_t counts[_ENTRY_STATE_MAX])
         registry_counts(m->registry, NULL, counts);
 }
 
+/* The depth limit of a recursive root, and the directories past it (manager.c). */
+static void add_depth_json(struct manager *m, size_t i, json_t *o)
+{
+        const struct too_deep *td = &m->too_deep[i];
+        json_t *list = json_array();
+        pthread_mutex_lock(&m->too_deep_lock);
+        for (size_t k = 0; k < td->n_listed; k++)
+                json_array_append_new(list, json_string(td->rel[k]));
+        size_t n = td->n_listed + td->n_more;
+        pthread_mutex_unlock(&m->too_deep_lock);
+        json_object_set_new(o, SECCOMPD_KEY_MAX_DEPTH, json_integer(m->config.max_depth));
+        json_object_set_new(o, SECCOMPD_KEY_TOO_DEEP, list);
+        json_object_set_new(o, SECCOMPD_KEY_TOO_DEEP_COUNT, json_integer((json_int_t)n));
+}
+
 json_t *manager_roots_json(struct manager *m)
 {
         json_t *roots = json_array();
@@ -122,13 +148,14 @@ json_t *manager_roots_json(struct manager *m)
                 registry_counts(m->registry, root, counts);
                 for (int s = 0; s < _ENTRY_STATE_MAX; s++)
                         n += s != ENTRY_MISSING ? counts[s] : 0;
-                json_array_append_new(
-                        roots,
-                        json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME, rc->name,
-                                  SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
-                                  dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
-                                  rc->recursive, SECCOMPD_KEY_EXISTS, roots_exists(&m->roots, root),
-                                  SECCOMPD_KEY_PROFILES, (int)n));
+                json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME,
+                                      rc->name, SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
+                                      dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
+                                      rc->recursive, SECCOMPD_KEY_EXISTS,
+                                      roots_exists(&m->roots, root), SECCOMPD_KEY_PROFILES, (int)n);
+                if (o && rc->recursive)
+                        add_depth_json(m, i, o);
+                json_array_append_new(roots, o);
         }
         return roots;
 }

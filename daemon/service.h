@@ -35,10 +35,13 @@ int manager_request_reload(struct manager *m);
 int manager_lookup(struct manager *m, const char *name, struct entry_snapshot **ret);
 /* The blob of the version `s` serves (s->good not NULL) for `ctx`: the one the snapshot has,
  * or one built now in the caller's thread and added to the registry for the next request.
- * Returns 0 with a reference to it; -EINVAL when the profile does not compile for `ctx`,
- * with the diagnostics in *ret_diags (may be NULL); -ENOMEM. */
+ * A context other than the default is built only for a `privileged` peer, and kept among
+ * the profile's at most max-contexts on-demand blobs (least recently used evicted, never
+ * pinned in the cache). Returns 0 with a reference to it; -EPERM when the peer is not
+ * privileged and the context is not compiled yet; -EINVAL when the profile does not compile
+ * for `ctx`, with the diagnostics in *ret_diags (may be NULL); -ENOMEM. */
 int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const struct context *ctx,
-                     struct entry_blob **ret, struct diag_list **ret_diags);
+                     bool privileged, struct entry_blob **ret, struct diag_list **ret_diags);
 /* The served blob with cache key `key` (a reference to its snapshot, the blob borrowed from
  * it), -ENOENT when no profile serves it. */
 int manager_served_blob(struct manager *m, const char *key, struct entry_snapshot **ret,

@@ -18,9 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "macro.h"
 #include "watch-inotify.h"
+#include "watch-mounts.h"
 #include "watch-queue.h"
 #include "watcher.h"
 
@@ -32,7 +34,7 @@
         (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |   \
          IN_MOVE_SELF | IN_ONLYDIR)
 
-#define WALK_DEPTH_MAX    64    /* bind mounts can make a tree endless */
+#define ANCESTOR_STEPS_MAX 64   /* directories created in a row above a missing root */
 #define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
 #define MISSING_CHECK_MS  1000  /* while a root is missing */
 #define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
@@ -45,6 +47,7 @@ struct watched_root {
         dev_t dev;    /* the directory that is watched, to notice it being replaced */
         ino_t ino;
         int last_error;           /* of the last failed attempt, logged once */
+        uint64_t mounts;          /* root_mounts(): mounts at, below or above it */
         bool gone, check, rescan; /* deferred work, collected while a batch is handled */
 };
 
@@ -62,6 +65,7 @@ struct wrec {
 struct watcher {
         struct watched_root *roots;
         size_t n_roots;
+        unsigned max_depth; /* levels below a root: bind mounts can make a tree endless */
 
         /* Used by the thread only, and by watcher_start() before the thread exists. */
         bool initialized;
@@ -69,11 +73,14 @@ struct watcher {
         struct wrec *recs; /* sorted by wd */
         size_t n_recs, n_recs_alloc;
         bool overflowed; /* events were lost: resync every root, then one WATCH_RESCAN */
+        int mounts_fd;   /* /proc/self/mountinfo, or -EBADF: mounts are not followed */
+        uint64_t recs_changed; /* records added, moved or dropped: a walk changed something */
 
         bool started;
         pthread_t thread;
         int wake_fd;
         bool stopping; /* atomic */
+        bool resync;   /* atomic: watcher_resync() asked for a walk of every root */
 
         struct watch_queue queue; /* to the main loop */
 
@@ -168,6 +175,7 @@ static int rec_set(struct watcher *w, int wd, struct watched_root *r, const char
                                 return -ENOMEM;
                         free(e->path);
                         e->path = p;
+                        w->recs_changed++;
                 }
                 e->depth = depth;
                 e->stale = false;
@@ -189,6 +197,7 @@ static int rec_set(struct watcher *w, int wd, struct watched_root *r, const char
         w->recs[i] = (struct wrec){
                 .wd = wd, .root = r, .path = TAKE_PTR(p), .depth = depth, .ancestor = ancestor};
         w->n_recs++;
+        w->recs_changed++;
         return 0;
 }
 
@@ -210,6 +219,7 @@ static void recs_sweep(struct watcher *w, const struct watched_root *r, bool anc
                 int wd = e->wd;
                 rec_remove_at(w, i);
                 wd_release(w, wd);
+                w->recs_changed++;
         }
 }
 
@@ -251,9 +261,13 @@ static int watch_dir(struct watcher *w, struct watched_root *r, const char *path
 static int walk(struct watcher *w, struct watched_root *r, const char *path, unsigned depth,
                 bool report)
 {
-        if (depth > WALK_DEPTH_MAX) {
-                log_warning("Not watching '%s': more than %d levels below root '%s'", path,
-                            WALK_DEPTH_MAX, r->name);
+        if (depth > w->max_depth) {
+                /* The daemon's scan of the root finds it too, and reports it: a walk that
+                 * goes with a scan stays quiet; one of a directory that appeared says so. */
+                log_debug("Not watching '%s': more than %u levels below root '%s'", path,
+                          w->max_depth, r->name);
+                if (report)
+                        push(w, WATCH_TOO_DEEP, r->name, path);
                 return 0;
         }
         int k = watch_dir(w, r, path, depth);
@@ -350,7 +364,7 @@ static char *nearest_dir(const char *path)
  * step closer, so the loop ends when the ancestor was already watched before looking. */
 static void root_check(struct watcher *w, struct watched_root *r)
 {
-        for (unsigned i = 0; i <= WALK_DEPTH_MAX; i++) {
+        for (unsigned i = 0; i <= ANCESTOR_STEPS_MAX; i++) {
                 int k = root_sync(w, r);
                 if (k >= 0) {
                         r->last_error = 0;
@@ -524,6 +538,59 @@ static void tick(struct watcher *w)
         }
 }
 
+/* ---- mounts ---- */
+
+/* What the mount table says of root r: the mounts at, below or above its path, and its
+ * realpath when that differs (a root that is a symlink). */
+static uint64_t root_mounts(const struct watched_root *r, const char *table)
+{
+        uint64_t h = watch_mounts_fingerprint(table, r->path);
+        _cleanup_free_ char *real = realpath(r->path, NULL);
+        if (real && !streq(real, r->path))
+                h = h * 31 + watch_mounts_fingerprint(table, real);
+        return h;
+}
+
+/* The mount table changed (POLLPRI on mountinfo): inotify saw nothing of it. A root whose
+ * mounts changed is walked again, so that a directory mounted over is watched (and the one
+ * underneath is no longer), and rescanned. `init`: only record the fingerprints. */
+static void mounts_changed(struct watcher *w, bool init)
+{
+        _cleanup_free_ char *table = NULL;
+        if (w->mounts_fd < 0 || watch_mounts_read(w->mounts_fd, &table) < 0)
+                return;
+        for (size_t i = 0; i < w->n_roots; i++) {
+                struct watched_root *r = &w->roots[i];
+                uint64_t h = root_mounts(r, table);
+                if (!init && h != r->mounts) {
+                        log_info("Mounts changed at or below root '%s' (%s): walking it again",
+                                 r->name, r->path);
+                        if (r->present)
+                                r->rescan = true;
+                        else
+                                r->check = true;
+                }
+                r->mounts = h;
+        }
+        if (!init)
+                process_deferred(w);
+}
+
+/* watcher_resync(): every root walked again; one whose watches changed is rescanned. */
+static void resync_all(struct watcher *w)
+{
+        for (size_t i = 0; i < w->n_roots; i++) {
+                struct watched_root *r = &w->roots[i];
+                uint64_t before = w->recs_changed;
+                if (!r->present)
+                        root_check(w, r);
+                else if (root_sync(w, r) < 0)
+                        root_gone(w, r);
+                else if (w->recs_changed != before)
+                        push(w, WATCH_RESCAN, r->name, NULL);
+        }
+}
+
 static bool any_missing(const struct watcher *w)
 {
         for (size_t i = 0; i < w->n_roots; i++)
@@ -576,14 +643,29 @@ static void *watcher_thread(void *userdata)
                         period = any_missing(w) ? MISSING_CHECK_MS : IDENTITY_CHECK_MS;
                 }
 
-                struct pollfd p[2] = {
+                struct pollfd p[3] = {
                         {.fd = w->wake_fd, .events = POLLIN},
                         {.fd = failing ? -1 : w->inotify_fd, .events = POLLIN},
+                        {.fd = w->mounts_fd, .events = POLLPRI},
                 };
                 int timeout = failing ? 1000 : (int)(last_tick + period - now);
                 if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR) {
                         log_error_errno(-errno, "Failed to wait for inotify events: %m");
                         break;
+                }
+                if (stopping(w))
+                        break;
+                uint64_t n;
+                if (p[0].revents & POLLIN)
+                        (void)!read(w->wake_fd, &n, sizeof(n));
+                /* Events queued before are handled first: the walk starts from them. */
+                if (__atomic_exchange_n(&w->resync, false, __ATOMIC_ACQ_REL)) {
+                        (void)pump(w);
+                        resync_all(w);
+                }
+                if (p[2].revents & (POLLPRI | POLLERR)) {
+                        (void)pump(w);
+                        mounts_changed(w, false);
                 }
         }
         return NULL;
@@ -603,7 +685,8 @@ int watcher_new(struct watcher **ret)
                 __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);
                 return -ENOMEM;
         }
-        w->inotify_fd = w->wake_fd = -EBADF;
+        w->inotify_fd = w->wake_fd = w->mounts_fd = -EBADF;
+        w->max_depth = CONFIG_MAX_DEPTH_DEFAULT;
 
         int k = watch_queue_init(&w->queue);
         if (k < 0) {
@@ -648,6 +731,16 @@ int watcher_add_root(struct watcher *w, const char *name, const char *path, bool
         return 0;
 }
 
+int watcher_set_max_depth(struct watcher *w, unsigned depth)
+{
+        if (!w || depth == 0)
+                return -EINVAL;
+        if (w->started || w->initialized)
+                return -EBUSY;
+        w->max_depth = depth;
+        return 0;
+}
+
 int watcher_start(struct watcher *w)
 {
         if (!w)
@@ -669,6 +762,12 @@ int watcher_start(struct watcher *w)
                                                r->path);
         }
 
+        w->mounts_fd = watch_mounts_open();
+        if (w->mounts_fd < 0)
+                log_warning_errno(w->mounts_fd, "Failed to open /proc/self/mountinfo, mounts "
+                                  "under the roots are not followed: %m");
+        mounts_changed(w, true);
+
         /* The thread takes no signal: those are the main loop's (signalfd). */
         sigset_t all, saved;
         sigfillset(&all);
@@ -680,6 +779,15 @@ int watcher_start(struct watcher *w)
         (void)pthread_setname_np(w->thread, "seccompd-watch");
         w->started = true;
         return 0;
+}
+
+int watcher_resync(struct watcher *w)
+{
+        uint64_t one = 1;
+        if (!w || !w->started)
+                return -EINVAL;
+        __atomic_store_n(&w->resync, true, __ATOMIC_RELEASE);
+        return write(w->wake_fd, &one, sizeof(one)) < 0 ? -errno : 0;
 }
 
 int watcher_fd(const struct watcher *w)
@@ -730,6 +838,7 @@ struct watcher *watcher_free(struct watcher *w)
         free(w->roots);
         watch_queue_done(&w->queue);
         closep(&w->wake_fd);
+        closep(&w->mounts_fd);
         free(w);
 
         __atomic_store_n(&watcher_exists, false, __ATOMIC_RELEASE);

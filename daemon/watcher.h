@@ -19,6 +19,8 @@ enum watch_event_type {
         WATCH_ROOT_GONE, /* the root directory itself was deleted or moved away */
         WATCH_ROOT_BACK, /* a missing root exists (and is watched) now: scan it */
         WATCH_RESCAN,    /* rescan this root (root NULL: every root), e.g. after an overflow */
+        WATCH_TOO_DEEP,  /* a new directory deeper than the depth limit: neither watched nor
+                          * walked, so what it holds is not reported */
         _WATCH_EVENT_TYPE_MAX,
 };
 
@@ -44,12 +46,25 @@ int watcher_new(struct watcher **ret);
  * Only before watcher_start(). Returns 0, -EINVAL, -EEXIST (name taken), -EBUSY (started). */
 int watcher_add_root(struct watcher *w, const char *name, const char *path, bool recursive);
 
+/* How many directory levels below a root are watched (the root is level 0, its
+ * subdirectories level 1); a directory deeper than that is left alone, and reported as
+ * WATCH_TOO_DEEP when it appears while watched. Default CONFIG_MAX_DEPTH_DEFAULT (conf.h),
+ * the limit the daemon's scans use too. Only before watcher_start(). Returns 0, -EINVAL
+ * (0), -EBUSY (started). */
+int watcher_set_max_depth(struct watcher *w, unsigned depth);
+
 /* Creates the inotify instance (the kernel reads fs.inotify.max_queued_events now), puts the
  * watches of every existing root in place and starts the thread: whatever changes after it
  * returns is reported. Call it early, while few fds are open: libinotifytools 3.22 waits with
  * select(), so its fd must stay below FD_SETSIZE (-EMFILE otherwise). Logs which root could
  * not be watched. Returns 0 or -errno; on failure only watcher_free() is left to call. */
 int watcher_start(struct watcher *w);
+
+/* Walks every root again from what is on disk now (any thread, once started): what a
+ * reload does, so that whatever the watches missed is watched again. A root whose watches
+ * changed gets a WATCH_RESCAN. Mounts under, over or above a root are followed without it
+ * (/proc/self/mountinfo): a change walks and rescans the root. Returns 0 or -errno. */
+int watcher_resync(struct watcher *w);
 
 /* An eventfd that is readable while events are queued: watch it for EPOLLIN. Owned by w. */
 int watcher_fd(const struct watcher *w);

@@ -88,6 +88,9 @@
 #define SECCOMPD_KEY_SERVED_DIGEST   "served_digest"
 #define SECCOMPD_KEY_RECURSIVE       "recursive"
 #define SECCOMPD_KEY_EXISTS          "exists"
+#define SECCOMPD_KEY_MAX_DEPTH       "max_depth"      /* of a root in /v1/status */
+#define SECCOMPD_KEY_TOO_DEEP        "too_deep"       /* directories past it, relative */
+#define SECCOMPD_KEY_TOO_DEEP_COUNT  "too_deep_count" /* how many (the list stops at 16) */
 #define SECCOMPD_KEY_COMPILES        "compiles"
 #define SECCOMPD_KEY_CACHE_DIR       "dir"
 #define SECCOMPD_KEY_CACHE_ENTRIES   "entries"
