@@ -44,12 +44,12 @@ if [ ! -f "$BUILD/build.ninja" ]; then
         meson setup "$BUILD" "$SRC" --buildtype=release >/dev/null
 fi
 say "== ninja -C build-bench"
-ninja -C "$BUILD" seccompd seccompctl oci/seccompd-oci libseccompd-engine.a \
+ninja -C "$BUILD" seccompd seccompctl oci/seccompd-oci libseccompd-engine.a libseccompd-base.a \
         libseccompd/libseccompd.so.0.1.0 >/dev/null
 mkdir -p "$BIN"
 CFLAGS_BENCH="-O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter
         -Wno-missing-field-initializers"
-ENGINE="-I$SRC/lib -I$SRC/include -I$BUILD $BUILD/libseccompd-engine.a
+ENGINE="-I$SRC/lib -I$SRC/include -I$BUILD $BUILD/libseccompd-engine.a $BUILD/libseccompd-base.a
         $(pkg-config --cflags --libs libseccomp jansson libcrypto) -lpthread"
 CLIENT="-L$BUILD/libseccompd -lseccompd -Wl,-rpath,$BUILD/libseccompd"
 cc_bench() { # NAME SOURCE FLAGS...: rebuilt when the source, bench.h or the engine is newer
