@@ -481,3 +481,101 @@ void test_set_oci_export_compiles_to_same_blob(char **files)
                 test_build_done(&again);
         }
 }
+
+void test_context_for(struct context *c, const char *arch, const char *caps, const char *kernel)
+{
+        test_context_x86_64(c);
+        assert_int_equal(context_set_arch(c, arch), 0);
+        assert_int_equal(context_set_caps(c, caps, NULL), 0);
+        assert_int_equal(context_set_kernel(c, kernel), 0);
+}
+
+/* Docker's conditions as moby's default profile states them. */
+static const struct {
+        const char *syscall;
+        uint64_t args[6];
+        const char *caps;
+        uint32_t expect; /* SECCOMP_RET_* */
+} docker_cases[] = {
+        {"unshare", {CLONE_NEWUSER}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"unshare", {CLONE_NEWUSER}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {CLONE_NEWNS | SIGCHLD}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"clone", {SIGCHLD}, "default", SECCOMP_RET_ALLOW},
+        {"clone", {CLONE_NEWUSER | SIGCHLD}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"clone3", {0}, "default", SECCOMP_RET_ERRNO | ENOSYS},
+        {"clone3", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_VSOCK, SOCK_STREAM}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"socket", {AF_INET, SOCK_STREAM}, "default", SECCOMP_RET_ALLOW},
+        {"socket", {AF_ALG, SOCK_SEQPACKET}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"personality", {0xffffffff}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {0}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {8}, "default", SECCOMP_RET_ALLOW},
+        {"personality", {1}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"mount", {0}, "default,CAP_SYS_ADMIN", SECCOMP_RET_ALLOW},
+        {"reboot", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+        {"reboot", {0}, "default,CAP_SYS_BOOT", SECCOMP_RET_ALLOW},
+        {"ptrace", {0}, "default", SECCOMP_RET_ALLOW}, /* kernel >= 4.8 */
+        {"mkdir", {0}, "none", SECCOMP_RET_ALLOW},
+        {"kexec_load", {0}, "all", SECCOMP_RET_ERRNO | EPERM},
+        {"kexec_load", {0}, "default", SECCOMP_RET_ERRNO | EPERM},
+};
+
+void test_docker_conditions_simulated(const char *path)
+{
+        for (size_t i = 0; i < ELEMENTSOF(docker_cases); i++) {
+                struct context ctx;
+                struct test_build b;
+                test_context_for(&ctx, "x86_64", docker_cases[i].caps, "6.1");
+                test_build_file(path, &ctx, -1, &b);
+                struct bpf_sim_input in = {
+                        .nr = (uint32_t)seccomp_syscall_resolve_name(docker_cases[i].syscall),
+                        .arch = SCMP_ARCH_X86_64,
+                };
+                struct bpf_sim_result r;
+                memcpy(in.args, docker_cases[i].args, sizeof(in.args));
+                assert_int_equal(bpf_sim_run(b.blob->insns, b.blob->n_insns, &in, &r), 0);
+                if (r.ret != docker_cases[i].expect)
+                        fail_msg("%s: %s(0x%llx) with caps %s: 0x%08x, expected 0x%08x", path,
+                                 docker_cases[i].syscall,
+                                 (unsigned long long)docker_cases[i].args[0], docker_cases[i].caps,
+                                 r.ret, docker_cases[i].expect);
+                test_build_done(&b);
+        }
+}
+
+void test_docker_conditions_kernel(const char *path)
+{
+        static const struct {
+                const char *caps;
+                long nr;
+                uint64_t args[6];
+                bool denied;
+        } cases[] = {
+                {"default", SYS_unshare, {CLONE_NEWUSER}, true},
+                {"default,CAP_SYS_ADMIN", SYS_unshare, {CLONE_NEWUSER}, false},
+                {"default", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, true},
+                {"default,CAP_SYS_ADMIN", SYS_clone, {CLONE_NEWUSER | SIGCHLD}, false},
+                {"default", SYS_socket, {AF_VSOCK, SOCK_STREAM}, true},
+                {"default", SYS_personality, {0xffffffff}, false},
+                {"default", SYS_personality, {1}, true},
+                {"default", SYS_mkdir, {(uintptr_t) "/nonexistent-seccompd/x", 0755}, false},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct context ctx;
+                struct test_build b;
+                struct probe_result r;
+                test_context_for(&ctx, "x86_64", cases[i].caps, "6.1");
+                test_build_file(path, &ctx, -1, &b);
+                assert_int_equal(test_probe(b.blob, cases[i].nr, cases[i].args, &r), 0);
+                if (cases[i].denied) {
+                        assert_true(r.failed);
+                        assert_int_equal(r.err, EPERM);
+                } else
+                        assert_false(r.failed && r.err == EPERM);
+                assert_false(r.killed);
+                test_build_done(&b);
+        }
+}

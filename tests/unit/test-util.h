@@ -71,3 +71,14 @@ bool test_is_root(void);
  * syscalls compared. */
 unsigned test_blobs_agree(const char *label, const struct blob *a, const struct blob *b,
                           uint32_t arch);
+
+/* A context for `arch` ("x86_64", ...), `caps` ("default", "all", "default,CAP_X") and
+ * `kernel` ("6.1"); fails the test on a bad value. */
+void test_context_for(struct context *c, const char *arch, const char *caps, const char *kernel);
+
+/* Docker's conditions (unshare/clone with namespace flags need CAP_SYS_ADMIN, socket(AF_VSOCK)
+ * and AF_ALG denied, personality(0xffffffff) allowed and personality(1) denied, mount and
+ * reboot with their capabilities, clone3 ENOSYS...) on the profile at `path`: in the
+ * simulator, and in the real kernel (root only: the caller skips otherwise). */
+void test_docker_conditions_simulated(const char *path);
+void test_docker_conditions_kernel(const char *path);
