@@ -3,6 +3,28 @@
 # OCI (seccompd-oci), SOCK (seccompd's socket), BUSYBOX and DAEMON, CTL to be set.
 
 pass=0 fail=0
+
+# e2e_args SECCOMPD SECCOMPCTL SECCOMPD-OCI SOURCE-DIR: the arguments of the e2e tests that
+# run the wrapper, as absolute paths in DAEMON, CTL, OCI and SRC.
+e2e_args() {
+        DAEMON=$(realpath "${1:?seccompd}")
+        CTL=$(realpath "${2:?seccompctl}")
+        OCI=$(realpath "${3:?seccompd-oci}")
+        SRC=$(realpath "${4:?source dir}")
+}
+# need_crun_busybox TOOL...: crun (in CRUN), a static busybox (in BUSYBOX) and each TOOL, or
+# the test skips (77) saying which is missing.
+need_crun_busybox() {
+        local tool
+        CRUN=$(command -v crun) || skip "crun is not installed"
+        BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
+        if ldd "$BUSYBOX" >/dev/null 2>&1; then
+                skip "$BUSYBOX is dynamically linked: install busybox-static"
+        fi
+        for tool in "$@"; do
+                command -v "$tool" >/dev/null || skip "$tool is not installed"
+        done
+}
 ok() { pass=$((pass + 1)); }
 ko() { # returns 1, so that `check ... || show NAME` shows what failed
         fail=$((fail + 1))

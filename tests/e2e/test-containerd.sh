@@ -24,25 +24,15 @@
 #   and must not get one: in containerd's namespace, /etc is an overlay whose upper layer,
 #   in the temp dir, holds this test's conf (lib.sh's in_private_etc).
 set -u
-DAEMON=$(realpath "${1:?seccompd}")
-CTL=$(realpath "${2:?seccompctl}")
-OCI=$(realpath "${3:?seccompd-oci}")
-SRC=$(realpath "${4:?source dir}")
 . "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 
 [ "$(id -u)" = 0 ] || skip "e2e-containerd needs root (containerd, mount namespaces)"
 CONTAINERD=$(command -v containerd) || skip "containerd is not installed"
 command -v ctr >/dev/null || skip "ctr (containerd) is not installed"
 command -v containerd-shim-runc-v2 >/dev/null || skip "containerd-shim-runc-v2 is not installed"
 containerd --version | grep -q ' v\?1\.' || skip "not containerd 1.x: $(containerd --version)"
-CRUN=$(command -v crun) || skip "crun is not installed"
-BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-        skip "$BUSYBOX is dynamically linked: install busybox-static"
-fi
-for tool in unshare nsenter python3 jq curl; do
-        command -v $tool >/dev/null || skip "$tool is not installed"
-done
+need_crun_busybox unshare nsenter python3 jq curl
 
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock

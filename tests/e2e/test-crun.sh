@@ -6,22 +6,12 @@
 #   test-crun.sh SECCOMPD SECCOMPCTL SECCOMPD-OCI SOURCE-DIR
 # Runs as root; skips (77) without root, crun or busybox-static. KEEP_TMP=1 keeps the temp dir.
 set -u
-DAEMON=$(realpath "${1:?seccompd}")
-CTL=$(realpath "${2:?seccompctl}")
-OCI=$(realpath "${3:?seccompd-oci}")
-SRC=$(realpath "${4:?source dir}")
-DOCKER=$SRC/profiles/default.json # Docker's default, written here
 . "$(dirname "$0")/lib.sh"
+e2e_args "$@"
+DOCKER=$SRC/profiles/default.json # Docker's default, written here
 
 [ "$(id -u)" = 0 ] || skip "e2e-crun needs root (crun run of a non-rootless bundle)"
-CRUN=$(command -v crun) || skip "crun is not installed"
-BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-        skip "$BUSYBOX is dynamically linked: install busybox-static"
-fi
-for tool in unshare jq curl base64; do
-        command -v $tool >/dev/null || skip "$tool is not installed"
-done
+need_crun_busybox unshare jq curl base64
 
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock

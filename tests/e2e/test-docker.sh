@@ -28,11 +28,8 @@
 #   of this test's own, removed on exit.
 # - No registry: the image is `docker import` of a busybox-static tarball.
 set -u
-DAEMON=$(realpath "${1:?seccompd}")
-CTL=$(realpath "${2:?seccompctl}")
-OCI=$(realpath "${3:?seccompd-oci}")
-SRC=$(realpath "${4:?source dir}")
 . "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 
 DOCKER=/usr/bin/docker   # Debian's docker.io client (/usr/local/bin/docker is another one)
 DOCKERD=/usr/sbin/dockerd
@@ -43,14 +40,7 @@ fi
 for tool in containerd containerd-shim-runc-v2 runc; do
         command -v $tool >/dev/null || skip "$tool is not installed (docker.io depends on it)"
 done
-CRUN=$(command -v crun) || skip "crun is not installed"
-BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-        skip "$BUSYBOX is dynamically linked: install busybox-static"
-fi
-for tool in unshare jq curl base64 python3 tar; do
-        command -v $tool >/dev/null || skip "$tool is not installed"
-done
+need_crun_busybox unshare jq curl base64 python3 tar
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
         skip "no overlay file system (the private /etc, /run and /opt are overlays)"
 

@@ -9,21 +9,11 @@
 # Runs as root; skips (77) without root, crun, busybox-static or python3. KEEP_TMP=1 keeps the
 # temp dir.
 set -u
-DAEMON=$(realpath "${1:?seccompd}")
-CTL=$(realpath "${2:?seccompctl}")
-OCI=$(realpath "${3:?seccompd-oci}")
-SRC=$(realpath "${4:?source dir}")
 . "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 
 [ "$(id -u)" = 0 ] || skip "e2e-fallback needs root (crun run of a non-rootless bundle)"
-CRUN=$(command -v crun) || skip "crun is not installed"
-BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-        skip "$BUSYBOX is dynamically linked: install busybox-static"
-fi
-for tool in unshare jq curl python3 mount; do
-        command -v $tool >/dev/null || skip "$tool is not installed"
-done
+need_crun_busybox unshare jq curl python3 mount
 # The stand-in journald is mounted over /run/systemd/journal in a private mount namespace:
 # nothing is created on the host.
 [ -d /run/systemd/journal ] || skip "no /run/systemd/journal to mount a stand-in journald on"

@@ -11,24 +11,14 @@
 # Runs as root; skips (77) without root, podman, conmon, crun or busybox-static.
 # KEEP_TMP=1 keeps the temp dir.
 set -u
-DAEMON=$(realpath "${1:?seccompd}")
-CTL=$(realpath "${2:?seccompctl}")
-OCI=$(realpath "${3:?seccompd-oci}")
-SRC=$(realpath "${4:?source dir}")
 . "$(dirname "$0")/lib.sh"
+e2e_args "$@"
 
 [ "$(id -u)" = 0 ] || skip "e2e-podman needs root (rootful Podman)"
 command -v podman >/dev/null || skip "podman is not installed"
 # Podman looks for conmon in its conmon_path; Debian installs it in /usr/bin.
 command -v conmon >/dev/null || [ -x /usr/libexec/podman/conmon ] || skip "conmon is not installed"
-CRUN=$(command -v crun) || skip "crun is not installed"
-BUSYBOX=$(command -v busybox) || skip "busybox-static is not installed"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-        skip "$BUSYBOX is dynamically linked: install busybox-static"
-fi
-for tool in unshare mount umount tar jq curl base64; do
-        command -v $tool >/dev/null || skip "$tool is not installed"
-done
+need_crun_busybox unshare mount umount tar jq curl base64
 
 # Everything below runs in a private mount namespace: what the test mounts (the conf under
 # /etc/seccompd, the overlays, Podman's shm mounts) never reaches the host and vanishes with it.
