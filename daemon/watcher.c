@@ -24,6 +24,7 @@
 #include "watch-inotify.h"
 #include "watch-mounts.h"
 #include "watch-queue.h"
+#include "watch-records.h"
 #include "watcher.h"
 
 /* One mask for every watch, ancestors of missing roots included: inotify_add_watch() on an
@@ -51,17 +52,6 @@ struct watched_root {
         bool gone, check, rescan; /* deferred work, collected while a batch is handled */
 };
 
-/* A watched directory as seen from one root. Several records share a wd where roots
- * overlap, or where one directory is the ancestor several missing roots wait behind. */
-struct wrec {
-        int wd;
-        struct watched_root *root; /* borrowed: watcher.roots no longer moves once started */
-        char *path;
-        unsigned depth; /* 0: the root itself */
-        bool ancestor;  /* only watched to see a missing root appear */
-        bool stale;     /* not confirmed by the walk in progress */
-};
-
 struct watcher {
         struct watched_root *roots;
         size_t n_roots;
@@ -70,11 +60,9 @@ struct watcher {
         /* Used by the thread only, and by watcher_start() before the thread exists. */
         bool initialized;
         int inotify_fd;    /* libinotifytools' own: borrowed, closed by inotifytools_cleanup() */
-        struct wrec *recs; /* sorted by wd */
-        size_t n_recs, n_recs_alloc;
+        struct wrecs recs; /* the watched directories, by wd */
         bool overflowed; /* events were lost: resync every root, then one WATCH_RESCAN */
         int mounts_fd;   /* /proc/self/mountinfo, or -EBADF: mounts are not followed */
-        uint64_t recs_changed; /* records added, moved or dropped: a walk changed something */
 
         bool started;
         pthread_t thread;
@@ -124,115 +112,16 @@ static void push(struct watcher *w, enum watch_event_type type, const char *root
                 w->overflowed = true; /* nothing could be queued: resync after this batch */
 }
 
-/* ---- watch records ---- */
-
-static size_t rec_lower(const struct watcher *w, int wd)
-{
-        size_t lo = 0, hi = w->n_recs;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (w->recs[mid].wd < wd)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo;
-}
-
-static bool wd_referenced(const struct watcher *w, int wd)
-{
-        size_t i = rec_lower(w, wd);
-        return i < w->n_recs && w->recs[i].wd == wd;
-}
-
-/* Drops the kernel watch once no record needs it. EINVAL means the kernel dropped it first
- * (directory deleted, filesystem unmounted): its IN_IGNORED is on the way. */
-static void wd_release(struct watcher *w, int wd)
-{
-        if (!wd_referenced(w, wd))
-                (void)inotify_rm_watch(w->inotify_fd, wd);
-}
-
-static void rec_remove_at(struct watcher *w, size_t i)
-{
-        free(w->recs[i].path);
-        memmove(&w->recs[i], &w->recs[i + 1], (w->n_recs - i - 1) * sizeof(*w->recs));
-        w->n_recs--;
-}
-
-/* Records that `wd` is `path` of root r, or updates the record that already says so. */
-static int rec_set(struct watcher *w, int wd, struct watched_root *r, const char *path,
-                   unsigned depth, bool ancestor)
-{
-        size_t i = rec_lower(w, wd);
-        for (size_t j = i; j < w->n_recs && w->recs[j].wd == wd; j++) {
-                struct wrec *e = &w->recs[j];
-                if (e->root != r || e->ancestor != ancestor)
-                        continue;
-                if (!streq(e->path, path)) {
-                        char *p = strdup(path);
-                        if (!p)
-                                return -ENOMEM;
-                        free(e->path);
-                        e->path = p;
-                        w->recs_changed++;
-                }
-                e->depth = depth;
-                e->stale = false;
-                return 0;
-        }
-
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        if (w->n_recs == w->n_recs_alloc) {
-                size_t n = w->n_recs_alloc ? w->n_recs_alloc * 2 : 64;
-                struct wrec *a = reallocarray(w->recs, n, sizeof(*a));
-                if (!a)
-                        return -ENOMEM;
-                w->recs = a;
-                w->n_recs_alloc = n;
-        }
-        memmove(&w->recs[i + 1], &w->recs[i], (w->n_recs - i) * sizeof(*w->recs));
-        w->recs[i] = (struct wrec){
-                .wd = wd, .root = r, .path = TAKE_PTR(p), .depth = depth, .ancestor = ancestor};
-        w->n_recs++;
-        w->recs_changed++;
-        return 0;
-}
-
-static void recs_mark_stale(struct watcher *w, const struct watched_root *r, bool ancestor)
-{
-        for (size_t i = 0; i < w->n_recs; i++)
-                if (w->recs[i].root == r && w->recs[i].ancestor == ancestor)
-                        w->recs[i].stale = true;
-}
-
-static void recs_sweep(struct watcher *w, const struct watched_root *r, bool ancestor)
-{
-        for (size_t i = 0; i < w->n_recs;) {
-                struct wrec *e = &w->recs[i];
-                if (e->root != r || e->ancestor != ancestor || !e->stale) {
-                        i++;
-                        continue;
-                }
-                int wd = e->wd;
-                rec_remove_at(w, i);
-                wd_release(w, wd);
-                w->recs_changed++;
-        }
-}
-
 /* IN_IGNORED: the kernel dropped the watch, so its records go without inotify_rm_watch(). */
 static void recs_forget_wd(struct watcher *w, int wd)
 {
-        for (size_t i = rec_lower(w, wd); i < w->n_recs && w->recs[i].wd == wd;) {
-                struct wrec *e = &w->recs[i];
+        for (size_t i = wrecs_lower(&w->recs, wd); i < w->recs.n && w->recs.v[i].wd == wd;) {
+                struct wrec *e = &w->recs.v[i];
                 if (e->ancestor)
                         e->root->check = true;
                 else if (e->depth == 0 && e->root->present)
                         e->root->gone = true; /* e.g. its filesystem was unmounted */
-                rec_remove_at(w, i);
+                wrecs_remove_at(&w->recs, i);
         }
 }
 
@@ -246,9 +135,9 @@ static int watch_dir(struct watcher *w, struct watched_root *r, const char *path
         int wd = inotify_add_watch(w->inotify_fd, path, mask);
         if (wd < 0)
                 return -errno;
-        int k = rec_set(w, wd, r, path, depth, false);
+        int k = wrecs_set(&w->recs, wd, r, path, depth, false);
         if (k < 0) {
-                wd_release(w, wd);
+                wrecs_release_wd(&w->recs, wd);
                 return k;
         }
         return wd;
@@ -321,7 +210,7 @@ static int root_sync(struct watcher *w, struct watched_root *r)
         struct stat st;
         int k = 0;
 
-        recs_mark_stale(w, r, false);
+        wrecs_mark_stale(&w->recs, r, false);
         if (stat(r->path, &st) < 0)
                 k = -errno;
         else if (!S_ISDIR(st.st_mode))
@@ -329,8 +218,8 @@ static int root_sync(struct watcher *w, struct watched_root *r)
         else
                 k = walk(w, r, r->path, 0, false);
         if (k < 0)
-                recs_mark_stale(w, r, false);
-        recs_sweep(w, r, false);
+                wrecs_mark_stale(&w->recs, r, false);
+        wrecs_sweep(&w->recs, r, false);
 
         r->present = k >= 0;
         if (k < 0)
@@ -368,8 +257,8 @@ static void root_check(struct watcher *w, struct watched_root *r)
                 int k = root_sync(w, r);
                 if (k >= 0) {
                         r->last_error = 0;
-                        recs_mark_stale(w, r, true);
-                        recs_sweep(w, r, true);
+                        wrecs_mark_stale(&w->recs, r, true);
+                        wrecs_sweep(&w->recs, r, true);
                         push(w, WATCH_ROOT_BACK, r->name, NULL);
                         return;
                 }
@@ -385,12 +274,12 @@ static void root_check(struct watcher *w, struct watched_root *r)
                 if (wd < 0)
                         return;
                 bool known = false;
-                for (size_t j = rec_lower(w, wd); j < w->n_recs && w->recs[j].wd == wd; j++)
-                        known = known || (w->recs[j].root == r && w->recs[j].ancestor);
-                recs_mark_stale(w, r, true);
-                if (rec_set(w, wd, r, dir, 0, true) < 0)
-                        wd_release(w, wd);
-                recs_sweep(w, r, true);
+                for (size_t j = wrecs_lower(&w->recs, wd); j < w->recs.n && w->recs.v[j].wd == wd; j++)
+                        known = known || (w->recs.v[j].root == r && w->recs.v[j].ancestor);
+                wrecs_mark_stale(&w->recs, r, true);
+                if (wrecs_set(&w->recs, wd, r, dir, 0, true) < 0)
+                        wrecs_release_wd(&w->recs, wd);
+                wrecs_sweep(&w->recs, r, true);
                 if (known)
                         return;
         }
@@ -398,8 +287,8 @@ static void root_check(struct watcher *w, struct watched_root *r)
 
 static void root_gone(struct watcher *w, struct watched_root *r)
 {
-        recs_mark_stale(w, r, false);
-        recs_sweep(w, r, false);
+        wrecs_mark_stale(&w->recs, r, false);
+        wrecs_sweep(&w->recs, r, false);
         r->present = false;
         push(w, WATCH_ROOT_GONE, r->name, NULL);
         root_check(w, r); /* it may be back already: a directory swapped in by rename */
@@ -464,8 +353,8 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev)
         }
 
         /* A new subdirectory adds records while this one is handled: work on a copy. */
-        size_t first = rec_lower(w, ev->wd), n = 0;
-        while (first + n < w->n_recs && w->recs[first + n].wd == ev->wd)
+        size_t first = wrecs_lower(&w->recs, ev->wd), n = 0;
+        while (first + n < w->recs.n && w->recs.v[first + n].wd == ev->wd)
                 n++;
         if (n == 0)
                 return; /* a watch dropped a moment ago */
@@ -475,7 +364,7 @@ static void handle_event(struct watcher *w, const struct inotify_event *ev)
                 return;
         }
         for (size_t i = 0; i < n; i++) {
-                m[i] = w->recs[first + i];
+                m[i] = w->recs.v[first + i];
                 m[i].path = strdup(m[i].path);
         }
 
@@ -581,12 +470,12 @@ static void resync_all(struct watcher *w)
 {
         for (size_t i = 0; i < w->n_roots; i++) {
                 struct watched_root *r = &w->roots[i];
-                uint64_t before = w->recs_changed;
+                uint64_t before = w->recs.changed;
                 if (!r->present)
                         root_check(w, r);
                 else if (root_sync(w, r) < 0)
                         root_gone(w, r);
-                else if (w->recs_changed != before)
+                else if (w->recs.changed != before)
                         push(w, WATCH_RESCAN, r->name, NULL);
         }
 }
@@ -751,6 +640,7 @@ int watcher_start(struct watcher *w)
         int k = watch_inotify_open(&w->initialized, &w->inotify_fd);
         if (k < 0)
                 return k;
+        w->recs.inotify_fd = w->inotify_fd;
 
         for (size_t i = 0; i < w->n_roots; i++) {
                 struct watched_root *r = &w->roots[i];
@@ -828,9 +718,7 @@ struct watcher *watcher_free(struct watcher *w)
         if (w->initialized)
                 inotifytools_cleanup(); /* closes inotify_fd, dropping every watch */
 
-        for (size_t i = 0; i < w->n_recs; i++)
-                free(w->recs[i].path);
-        free(w->recs);
+        wrecs_done(&w->recs);
         for (size_t i = 0; i < w->n_roots; i++) {
                 free(w->roots[i].name);
                 free(w->roots[i].path);
