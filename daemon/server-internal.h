@@ -20,7 +20,9 @@ struct server {
                             * only */
         struct MHD_Daemon *daemon;
         int fd;
-        bool own_socket;
+        bool own_socket;        /* bound here: removed at exit if it is still this inode */
+        dev_t socket_dev;
+        ino_t socket_ino;
         gid_t group;
         bool has_group;
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -149,6 +151,53 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         }
 }
 
+static int lock_socket_dir(const char *path);
+
+static void unlink_own_socket(struct server *s, const char *path)
+{
+        struct stat st;
+        _cleanup_close_ int lock = lock_socket_dir(path);
+        if (lstat(path, &st) == 0 && st.st_dev == s->socket_dev && st.st_ino == s->socket_ino)
+                (void)unlink(path);
+        else
+                log_notice("'%s' is not the socket this daemon created any more; left alone", path);
+        s->own_socket = false;
+}
+
+/* Locks the socket's directory (flock on the directory itself: no lock file is left behind)
+ * while a daemon checks, replaces or removes the socket, so two daemons starting at once
+ * cannot both find it stale and unlink each other's. Returns the locked fd or -errno. */
+static int lock_socket_dir(const char *path)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = 0;
+        else
+                *slash = 0;
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Whether a daemon answers on the socket at `path`: connect() succeeds. A socket file nobody
+ * listens on (ECONNREFUSED: its daemon died without removing it) is stale. */
+static bool socket_answers(const struct sockaddr_un *sa)
+{
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        return fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+}
+
 static int bind_socket(struct server *s, const char *path)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -165,11 +214,25 @@ static int bind_socket(struct server *s, const char *path)
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                         return log_error_errno(-errno, "Failed to create '%s': %m", dir);
         }
-        /* A socket left behind by a previous run goes; anything else is not ours. */
+        _cleanup_close_ int lock = lock_socket_dir(path);
+        if (lock < 0)
+                return log_error_errno(lock, "Failed to lock the directory of '%s': %m", path);
+        /* A daemon that answers keeps its socket: a second one (a rolling update's overlap, a
+         * second unit) refuses to start rather than steal it. Only a stale socket is
+         * replaced; anything else is not ours. */
         if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
                         return log_error_errno(-EEXIST, "'%s' exists and is not a socket", path);
-                unlink(path);
+                if (socket_answers(&sa))
+                        return log_error_errno(-EADDRINUSE,
+                                               "Another daemon answers on '%s'; refusing to "
+                                               "start (stop it first)",
+                                               path);
+                log_notice("Replacing the stale socket '%s'", path);
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return log_error_errno(-errno, "Failed to remove the stale socket "
+                                                       "'%s': %m",
+                                               path);
         }
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -182,18 +245,31 @@ static int bind_socket(struct server *s, const char *path)
                 close(fd);
                 return r;
         }
+        /* The inode this daemon made: at exit it removes that one only, never a socket that
+         * replaced it. */
+        if (lstat(path, &st) < 0) {
+                r = log_error_errno(-errno, "Failed to stat '%s': %m", path);
+                close(fd);
+                return r;
+        }
+        s->socket_dev = st.st_dev;
+        s->socket_ino = st.st_ino;
+        s->own_socket = true;
         if (chmod(path, 0660) < 0 ||
             (s->has_group && chown(path, (uid_t)-1, s->group) < 0)) {
                 r = log_error_errno(-errno, "Failed to set the owner and mode of '%s': %m", path);
                 close(fd);
+                (void)unlink(path); /* ours: the directory is locked */
+                s->own_socket = false;
                 return r;
         }
         if (listen(fd, 128) < 0) {
                 r = log_error_errno(-errno, "Failed to listen on '%s': %m", path);
                 close(fd);
+                (void)unlink(path); /* ours: the directory is locked */
+                s->own_socket = false;
                 return r;
         }
-        s->own_socket = true;
         return fd;
 }
 
@@ -251,7 +327,7 @@ struct server *server_free(struct server *s)
         if (s->fd >= 0)
                 close(s->fd);
         if (s->own_socket)
-                unlink(manager_config(s->m)->socket_path);
+                unlink_own_socket(s, manager_config(s->m)->socket_path);
         free(s);
         return NULL;
 }
