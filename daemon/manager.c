@@ -124,6 +124,8 @@ static void log_entry(const struct entry_snapshot *e)
                     errors > 1 ? " (and more: seccompctl show)" : "");
 }
 
+static void reload(struct manager *m);
+
 static void load_done(struct pool_work *w)
 {
         struct load_work *lw = (struct load_work *)w;
@@ -142,6 +144,12 @@ static void load_done(struct pool_work *w)
         }
         load_work_free(lw);
         maybe_ready(m);
+        /* The reloads asked for while the scan ran: one rescan for all of them. */
+        if (m->scanning == 0 && m->reload_pending) {
+                m->reload_pending = false;
+                reload(m);
+        }
+        metrics_scan_state(&m->metrics, m->scanning, m->reload_pending);
 }
 
 static int queue_load(struct manager *m, struct root *root, const char *rel, bool scan)
@@ -235,8 +243,10 @@ static void scan_root(struct manager *m, struct root *root)
 static void full_scan(struct manager *m)
 {
         log_debug("Scanning all roots");
+        metrics_rescanned(&m->metrics);
         for (size_t i = 0; i < m->roots.n; i++)
                 scan_root(m, &m->roots.roots[i]);
+        metrics_scan_state(&m->metrics, m->scanning, m->reload_pending);
         maybe_ready(m);
 }
 
@@ -348,6 +358,16 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
 /* A full rescan (SIGHUP, POST /v1/reload): names gone long ago are forgotten first. */
 static void reload(struct manager *m)
 {
+        /* Coalesced: while a scan's loads are still running, any number of requests make one
+         * rescan once it is done (load_done()), never one each: a SIGHUP storm costs at most
+         * one more scan. */
+        if (m->scanning > 0) {
+                if (!m->reload_pending)
+                        log_info("Reload requested while a scan runs: one rescan follows it");
+                m->reload_pending = true;
+                metrics_scan_state(&m->metrics, m->scanning, true);
+                return;
+        }
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
         metrics_reloaded(&m->metrics);
@@ -360,7 +380,9 @@ static void reload(struct manager *m)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-        reload(userdata);
+        struct manager *m = userdata;
+        metrics_reload_requested(&m->metrics);
+        reload(m);
         return 0;
 }
 
@@ -368,9 +390,12 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
  * last wake-up make one rescan. */
 static int on_reload_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
+        struct manager *m = userdata;
         uint64_t n;
-        if (read(fd, &n, sizeof(n)) == sizeof(n))
-                reload(userdata);
+        if (read(fd, &n, sizeof(n)) == sizeof(n)) {
+                metrics_reload_requested(&m->metrics);
+                reload(m);
+        }
         return 0;
 }
 

@@ -45,6 +45,7 @@ struct manager {
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;
         bool rescan_pending;
+        bool reload_pending; /* a reload asked for while a scan runs: one rescan after it */
 
         bool ready;        /* the first full scan is done: written by the loop, read by HTTP threads
                             * through manager_is_ready() only (atomic) */
