@@ -172,6 +172,15 @@ static int queue_load(struct manager *m, struct root *root, const char *rel, boo
         return pool_submit(m->pool, &lw->work);
 }
 
+/* A file whose name cannot be served (not UTF-8, control characters: the API could neither
+ * list it nor be asked for it) is never loaded; the log line escapes the name. */
+static void log_skipped_name(const struct root *root, const char *rel)
+{
+        log_warning("Skipping '%s/%s' in root '%s': its name is not UTF-8 or has control "
+                    "characters, so it could be neither listed nor fetched; rename it",
+                    root->config->name, rel, root->config->name);
+}
+
 static int scan_dir(struct manager *m, struct root *root, const char *dir, const char *prefix,
                     unsigned depth, char ***seen, size_t *n_seen)
 {
@@ -197,6 +206,10 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                 }
                 if (!name_is_profile_file(rel))
                         continue;
+                if (!name_is_servable(root->config->name, rel)) {
+                        log_skipped_name(root, rel);
+                        continue;
+                }
                 char **ns = reallocarray(*seen, *n_seen + 1, sizeof(char *));
                 if (ns) {
                         *seen = ns;
@@ -295,6 +308,10 @@ static void add_pending(struct manager *m, struct root *root, const char *path)
         const char *rel = path + l + 1;
         if (!name_is_profile_file(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
                 return;
+        if (!name_is_servable(root->config->name, rel)) {
+                log_skipped_name(root, rel);
+                return;
+        }
         size_t rl = strlen(root->config->name);
         char *item = malloc(rl + 1 + strlen(rel) + 1);
         if (!item)

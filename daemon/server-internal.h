@@ -31,6 +31,8 @@ struct request {
         char *body;
         size_t size;
         bool too_large;
+        bool started;               /* the handler saw the headers */
+        const char *raw_target_end; /* where the raw request target's C string ends */
 };
 
 struct reply {

@@ -59,6 +59,41 @@ static const struct route {
         {SECCOMPD_ROUTE_METRICS, false, false, "metrics", NULL, route_metrics},
 };
 
+static enum MHD_Result check_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+        bool *ok = cls;
+        if (!utf8_is_valid(key) || (value && !utf8_is_valid(value))) {
+                *ok = false;
+                return MHD_NO;
+        }
+        return MHD_YES;
+}
+
+/* What every route may assume of a request: its target had no raw NUL, and its path and
+ * query are UTF-8 (they are quoted in JSON answers). Returns false once it has answered. */
+static bool request_well_formed(struct MHD_Connection *c, const char *url, const char *version,
+                                const struct request *rq, struct reply *rp)
+{
+        bool ok = true;
+        /* libmicrohttpd hands the target on as a C string: a raw NUL in it cut the name
+         * short ("GET /v1/bpf/demo/a\0/../x" served demo/a.json). The target ends where the
+         * HTTP version begins, one separator before it, in the same buffer; a C string that
+         * ends earlier held a NUL. */
+        if (rq->raw_target_end && version && version[0] && rq->raw_target_end != version - 1) {
+                rp->route = "bad_request";
+                reply_error(rp, -EINVAL, NULL, "the request target contains a NUL byte");
+                return false;
+        }
+        (void)MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_argument, &ok);
+        if (!ok || !utf8_is_valid(url)) {
+                rp->route = "bad_request";
+                reply_error(rp, -EINVAL, NULL, "the request's path or query is not UTF-8");
+                return false;
+        }
+        return true;
+}
+
 static void dispatch(struct server *s, struct MHD_Connection *c, const char *url,
                      const char *method, const struct request *rq, struct reply *rp)
 {
@@ -102,11 +137,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct server *s = cls;
         struct request *rq = *con_cls;
 
-        if (!rq) {
+        if (!rq) { /* the URI log callback could not allocate it */
                 rq = calloc(1, sizeof(*rq));
                 if (!rq)
                         return MHD_NO;
                 *con_cls = rq;
+        }
+        if (!rq->started) {
+                rq->started = true;
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -126,18 +164,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
 
         struct reply rp = { .status = 500, .route = "unknown" };
-        dispatch(s, c, url, method, rq, &rp);
+        if (request_well_formed(c, url, version, rq, &rp))
+                dispatch(s, c, url, method, rq, &rp);
         if (!rp.response) {
+                static const char internal[] = "{\"error\":{\"code\":\"" SECCOMPD_ERROR_INTERNAL
+                                               "\",\"message\":\"internal error\"}}\n";
                 rp.status = 500;
-                rp.response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+                rp.response = MHD_create_response_from_buffer(
+                        sizeof(internal) - 1, (void *)internal, MHD_RESPMEM_PERSISTENT);
                 if (!rp.response)
                         return MHD_NO;
+                MHD_add_response_header(rp.response, "Content-Type", "application/json");
         }
         manager_count_request(s->m, rp.route, rp.status);
         log_debug("%s %s -> %u", method, url, rp.status);
         enum MHD_Result ret = MHD_queue_response(c, rp.status, rp.response);
         MHD_destroy_response(rp.response);
         return ret;
+}
+
+/* Called once the request line is parsed, with the raw target (before unescaping and before
+ * the query is split off): the request context starts here, knowing where that target's C
+ * string ends (see request_well_formed()). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+        struct request *rq = calloc(1, sizeof(*rq));
+        if (rq && uri)
+                rq->raw_target_end = uri + strlen(uri);
+        return rq;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -304,7 +358,7 @@ int server_new(struct manager *m, int listen_fd, struct server **ret)
                 MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                 config->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-                unescape, s, MHD_OPTION_END);
+                unescape, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_END);
         if (!s->daemon) {
                 server_free(s);
                 return log_error_errno(-EIO, "Failed to start the HTTP server");
