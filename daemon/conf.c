@@ -257,8 +257,7 @@ int config_load_file(struct config *c, const char *path)
                                   : streq(k, "max-connections") ? &c->max_connections
                                                                 : &c->connection_timeout) =
                                         (unsigned)u;
-                } else if (streq(k, "request-timeout") ||
-                           streq(k, "max-connections-per-peer")) {
+                } else if (streq(k, "request-timeout") || streq(k, "max-connections-per-peer")) {
                         r = config_set_bound(c, k, v);
                 } else if (streq(k, "foreground")) {
                         r = parse_bool(v, &b);

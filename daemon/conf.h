@@ -31,8 +31,8 @@ struct config {
         size_t max_profile_size;
         size_t max_body_size;
         unsigned max_connections;
-        unsigned connection_timeout; /* seconds idle */
-        unsigned request_timeout;    /* seconds for a whole request to arrive */
+        unsigned connection_timeout;       /* seconds idle */
+        unsigned request_timeout;          /* seconds for a whole request to arrive */
         unsigned max_connections_per_peer; /* per uid (per process for root); 0: no bound */
         unsigned workers;            /* 0: one per core */
         unsigned debounce_ms;

@@ -131,8 +131,7 @@ int metrics_render(struct metrics *m, FILE *out)
                 "overflows, roots coming back).\n"
                 "# TYPE seccompd_rescans_total counter\n"
                 "seccompd_rescans_total %llu\n",
-                (unsigned long long)m->reload_requests_total,
-                (unsigned long long)m->rescans_total);
+                (unsigned long long)m->reload_requests_total, (unsigned long long)m->rescans_total);
         fprintf(out,
                 "# HELP seccompd_scan_loads Profile loads of a scan still running.\n"
                 "# TYPE seccompd_scan_loads gauge\n"

@@ -134,8 +134,8 @@ static int apply_option(int opt, const char *arg, struct config *c)
         case ARG_FOREGROUND: c->foreground = true; return GO_ON;
         case ARG_REQUEST_TIMEOUT:
         case ARG_MAX_CONNECTIONS_PER_PEER: {
-                const char *key = opt == ARG_REQUEST_TIMEOUT ? "request-timeout"
-                                                              : "max-connections-per-peer";
+                const char *key =
+                        opt == ARG_REQUEST_TIMEOUT ? "request-timeout" : "max-connections-per-peer";
                 if (config_set_bound(c, key, arg) >= 0)
                         return GO_ON;
                 log_error("Invalid --%s '%s': expected %s", key, arg,
@@ -190,8 +190,7 @@ int main(int argc, char **argv)
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
                 {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
-                {"max-connections-per-peer", required_argument, NULL,
-                 ARG_MAX_CONNECTIONS_PER_PEER},
+                {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},
                 {},
         };
         _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */

@@ -27,8 +27,8 @@ enum conn_phase {
 
 struct conn {
         struct conn *prev, *next;
-        int fd;       /* libmicrohttpd's: only shut down here, never closed */
-        uid_t uid;    /* SO_PEERCRED */
+        int fd;    /* libmicrohttpd's: only shut down here, never closed */
+        uid_t uid; /* SO_PEERCRED */
         pid_t pid;
         uint64_t since; /* CLOCK_MONOTONIC µs: the phase's deadline runs from here */
         enum conn_phase phase;
@@ -47,7 +47,7 @@ struct server {
         bool stopping; /* guarded by conns_lock; conns_cond wakes the sweeper */
         pthread_cond_t conns_cond;
         int fd;
-        bool own_socket;        /* bound here: removed at exit if it is still this inode */
+        bool own_socket; /* bound here: removed at exit if it is still this inode */
         dev_t socket_dev;
         ino_t socket_ino;
         gid_t group;

@@ -197,7 +197,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         const union MHD_ConnectionInfo *info =
                 MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct conn *k = calloc(1, sizeof(*k));
-        struct ucred cred = { .uid = (uid_t)-1, .pid = 0 };
+        struct ucred cred = {.uid = (uid_t)-1, .pid = 0};
         socklen_t l = sizeof(cred);
         if (!k || !info) {
                 free(k);
@@ -205,7 +205,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         }
         k->fd = info->connect_fd;
         if (getsockopt(k->fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
-                cred = (struct ucred){ .uid = (uid_t)-1, .pid = 0 };
+                cred = (struct ucred){.uid = (uid_t)-1, .pid = 0};
         k->uid = cred.uid;
         k->pid = cred.pid;
         k->since = now_usec();
@@ -214,8 +214,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         for (struct conn *o = s->conns; o; o = o->next)
                 if (!o->refused && same_peer(o, k))
                         same++;
-        k->refused = config->max_connections_per_peer > 0 &&
-                     same >= config->max_connections_per_peer;
+        k->refused =
+                config->max_connections_per_peer > 0 && same >= config->max_connections_per_peer;
         k->next = s->conns;
         if (s->conns)
                 s->conns->prev = k;
@@ -286,8 +286,7 @@ static void *sweeper(void *userdata)
                                 continue;
                         if (!k->refused && k->phase == CONN_RECEIVING) {
                                 char msg[96];
-                                snprintf(msg, sizeof(msg),
-                                         "the request did not arrive within %u s",
+                                snprintf(msg, sizeof(msg), "the request did not arrive within %u s",
                                          config->request_timeout);
                                 send_raw_error(k->fd, 408, "Request Timeout",
                                                SECCOMPD_ERROR_TIMEOUT, msg);
@@ -322,8 +321,8 @@ static enum MHD_Result body_too_large(struct server *s, struct MHD_Connection *c
         snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
                  manager_config(s->m)->max_body_size);
         if (info)
-                send_raw_error(info->connect_fd, 413, "Payload Too Large",
-                               SECCOMPD_ERROR_TOO_LARGE, msg);
+                send_raw_error(info->connect_fd, 413, "Payload Too Large", SECCOMPD_ERROR_TOO_LARGE,
+                               msg);
         manager_count_request(s->m, "too_large", 413);
         return MHD_NO;
 }
@@ -510,8 +509,9 @@ static int bind_socket(struct server *s, const char *path)
                                                path);
                 log_notice("Replacing the stale socket '%s'", path);
                 if (unlink(path) < 0 && errno != ENOENT)
-                        return log_error_errno(-errno, "Failed to remove the stale socket "
-                                                       "'%s': %m",
+                        return log_error_errno(-errno,
+                                               "Failed to remove the stale socket "
+                                               "'%s': %m",
                                                path);
         }
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -586,9 +586,8 @@ int server_new(struct manager *m, int listen_fd, struct server **ret)
                 MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                 config->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
-                unescape, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_EXTERNAL_LOGGER,
-                mhd_log, s, MHD_OPTION_END);
+                unescape, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_CONNECTION,
+                on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
         if (!s->daemon) {
                 server_free(s);
                 return log_error_errno(-EIO, "Failed to start the HTTP server");
