@@ -485,6 +485,7 @@ struct manager *manager_free(struct manager *m)
                 return NULL;
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
+        m->reload_pending = false; /* the last loads done in pool_free() must not start one */
         m->pool = pool_free(m->pool);
         sd_event_source_unref(m->pool_source);
         sd_event_source_unref(m->watch_source);
