@@ -423,7 +423,8 @@ static int lock_socket_dir(const char *path);
 static void unlink_own_socket(struct server *s, const char *path)
 {
         struct stat st;
-        _cleanup_close_ int lock = lock_socket_dir(path);
+        _cleanup_close_ int lock = lock_socket_dir(path); /* held until the unlink is done */
+        (void)lock;
         if (lstat(path, &st) == 0 && st.st_dev == s->socket_dev && st.st_ino == s->socket_ino)
                 (void)unlink(path);
         else
@@ -467,7 +468,7 @@ static bool socket_answers(const struct sockaddr_un *sa)
 
 /* libmicrohttpd's own messages (a client that went away, a malformed request) are about
  * one connection each: debug level, so a flood of bad connections cannot flood the log. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
         if (log_max_level() < LOG_DEBUG)
