@@ -53,7 +53,7 @@ int config_init(struct config *c)
                 .max_connections = 64,
                 .connection_timeout = 10,
                 .request_timeout = 10,
-                .max_connections_per_peer = 16,
+                .max_connections_per_peer = 32,
                 .debounce_ms = 100,
         };
         int r;

@@ -35,7 +35,7 @@ static void help(void)
                "                          this (default 10; then 408 and closed)\n"
                "  --max-connections-per-peer N\n"
                "                          connections at once per user, per process for\n"
-               "                          root (default 16, 0: no bound; then 429)\n"
+               "                          root (default 32, 0: no bound; then 429)\n"
                "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
                "  --foreground            run in the foreground (seccompd never forks)\n"
                "  --ready-file FILE       create FILE once the first full scan is done\n"

@@ -20,7 +20,7 @@ fetch_time() { # prints the seconds a fetch of good/default.json took, "fail" if
 }
 within() { [ "$1" != fail ] && awk -v t="$1" -v b="$2" 'BEGIN { exit !(t <= b) }'; }
 
-# 1. One process, 64 slow connections, the defaults (16 per peer, 10 s per request).
+# 1. One process, 64 slow connections, the defaults (32 per peer, 10 s per request).
 start
 python3 "$SLOW" dribble "$SOCK" 64 13 3 >"$T/slow1" &
 HELPERS+=($!)
@@ -31,9 +31,9 @@ check "a legitimate fetch succeeds within 2 s beside 64 slow connections (took $
 wait "${HELPERS[-1]}"
 read -r _ opened _ refused _ cut _ alive <"$T/slow1"
 echo "slow connections: opened $opened, refused (429) $refused, cut $cut, alive after 13 s $alive"
-check "48 of the 64 refused with 429 (got $refused)" [ "${refused:-0}" = 48 ]
-check "the other 16 cut by the 10 s deadline though never idle (alive $alive)" [ "${alive:-64}" = 0 ]
-check "the cut ones were answered 408" [ "$(metric 'seccompd_requests_total{route="deadline",code="408"}')" = 16 ]
+check "32 of the 64 refused with 429 (got $refused)" [ "${refused:-0}" = 32 ]
+check "the other 32 cut by the 10 s deadline though never idle (alive $alive)" [ "${alive:-64}" = 0 ]
+check "the cut ones were answered 408" [ "$(metric 'seccompd_requests_total{route="deadline",code="408"}')" = 32 ]
 good_served
 stop
 
@@ -55,9 +55,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x /usr/bin/python3 
         chmod 755 "$T"
         start --socket-group nogroup
         setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
-                /usr/bin/python3 - dribble "$SOCK" 10 3 1 2 <"$SLOW" >"$T/slow3"
+                /usr/bin/python3 - dribble "$SOCK" 20 3 1 2 <"$SLOW" >"$T/slow3"
         refused=$(awk '{ n += $4 } END { print n }' "$T/slow3")
-        check "uid 65534 with 2 processes x 10 connections: 4 refused (got $refused)" [ "$refused" = 4 ]
+        check "uid 65534 with 2 processes x 20 connections: 8 refused (got $refused)" [ "$refused" = 8 ]
         good_served
         stop
 else
