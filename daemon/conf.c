@@ -52,6 +52,8 @@ int config_init(struct config *c)
                 .max_body_size = PROFILE_MAX_SIZE_DEFAULT,
                 .max_connections = 64,
                 .connection_timeout = 10,
+                .request_timeout = 10,
+                .max_connections_per_peer = 32,
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
                 .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
@@ -154,6 +156,24 @@ int config_parse_size(const char *v, uint64_t *ret)
         return 0;
 }
 
+int config_set_bound(struct config *c, const char *key, const char *v)
+{
+        uint64_t u;
+        if (config_parse_size(v, &u) < 0)
+                return -EINVAL;
+        if (streq(key, "request-timeout")) {
+                if (u < 1 || u > 3600)
+                        return -ERANGE;
+                c->request_timeout = (unsigned)u;
+        } else if (streq(key, "max-connections-per-peer")) {
+                if (u > 100000)
+                        return -ERANGE;
+                c->max_connections_per_peer = (unsigned)u;
+        } else
+                return -EINVAL;
+        return 0;
+}
+
 static int parse_bool(const char *v, bool *ret)
 {
         if (streq(v, "yes") || streq(v, "true") || streq(v, "1") || streq(v, "on"))
@@ -239,6 +259,8 @@ int config_load_file(struct config *c, const char *path)
                                   : streq(k, "max-connections") ? &c->max_connections
                                                                 : &c->connection_timeout) =
                                         (unsigned)u;
+                } else if (streq(k, "request-timeout") || streq(k, "max-connections-per-peer")) {
+                        r = config_set_bound(c, k, v);
                 } else if (streq(k, "max-contexts")) {
                         r = config_parse_size(v, &u);
                         if (r == 0 && u > CONFIG_MAX_CONTEXTS_LIMIT)

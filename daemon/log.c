@@ -46,6 +46,66 @@ int log_max_level(void)
         return max_level;
 }
 
+/* The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when it is not well formed:
+ * overlong forms, surrogates and code points above U+10FFFF are not (RFC 3629). */
+static size_t utf8_sequence(const unsigned char *s)
+{
+        unsigned cp;
+        size_t n;
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, cp = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, cp = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        return n;
+}
+
+bool utf8_is_valid(const char *s)
+{
+        for (size_t n; *s; s += n)
+                if ((n = utf8_sequence((const unsigned char *)s)) == 0)
+                        return false;
+        return true;
+}
+
+size_t text_escape(char *out, size_t size, const char *in)
+{
+        size_t w = 0;
+        if (size == 0)
+                return 0;
+        for (const unsigned char *p = (const unsigned char *)in; *p;) {
+                size_t n = utf8_sequence(p);
+                if (n == 0 || *p < 0x20 || *p == 0x7f) {
+                        if (w + 4 >= size)
+                                break;
+                        snprintf(out + w, size - w, "\\x%02x", *p);
+                        w += 4;
+                        p++;
+                        continue;
+                }
+                if (w + n >= size)
+                        break;
+                memcpy(out + w, p, n);
+                w += n;
+                p += n;
+        }
+        out[w] = 0;
+        return w;
+}
+
 int log_fullv(int level, int error, const char *const *fields, const char *fmt, ...)
 {
         if (level > max_level)
@@ -53,14 +113,18 @@ int log_fullv(int level, int error, const char *const *fields, const char *fmt, 
         /* "MESSAGE=" then the message, so the journal entry needs no copy. */
         char entry[2048 + sizeof("MESSAGE=")] = "MESSAGE=";
         char *msg = entry + strlen("MESSAGE=");
+        char raw[2048];
         va_list ap;
         va_start(ap, fmt);
         int saved = errno;
         if (error)
                 errno = error < 0 ? -error : error;
-        vsnprintf(msg, sizeof(entry) - strlen("MESSAGE="), fmt, ap); /* %m sees the error */
+        vsnprintf(raw, sizeof(raw), fmt, ap); /* %m sees the error */
         errno = saved;
         va_end(ap);
+        /* Names and messages come from files and clients: a newline in a file name must not
+         * forge a log line, nor invalid UTF-8 spoil the journal's MESSAGE. */
+        text_escape(msg, sizeof(entry) - strlen("MESSAGE="), raw);
 
         if (to_journal) {
                 struct iovec iov[16];

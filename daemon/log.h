@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 /* Logging to the journal (with PROFILE=, ROOT=, DIGEST= fields) when stderr is the journal
@@ -11,6 +12,15 @@
 void log_setup(int max_level, bool force_journal);
 int log_level_from_string(const char *s);
 int log_max_level(void);
+
+/* Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+ * above U+10FFFF). */
+bool utf8_is_valid(const char *s);
+/* Copies `in` to `out` (at most size - 1 bytes and a NUL, cut at a whole character), with
+ * control characters (below 0x20, and 0x7f) and bytes that are not well-formed UTF-8 written
+ * as \xNN: untrusted text (file names, request values) made safe for one log line or a JSON
+ * string. Returns the length written. */
+size_t text_escape(char *out, size_t size, const char *in);
 
 /* `fields`: NULL or a NULL-terminated list of "KEY=value" journal fields. */
 int log_fullv(int level, int error, const char *const *fields, const char *fmt, ...)

@@ -118,6 +118,8 @@ static void log_entry(const struct entry_snapshot *e)
                     first ? first : "", errors > 1 ? " (and more: seccompctl show)" : "");
 }
 
+static void reload(struct manager *m);
+
 static void load_done(struct pool_work *w)
 {
         struct load_work *lw = (struct load_work *)w;
@@ -136,6 +138,12 @@ static void load_done(struct pool_work *w)
         }
         load_work_free(lw);
         maybe_ready(m);
+        /* The reloads asked for while the scan ran: one rescan for all of them. */
+        if (m->scanning == 0 && m->reload_pending) {
+                m->reload_pending = false;
+                reload(m);
+        }
+        metrics_scan_state(&m->metrics, m->scanning, m->reload_pending);
 }
 
 static int queue_load(struct manager *m, struct root *root, const char *rel, bool scan)
@@ -156,6 +164,15 @@ static int queue_load(struct manager *m, struct root *root, const char *rel, boo
         if (scan)
                 m->scanning++;
         return pool_submit(m->pool, &lw->work);
+}
+
+/* A file whose name cannot be served (not UTF-8, control characters: the API could neither
+ * list it nor be asked for it) is never loaded; the log line escapes the name. */
+static void log_skipped_name(const struct root *root, const char *rel)
+{
+        log_warning("Skipping '%s/%s' in root '%s': its name is not UTF-8 or has control "
+                    "characters, so it could be neither listed nor fetched; rename it",
+                    root->config->name, rel, root->config->name);
 }
 
 /* Records that directory `rel` of `root` is deeper than --max-depth; logs it the first time. */
@@ -229,6 +246,10 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                 }
                 if (!name_is_profile_file(rel))
                         continue;
+                if (!name_is_servable(root->config->name, rel)) {
+                        log_skipped_name(root, rel);
+                        continue;
+                }
                 char **ns = reallocarray(*seen, *n_seen + 1, sizeof(char *));
                 if (ns) {
                         *seen = ns;
@@ -277,8 +298,10 @@ static void scan_root(struct manager *m, struct root *root)
 static void full_scan(struct manager *m)
 {
         log_debug("Scanning all roots");
+        metrics_rescanned(&m->metrics);
         for (size_t i = 0; i < m->roots.n; i++)
                 scan_root(m, &m->roots.roots[i]);
+        metrics_scan_state(&m->metrics, m->scanning, m->reload_pending);
         maybe_ready(m);
 }
 
@@ -327,6 +350,10 @@ static void add_pending(struct manager *m, struct root *root, const char *path)
         const char *rel = path + l + 1;
         if (!name_is_profile_file(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel))
                 return;
+        if (!name_is_servable(root->config->name, rel)) {
+                log_skipped_name(root, rel);
+                return;
+        }
         size_t rl = strlen(root->config->name);
         char *item = malloc(rl + 1 + strlen(rel) + 1);
         if (!item)
@@ -397,6 +424,16 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
 /* A full rescan (SIGHUP, POST /v1/reload): names gone long ago are forgotten first. */
 static void reload(struct manager *m)
 {
+        /* Coalesced: while a scan's loads are still running, any number of requests make one
+         * rescan once it is done (load_done()), never one each: a SIGHUP storm costs at most
+         * one more scan. */
+        if (m->scanning > 0) {
+                if (!m->reload_pending)
+                        log_info("Reload requested while a scan runs: one rescan follows it");
+                m->reload_pending = true;
+                metrics_scan_state(&m->metrics, m->scanning, true);
+                return;
+        }
         sd_notify(false, "RELOADING=1\nSTATUS=Reloading");
         log_info("Reloading: full rescan");
         metrics_reloaded(&m->metrics);
@@ -411,7 +448,9 @@ static void reload(struct manager *m)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-        reload(userdata);
+        struct manager *m = userdata;
+        metrics_reload_requested(&m->metrics);
+        reload(m);
         return 0;
 }
 
@@ -419,9 +458,12 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
  * last wake-up make one rescan. */
 static int on_reload_request(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
+        struct manager *m = userdata;
         uint64_t n;
-        if (read(fd, &n, sizeof(n)) == sizeof(n))
-                reload(userdata);
+        if (read(fd, &n, sizeof(n)) == sizeof(n)) {
+                metrics_reload_requested(&m->metrics);
+                reload(m);
+        }
         return 0;
 }
 
@@ -496,6 +538,7 @@ struct manager *manager_free(struct manager *m)
                 return NULL;
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
+        m->reload_pending = false; /* the last loads done in pool_free() must not start one */
         m->pool = pool_free(m->pool);
         sd_event_source_unref(m->pool_source);
         sd_event_source_unref(m->watch_source);

@@ -56,6 +56,7 @@ struct manager {
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;
         bool rescan_pending;
+        bool reload_pending; /* a reload asked for while a scan runs: one rescan after it */
 
         pthread_mutex_t too_deep_lock; /* guards too_deep: the loop writes, HTTP threads read */
         struct too_deep too_deep[CONFIG_MAX_ROOTS]; /* by root index */

@@ -54,6 +54,28 @@ void metrics_reloaded(struct metrics *m)
         pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_reload_requested(struct metrics *m)
+{
+        pthread_mutex_lock(&m->lock);
+        m->reload_requests_total++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_rescanned(struct metrics *m)
+{
+        pthread_mutex_lock(&m->lock);
+        m->rescans_total++;
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_scan_state(struct metrics *m, unsigned loads, bool reload_queued)
+{
+        pthread_mutex_lock(&m->lock);
+        m->scan_loads = loads;
+        m->reload_queued = reload_queued;
+        pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_request(struct metrics *m, const char *route, unsigned code)
 {
         pthread_mutex_lock(&m->lock);
@@ -100,6 +122,24 @@ int metrics_render(struct metrics *m, FILE *out)
                      "# TYPE seccompd_reloads_total counter\n"
                      "seccompd_reloads_total %llu\n",
                 (unsigned long long)m->reloads_total);
+        fprintf(out,
+                "# HELP seccompd_reload_requests_total Reloads asked for (SIGHUP, POST "
+                "/v1/reload); those made while a scan runs are coalesced into one rescan.\n"
+                "# TYPE seccompd_reload_requests_total counter\n"
+                "seccompd_reload_requests_total %llu\n"
+                "# HELP seccompd_rescans_total Full scans of every root (start, reloads, "
+                "overflows, roots coming back).\n"
+                "# TYPE seccompd_rescans_total counter\n"
+                "seccompd_rescans_total %llu\n",
+                (unsigned long long)m->reload_requests_total, (unsigned long long)m->rescans_total);
+        fprintf(out,
+                "# HELP seccompd_scan_loads Profile loads of a scan still running.\n"
+                "# TYPE seccompd_scan_loads gauge\n"
+                "seccompd_scan_loads %u\n"
+                "# HELP seccompd_reload_queued 1 while a coalesced reload waits for the scan.\n"
+                "# TYPE seccompd_reload_queued gauge\n"
+                "seccompd_reload_queued %d\n",
+                m->scan_loads, m->reload_queued ? 1 : 0);
         fprintf(out, "# HELP seccompd_requests_total API requests by route and status.\n"
                      "# TYPE seccompd_requests_total counter\n");
         for (size_t i = 0; i < m->n_requests; i++)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,7 +16,11 @@ struct metrics {
         uint64_t compile_buckets[METRICS_BUCKETS]; /* cumulative at render time */
         double compile_seconds_sum;
         uint64_t watch_events_total;
-        uint64_t reloads_total;
+        uint64_t reloads_total;         /* reload rescans run */
+        uint64_t reload_requests_total; /* SIGHUP and POST /v1/reload received */
+        uint64_t rescans_total;         /* full scans of every root, whatever the cause */
+        unsigned scan_loads;            /* loads of a scan still running (gauge) */
+        bool reload_queued;             /* a coalesced reload waits for the scan (gauge) */
         struct {
                 char route[32];
                 unsigned code;
@@ -31,6 +36,9 @@ void metrics_request(struct metrics *m, const char *route, unsigned code);
 uint64_t metrics_compiles(struct metrics *m);
 void metrics_watch_events(struct metrics *m, uint64_t n);
 void metrics_reloaded(struct metrics *m);
+void metrics_reload_requested(struct metrics *m);
+void metrics_rescanned(struct metrics *m);
+void metrics_scan_state(struct metrics *m, unsigned loads, bool reload_queued);
 
 /* Renders the metrics held here; the caller adds those of the registry, the cache and the
  * watcher, which keep their own counts. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "macro.h"
 #include "roots.h"
 
@@ -88,12 +89,20 @@ bool name_is_safe(const char *rel)
 bool name_is_valid(const char *name)
 {
         for (const char *p = name; *p; p++)
-                if ((unsigned char)*p < 0x20)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
                         return false;
+        if (!utf8_is_valid(name))
+                return false;
         const char *slash = strchr(name, '/');
         if (slash == name)
                 return false;
         return name_is_safe(slash ? slash + 1 : name);
+}
+
+bool name_is_servable(const char *root, const char *rel)
+{
+        _cleanup_free_ char *name = NULL;
+        return asprintf(&name, "%s/%s", root, rel) >= 0 && name_is_valid(name);
 }
 
 bool name_is_profile_file(const char *name)

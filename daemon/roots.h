@@ -55,10 +55,17 @@ int read_in_root(const char *root_path, const char *rel, const char *const *root
  * no "." component, no NUL, no "//", at most 4096 bytes. */
 bool name_is_safe(const char *rel);
 
-/* Whether a profile name "<root>/<rel>" as a client sends it is well formed: no control
- * characters (a NUL arrives as \x01, see server.c) and a safe relative part. A well-formed
- * name of no root is simply not found; a malformed one is refused. */
+/* Whether a profile name "<root>/<rel>" as a client sends it is well formed: well-formed
+ * UTF-8, no control characters (a NUL arrives as \x01, see server.c; nor DEL) and a safe
+ * relative part. A well-formed name of no root is simply not found; a malformed one is
+ * refused. */
 bool name_is_valid(const char *name);
+
+/* Whether the file `rel` below root `root` has a name a client can ask for (name_is_valid()
+ * of "<root>/<rel>") and the API can list (JSON strings are UTF-8). Files whose names are not
+ * are never loaded: skipped with a log line, so they are neither listed, nor counted, nor in
+ * the node digest. */
+bool name_is_servable(const char *root, const char *rel);
 
 /* Whether a file name (last component) is one of a profile: "*.json", not hidden. */
 bool name_is_profile_file(const char *name);

@@ -30,6 +30,12 @@ static void help(void)
                "                          next to the socket; none: not read)\n"
                "  --strict                unknown syscalls are errors; stale blobs are refused\n"
                "  --workers N             compile threads (default: one per core)\n"
+               "  --request-timeout SECONDS\n"
+               "                          a request's headers and body must arrive within\n"
+               "                          this (default 10; then 408 and closed)\n"
+               "  --max-connections-per-peer N\n"
+               "                          connections at once per user, per process for\n"
+               "                          root (default 32, 0: no bound; then 429)\n"
                "  --log-level LEVEL       err, warning, notice, info (default), debug\n"
                "  --foreground            run in the foreground (seccompd never forks)\n"
                "  --ready-file FILE       create FILE once the first full scan is done\n"
@@ -57,6 +63,8 @@ enum {
         ARG_VERSION,
         ARG_READY_FILE,
         ARG_FALLBACK_SPOOL,
+        ARG_REQUEST_TIMEOUT,
+        ARG_MAX_CONNECTIONS_PER_PEER,
         ARG_MAX_CONTEXTS,
         ARG_MAX_DEPTH,
 };
@@ -133,6 +141,16 @@ static int apply_option(int opt, const char *arg, struct config *c)
                 log_error("Unknown log level '%s'", arg);
                 return EXIT_FAILURE;
         case ARG_FOREGROUND: c->foreground = true; return GO_ON;
+        case ARG_REQUEST_TIMEOUT:
+        case ARG_MAX_CONNECTIONS_PER_PEER: {
+                const char *key =
+                        opt == ARG_REQUEST_TIMEOUT ? "request-timeout" : "max-connections-per-peer";
+                if (config_set_bound(c, key, arg) >= 0)
+                        return GO_ON;
+                log_error("Invalid --%s '%s': expected %s", key, arg,
+                          opt == ARG_REQUEST_TIMEOUT ? "1 to 3600 seconds" : "0 to 100000");
+                return EXIT_FAILURE;
+        }
         case ARG_MAX_CONTEXTS:
                 if (config_parse_size(arg, &w) < 0 || w > CONFIG_MAX_CONTEXTS_LIMIT) {
                         log_error("Invalid --max-contexts '%s': expected 0 to %d", arg,
@@ -196,6 +214,8 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, ARG_VERSION},
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
+                {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
+                {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},
                 {"max-contexts", required_argument, NULL, ARG_MAX_CONTEXTS},
                 {"max-depth", required_argument, NULL, ARG_MAX_DEPTH},
                 {},

@@ -3,7 +3,9 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "compile.h"
@@ -15,12 +17,39 @@
 /* Shared by server.c (socket, libmicrohttpd, dispatch), server-reply.c (responses, peer
  * credentials, request context) and server-routes.c (the routes). */
 
+/* One accepted connection, from libmicrohttpd's NOTIFY_CONNECTION started to closed. Its
+ * fields are guarded by server.conns_lock. */
+enum conn_phase {
+        CONN_RECEIVING, /* a request's headers and body are arriving: the deadline runs */
+        CONN_HANDLING,  /* a route runs: its own bounds apply */
+        CONN_SENDING,   /* the answer is queued: the deadline runs again */
+};
+
+struct conn {
+        struct conn *prev, *next;
+        int fd;    /* libmicrohttpd's: only shut down here, never closed */
+        uid_t uid; /* SO_PEERCRED */
+        pid_t pid;
+        uint64_t since; /* CLOCK_MONOTONIC µs: the phase's deadline runs from here */
+        enum conn_phase phase;
+        bool refused; /* over the peer's bound: answered 429 at accept */
+        bool cut;     /* shut down by the sweeper */
+};
+
 struct server {
         struct manager *m; /* borrowed: the manager owns the server; used through service.h
                             * only */
         struct MHD_Daemon *daemon;
+        pthread_mutex_t conns_lock;
+        struct conn *conns; /* every open connection */
+        pthread_t sweeper;  /* cuts connections past the request deadline */
+        bool sweeper_started;
+        bool stopping; /* guarded by conns_lock; conns_cond wakes the sweeper */
+        pthread_cond_t conns_cond;
         int fd;
-        bool own_socket;
+        bool own_socket; /* bound here: removed at exit if it is still this inode */
+        dev_t socket_dev;
+        ino_t socket_ino;
         gid_t group;
         bool has_group;
 };
@@ -29,6 +58,8 @@ struct request {
         char *body;
         size_t size;
         bool too_large;
+        bool started;               /* the handler saw the headers */
+        const char *raw_target_end; /* where the raw request target's C string ends */
 };
 
 struct reply {

@@ -79,11 +79,14 @@ void reply_error(struct reply *rp, int error, const struct diag_list *diags, con
 {
         const char *code;
         unsigned status = http_status_from_errno(error, &code);
-        char msg[512];
+        char raw[512], msg[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
+        /* Messages quote what the client sent: a name or value that is not UTF-8 would make
+         * the JSON (and so the whole answer) fail. */
+        text_escape(msg, sizeof(msg), raw);
         json_t *err = json_pack("{s:s, s:s}", SECCOMPD_KEY_CODE, code, SECCOMPD_KEY_MESSAGE, msg);
         if (diags)
                 json_object_set_new(err, SECCOMPD_KEY_DIAGNOSTICS, diag_list_to_json(diags));

@@ -66,10 +66,33 @@ int context_set_caps(struct context *c, const char *list, const char **ret_bad)
         return 0;
 }
 
+/* One component of a kernel version: 1 to 3 decimal digits, at most 255. sscanf's %u took
+ * "4294967296" as 0 (it wraps) and stopped silently at "5.10abc". */
+static const char *kernel_component(const char *s, unsigned *ret)
+{
+        unsigned v = 0;
+        size_t n = 0;
+        for (; s[n] >= '0' && s[n] <= '9'; n++) {
+                if (n == 3)
+                        return NULL;
+                v = v * 10 + (unsigned)(s[n] - '0');
+        }
+        if (n == 0 || v > 255)
+                return NULL;
+        *ret = v;
+        return s + n;
+}
+
 int context_set_kernel(struct context *c, const char *version)
 {
-        unsigned maj, min;
-        if (sscanf(version, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+        unsigned maj, min, patch;
+        const char *p = kernel_component(version, &maj);
+        if (!p || *p != '.' || !(p = kernel_component(p + 1, &min)))
+                return -EINVAL;
+        /* uname's form: an optional ".PATCH", then nothing or a "-" or "+" suffix. */
+        if (*p == '.' && !(p = kernel_component(p + 1, &patch)))
+                return -EINVAL;
+        if (*p != 0 && *p != '-' && *p != '+')
                 return -EINVAL;
         c->kernel_major = maj;
         c->kernel_minor = min;

@@ -21,7 +21,8 @@ int context_set_arch(struct context *c, const char *arch);
 /* Comma-separated capability names ("CAP_SYS_ADMIN,NET_RAW"), "all", "none" or "default";
  * a leading "+" adds to the current set. -EINVAL names the first bad entry in *ret_bad. */
 int context_set_caps(struct context *c, const char *list, const char **ret_bad);
-/* "X.Y" (more components are ignored, as in uname's "6.1.0-18-amd64"). */
+/* "X.Y", each 0..255 in decimal, optionally followed by ".PATCH" and a "-" or "+" suffix as
+ * in uname's "6.1.0-18-amd64"; -EINVAL for anything else ("5.10abc", "4294967296.1"). */
 int context_set_kernel(struct context *c, const char *version);
 /* "arch=x86_64 caps=CAP_A,CAP_B kernel=6.1": canonical, used in the blob key. */
 int context_to_string(const struct context *c, char **ret);

@@ -115,7 +115,9 @@
 #define SECCOMPD_ERROR_NOT_FOUND       "not_found"          /* 404 */
 #define SECCOMPD_ERROR_METHOD          "method_not_allowed" /* 405 */
 #define SECCOMPD_ERROR_CONFLICT        "conflict"           /* 409: profile exists, not servable */
+#define SECCOMPD_ERROR_TIMEOUT         "request_timeout"    /* 408: request not received in time */
 #define SECCOMPD_ERROR_TOO_LARGE       "payload_too_large"  /* 413 */
+#define SECCOMPD_ERROR_TOO_MANY        "too_many_connections" /* 429: the peer's connections */
 #define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile"    /* 422 */
 #define SECCOMPD_ERROR_UNAVAILABLE     "unavailable"        /* 503: not ready yet */
 #define SECCOMPD_ERROR_INTERNAL        "internal"           /* 500 */
