@@ -123,7 +123,8 @@ static int set_attributes(scmp_filter_ctx ctx, const struct resolved *r,
         return 0;
 }
 
-/* The target architectures, replacing the native one unless it is one of them. */
+/* The target architectures, replacing the host's native one unless it is one of them (the
+ * context's arch, always r->arches[0], is the native arch of the node the blob is for). */
 static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag_list *diags)
 {
         uint32_t native = seccomp_arch_native();
@@ -159,6 +160,27 @@ static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag
                         return rr;
         }
         return 0;
+}
+
+/* "architectures" without the node's own arch: the consumers keep it (see resolve_arches()),
+ * so the filter decides its syscalls too, by the same rules and defaultAction. */
+static int warn_native_implied(const struct resolved *r, struct diag_list *diags)
+{
+        if (!r->native_implied)
+                return 0;
+        const char *native = r->context.arch->name;
+        char def[48];
+        if (action_has_data(r->default_action))
+                snprintf(def, sizeof(def), "%s(%u)", action_to_string(r->default_action),
+                         r->default_data);
+        else
+                snprintf(def, sizeof(def), "%s", action_to_string(r->default_action));
+        return diag_add(diags, DIAG_WARNING, "/architectures", "list it to say so",
+                        "%s, the native architecture, is not listed but is kept: crun, runc and "
+                        "Mesos start from libseccomp's seccomp_init(), which holds it, and never "
+                        "remove it, so %s syscalls get this profile's rules and its default "
+                        "action %s, as the runtime gives them",
+                        native, r->context.arch->short_name, def);
 }
 
 /* One libseccomp rule per known syscall name of `rule`; unknown names are counted in
@@ -211,6 +233,9 @@ static int build(const struct resolved *r, const struct compile_options *o, stru
         if (rr < 0)
                 return rr;
         rr = add_arches(ctx, r, diags);
+        if (rr < 0)
+                return rr;
+        rr = warn_native_implied(r, diags);
         if (rr < 0)
                 return rr;
         for (size_t i = 0; i < r->n_rules; i++) {
