@@ -131,15 +131,11 @@ static bool rule_applies(const struct profile_rule *rule, const struct context *
         return true;
 }
 
-/* The kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO and libseccomp 2.5 refuses larger
- * values, so an errno above 4095 (accepted by moby, with a warning here) is compiled as the
- * 4095 the kernel would return anyway. */
+/* An ERRNO of 4095 and above never gets here: every dialect refuses it, as its consumer does
+ * (dialect.c); libseccomp would refuse it too. */
 static uint32_t action_data(enum action a, bool has, uint32_t value)
 {
-        if (!action_has_data(a))
-                return 0;
-        uint32_t d = profile_effective_errno(has, value);
-        return a == ACTION_ERRNO && d > PROFILE_MAX_ERRNO ? PROFILE_MAX_ERRNO : d;
+        return action_has_data(a) ? profile_effective_errno(has, value) : 0;
 }
 
 static void add_arch(struct resolved *r, const struct arch_info *a)
