@@ -38,51 +38,12 @@ int compile_optimize_level(const struct compile_options *o, size_t n_rules)
         return level >= 2 ? 2 : 0;
 }
 
-/* libseccomp 2.5 refuses ERRNO data >= MAX_ERRNO (4095), which the kernel accepts and clamps.
- * Such actions are compiled with a stand-in errno the profile does not use, and the exported
- * RET instructions are patched to ERRNO(4095) afterwards. */
-static uint32_t errno_stand_in(const struct resolved *r)
-{
-        for (uint32_t e = PROFILE_MAX_ERRNO - 1; e > 0; e--) {
-                bool used = r->default_action == ACTION_ERRNO && r->default_data == e;
-                for (size_t i = 0; i < r->n_rules && !used; i++)
-                        used = r->rules[i].action == ACTION_ERRNO && r->rules[i].data == e;
-                if (!used)
-                        return e;
-        }
-        return 0;
-}
-
-static uint32_t scmp_action(enum action a, uint32_t data, uint32_t stand_in)
-{
-        if (a == ACTION_ERRNO && data >= PROFILE_MAX_ERRNO)
-                data = stand_in;
-        return action_to_scmp(a, data);
-}
-
-static void patch_stand_in(struct sock_filter *insns, size_t n, uint32_t stand_in)
-{
-        for (size_t i = 0; stand_in && i < n; i++)
-                if (insns[i].code == (BPF_RET | BPF_K) && insns[i].k == SCMP_ACT_ERRNO(stand_in))
-                        insns[i].k = SCMP_ACT_ERRNO(PROFILE_MAX_ERRNO);
-}
-
-static bool needs_stand_in(const struct resolved *r)
-{
-        bool need = r->default_action == ACTION_ERRNO && r->default_data >= PROFILE_MAX_ERRNO;
-        for (size_t i = 0; i < r->n_rules && !need; i++)
-                need = r->rules[i].action == ACTION_ERRNO && r->rules[i].data >= PROFILE_MAX_ERRNO;
-        return need;
-}
-
 /* seccomp_init() fails only for an action libseccomp thinks the running kernel lacks: it asks
  * seccomp() itself, so a process whose own filter denies seccomp() sees API level 1 and loses
  * LOG, KILL_PROCESS and the rest. */
-static int new_filter(const struct resolved *r, uint32_t stand_in, struct diag_list *diags,
-                      scmp_filter_ctx *ret)
+static int new_filter(const struct resolved *r, struct diag_list *diags, scmp_filter_ctx *ret)
 {
-        scmp_filter_ctx ctx =
-                seccomp_init(scmp_action(r->default_action, r->default_data, stand_in));
+        scmp_filter_ctx ctx = seccomp_init(action_to_scmp(r->default_action, r->default_data));
         if (!ctx)
                 return diag_fail(diag_add(diags, DIAG_ERROR, "/defaultAction", NULL,
                                           "libseccomp refuses default action %s here (API level "
@@ -123,7 +84,8 @@ static int set_attributes(scmp_filter_ctx ctx, const struct resolved *r,
         return 0;
 }
 
-/* The target architectures, replacing the native one unless it is one of them. */
+/* The target architectures, replacing the host's native one unless it is one of them (the
+ * context's arch, always r->arches[0], is the native arch of the node the blob is for). */
 static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag_list *diags)
 {
         uint32_t native = seccomp_arch_native();
@@ -161,10 +123,31 @@ static int add_arches(scmp_filter_ctx ctx, const struct resolved *r, struct diag
         return 0;
 }
 
+/* "architectures" without the node's own arch: the consumers keep it (see resolve_arches()),
+ * so the filter decides its syscalls too, by the same rules and defaultAction. */
+static int warn_native_implied(const struct resolved *r, struct diag_list *diags)
+{
+        if (!r->native_implied)
+                return 0;
+        const char *native = r->context.arch->name;
+        char def[48];
+        if (action_has_data(r->default_action))
+                snprintf(def, sizeof(def), "%s(%u)", action_to_string(r->default_action),
+                         r->default_data);
+        else
+                snprintf(def, sizeof(def), "%s", action_to_string(r->default_action));
+        return diag_add(diags, DIAG_WARNING, "/architectures", "list it to say so",
+                        "%s, the native architecture, is not listed but is kept: crun, runc and "
+                        "Mesos start from libseccomp's seccomp_init(), which holds it, and never "
+                        "remove it, so %s syscalls get this profile's rules and its default "
+                        "action %s, as the runtime gives them",
+                        native, r->context.arch->short_name, def);
+}
+
 /* One libseccomp rule per known syscall name of `rule`; unknown names are counted in
  * `*skipped` (the validator reported them). */
-static int add_rule(scmp_filter_ctx ctx, const struct resolved_rule *rule, uint32_t stand_in,
-                    struct diag_list *diags, size_t *added, size_t *skipped)
+static int add_rule(scmp_filter_ctx ctx, const struct resolved_rule *rule, struct diag_list *diags,
+                    size_t *added, size_t *skipped)
 {
         struct scmp_arg_cmp cmp[PROFILE_MAX_ARG_INDEX];
         for (size_t k = 0; k < rule->n_args; k++) {
@@ -176,7 +159,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct resolved_rule *rule, uint3
                         .datum_b = a->op == OP_MASKED_EQ ? a->value_two : 0,
                 };
         }
-        uint32_t act = scmp_action(rule->action, rule->data, stand_in);
+        uint32_t act = action_to_scmp(rule->action, rule->data);
         for (size_t n = 0; n < rule->n_names; n++) {
                 int nr = seccomp_syscall_resolve_name(rule->names[n]);
                 if (nr == __NR_SCMP_ERROR) {
@@ -202,9 +185,8 @@ static int build(const struct resolved *r, const struct compile_options *o, stru
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         size_t added = 0, skipped = 0;
-        uint32_t stand_in = needs_stand_in(r) ? errno_stand_in(r) : 0;
 
-        int rr = new_filter(r, stand_in, diags, &ctx);
+        int rr = new_filter(r, diags, &ctx);
         if (rr < 0)
                 return rr;
         rr = set_attributes(ctx, r, o, diags);
@@ -213,8 +195,11 @@ static int build(const struct resolved *r, const struct compile_options *o, stru
         rr = add_arches(ctx, r, diags);
         if (rr < 0)
                 return rr;
+        rr = warn_native_implied(r, diags);
+        if (rr < 0)
+                return rr;
         for (size_t i = 0; i < r->n_rules; i++) {
-                rr = add_rule(ctx, &r->rules[i], stand_in, diags, &added, &skipped);
+                rr = add_rule(ctx, &r->rules[i], diags, &added, &skipped);
                 if (rr < 0)
                         return rr;
         }
@@ -286,8 +271,6 @@ int compile_resolved(const struct resolved *r, const struct compile_options *o,
                 return rr;
         b->foreign_byte_order = r->n_arches > 0 && r->arches[0]->big_endian !=
                                                            (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-        if (needs_stand_in(r))
-                patch_stand_in(b->insns, b->n_insns, errno_stand_in(r));
         b->optimize = compile_optimize_level(o, compile_count_rules(r));
         b->flags = r->profile->flags;
         b->n_rules = added;
@@ -307,15 +290,7 @@ int compile_pfc(const struct resolved *r, const struct compile_options *o, struc
         int rr = build_and_export(r, o, diags, seccomp_export_pfc, &text, &size, &added, &skipped);
         if (rr < 0)
                 return rr;
-        if (!needs_stand_in(r)) {
-                *ret = TAKE_PTR(text);
-                return 0;
-        }
-        if (asprintf(ret,
-                     "# ERRNO(%u) stands for ERRNO(%d): libseccomp refuses the larger value, "
-                     "the blob carries it\n%s",
-                     errno_stand_in(r), PROFILE_MAX_ERRNO, text) < 0)
-                return -ENOMEM;
+        *ret = TAKE_PTR(text);
         return 0;
 }
 

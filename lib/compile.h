@@ -9,7 +9,8 @@
 #include "digest.h"
 #include "resolve.h"
 
-#define CACHE_FORMAT_VERSION 1
+/* 2: the native arch is kept beside "architectures" (issue 10): blobs of format 1 differ. */
+#define CACHE_FORMAT_VERSION 2
 /* runc enables the binary tree above this many rules. */
 #define COMPILE_OPTIMIZE_THRESHOLD 32
 

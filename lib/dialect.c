@@ -12,7 +12,13 @@
  * - moby evaluates archMap and includes/excludes, but knows no errno names.
  * - containers/common (CRI-O, Podman) evaluates everything except minKernel.
  * - Mesos requires archMap and every rule's includes/excludes/args, every arg's valueTwo,
- *   and knows no errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY; unknown syscalls fail. */
+ *   and knows no errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY; unknown syscalls fail.
+ * - An ERRNO of 4095 or more: libseccomp 2.5 refuses it (seccomp_init() returns NULL,
+ *   seccomp_rule_add() -EINVAL; the kernel would clamp it, but no consumer gets that far):
+ *   crun 1.8 (src/libcrun/seccomp.c: "error seccomp_init", "seccomp_rule_add"), runc
+ *   (libcontainer/seccomp/seccomp_linux.go: NewFilter, AddRule errors), and so moby,
+ *   containerd and CRI-O/Podman, which hand the section to runc or crun, refuse the whole
+ *   profile. None clamps. TRACE takes any 16-bit value. */
 
 /* How a consumer reads a profile. The checks below ask these questions, never the dialect's
  * name. */
@@ -24,19 +30,30 @@ struct dialect_policy {
         bool requires_every_key; /* Mesos: archMap, includes/excludes/args, valueTwo; no
                                   * errnoRet, minKernel, LOG, KILL_PROCESS or NOTIFY */
         bool unknown_syscall_fatal;
+        /* Who fails to start a container on an ERRNO of 4095 or more; NULL when not checked
+         * here (Mesos refuses any errnoRet, see check_rule_mesos). */
+        const char *large_errno_refused_by;
 };
 
 static const struct dialect_policy policy_table[_DIALECT_MAX] = {
         [DIALECT_KUBERNETES_CONTAINERD] = {.name = "kubernetes-containerd",
-                                           .oci_struct_only = true},
-        [DIALECT_CRIO] = {.name = "cri-o", .reads_errno_names = true, .ignores_min_kernel = true},
+                                           .oci_struct_only = true,
+                                           .large_errno_refused_by = "containerd's runc"},
+        [DIALECT_CRIO] = {.name = "cri-o",
+                          .reads_errno_names = true,
+                          .ignores_min_kernel = true,
+                          .large_errno_refused_by = "CRI-O's and Podman's crun or runc"},
         [DIALECT_MESOS] = {.name = "mesos",
                            .reads_errno_names = true, /* refuses them: checked on its own */
                            .requires_every_key = true,
                            .unknown_syscall_fatal = true},
-        [DIALECT_CRUN] = {.name = "crun", .oci_struct_only = true},
-        [DIALECT_RUNC] = {.name = "runc", .oci_struct_only = true},
-        [DIALECT_DOCKER] = {.name = "docker"},
+        [DIALECT_CRUN] = {.name = "crun",
+                          .oci_struct_only = true,
+                          .large_errno_refused_by = "crun"},
+        [DIALECT_RUNC] = {.name = "runc",
+                          .oci_struct_only = true,
+                          .large_errno_refused_by = "runc"},
+        [DIALECT_DOCKER] = {.name = "docker", .large_errno_refused_by = "moby's runc (or crun)"},
 };
 
 const char *dialect_to_string(enum dialect d)
@@ -124,6 +141,54 @@ static int check_errno_names(struct checker *c)
                                 dialect_to_string(c->d),
                                 rule->has_errno_number ? rule->errno_number : EPERM,
                                 rule->errno_ret);
+        }
+        return r;
+}
+
+static int refuse_large_errno(struct checker *c, size_t index, const char *suffix, uint32_t e)
+{
+        return addf(c, DIAG_ERROR, index, suffix,
+                    "use an errno below 4095 (the kernel returns at most 4095 anyway)",
+                    "errno %u is not below %d: libseccomp refuses SCMP_ACT_ERRNO(%u), so %s "
+                    "refuses the whole profile and no container starts with it",
+                    e, PROFILE_MAX_ERRNO, e, c->policy->large_errno_refused_by);
+}
+
+/* Whether a libseccomp rule is added for `rule` at all: crun and runc (and seccompd) skip a
+ * rule whose action equals the default one and every name libseccomp does not know. */
+static bool consumer_adds_rule(const struct checker *c, const struct profile_rule *rule, uint32_t e,
+                               uint32_t def)
+{
+        if (c->p->default_action == ACTION_ERRNO && e == def)
+                return false;
+        for (size_t k = 0; k < rule->n_names; k++)
+                if (syscall_known(rule->names[k]))
+                        return true;
+        return false;
+}
+
+/* ERRNO of 4095 or more, with the errno the consumer reads: containers/common's name wins,
+ * the others read errnoRet alone. */
+static int check_errno_range(struct checker *c)
+{
+        const struct profile *p = c->p;
+        bool names = c->policy->reads_errno_names;
+        int r = 0;
+        if (!c->policy->large_errno_refused_by)
+                return 0;
+        uint32_t def = names ? profile_effective_errno(p->has_default_errno, p->default_errno)
+                             : profile_effective_errno(p->has_default_errno_number,
+                                                       p->default_errno_number);
+        if (p->default_action == ACTION_ERRNO && def >= PROFILE_MAX_ERRNO)
+                r = refuse_large_errno(c, SIZE_MAX, "/defaultErrnoRet", def);
+        for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
+                const struct profile_rule *rule = &p->rules[i];
+                uint32_t e =
+                        names ? profile_effective_errno(rule->has_errno, rule->errno_ret)
+                              : profile_effective_errno(rule->has_errno_number, rule->errno_number);
+                if (rule->action == ACTION_ERRNO && e >= PROFILE_MAX_ERRNO &&
+                    consumer_adds_rule(c, rule, e, def))
+                        r = refuse_large_errno(c, rule->index, "/errnoRet", e);
         }
         return r;
 }
@@ -278,6 +343,8 @@ int dialect_check(const struct profile *p, enum dialect d, bool strict, struct d
         r = check_profile_level(&c);
         if (r >= 0)
                 r = check_errno_names(&c);
+        if (r >= 0)
+                r = check_errno_range(&c);
         for (size_t i = 0; r >= 0 && i < p->n_rules; i++) {
                 r = check_rule(&c, &p->rules[i]);
                 if (r >= 0)

@@ -81,7 +81,8 @@ bool parser_expect_type(struct parser *p, json_t *v, json_type t, const char *pt
 
 /* Readers of one value at `ptr`: 0 (value stored in *ret), -EINVAL or -ENOMEM. */
 int parse_action(struct parser *p, json_t *v, const char *ptr, enum action *ret);
-/* errnoRet: 0..65535; 4095 and above is a warning (an error when strict). */
+/* errnoRet: 0..65535 (SECCOMP_RET_DATA); an ERRNO of 4095 and above is refused by the
+ * consumers, which the dialect check reports. */
 int parse_errno_number(struct parser *p, json_t *v, const char *ptr, uint32_t *ret);
 /* containers/common's errno names ("EPERM"). */
 int parse_errno_name(struct parser *p, json_t *v, const char *ptr, uint32_t *ret);

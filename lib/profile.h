@@ -85,7 +85,7 @@ struct profile {
 
 struct profile_parse_options {
         enum dialect dialect;
-        bool strict;     /* unknown syscalls and errnos of 4095 and above are errors */
+        bool strict;     /* unknown syscalls are errors */
         size_t max_size; /* 0: PROFILE_MAX_SIZE_DEFAULT */
 };
 

@@ -9,7 +9,7 @@
 
 int context_default(struct context *ret)
 {
-        struct context c = { .arch = arch_native() };
+        struct context c = {.arch = arch_native()};
         struct utsname u;
 
         if (!c.arch)
@@ -154,15 +154,11 @@ static bool rule_applies(const struct profile_rule *rule, const struct context *
         return true;
 }
 
-/* The kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO and libseccomp 2.5 refuses larger
- * values, so an errno above 4095 (accepted by moby, with a warning here) is compiled as the
- * 4095 the kernel would return anyway. */
+/* An ERRNO of 4095 and above never gets here: every dialect refuses it, as its consumer does
+ * (dialect.c); libseccomp would refuse it too. */
 static uint32_t action_data(enum action a, bool has, uint32_t value)
 {
-        if (!action_has_data(a))
-                return 0;
-        uint32_t d = profile_effective_errno(has, value);
-        return a == ACTION_ERRNO && d > PROFILE_MAX_ERRNO ? PROFILE_MAX_ERRNO : d;
+        return action_has_data(a) ? profile_effective_errno(has, value) : 0;
 }
 
 static void add_arch(struct resolved *r, const struct arch_info *a)
@@ -174,13 +170,22 @@ static void add_arch(struct resolved *r, const struct arch_info *a)
                 r->arches[r->n_arches++] = a;
 }
 
-/* The architectures of the filter: "architectures" as listed, else the context's and its
- * sub-architectures from the first matching archMap entry (as moby does). */
+/* The architectures of the filter: the context's (the node's native arch) first, then
+ * "architectures" as listed, else the sub-architectures of the first archMap entry for the
+ * context's arch (as moby does). Every consumer keeps the native arch whether the profile
+ * lists it or not: crun (src/libcrun/seccomp.c), runc (libcontainer/seccomp/seccomp_linux.go)
+ * and Mesos (src/linux/seccomp/seccomp.cpp) start from seccomp_init(), which holds the native
+ * arch, and only ever seccomp_arch_add() the listed ones; none calls seccomp_arch_remove(). */
 static void resolve_arches(struct resolved *r, const struct profile *p, const struct context *ctx)
 {
         if (p->n_architectures) {
-                for (size_t i = 0; i < p->n_architectures; i++)
+                add_arch(r, ctx->arch);
+                r->native_implied = true;
+                for (size_t i = 0; i < p->n_architectures; i++) {
                         add_arch(r, p->architectures[i]);
+                        if (p->architectures[i] == ctx->arch)
+                                r->native_implied = false;
+                }
                 return;
         }
         add_arch(r, ctx->arch);

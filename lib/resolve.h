@@ -44,13 +44,16 @@ struct resolved {
         uint32_t default_data;
         const struct arch_info *arches[32]; /* borrowed; the first is the context's arch */
         size_t n_arches;
+        bool native_implied; /* "architectures" omits the context's arch, which the filter
+                              * keeps anyway, as every consumer's seccomp_init() does */
         struct resolved_rule *rules;
         size_t n_rules;
         size_t n_dropped; /* rules dropped by includes/excludes */
         size_t n_skipped; /* rules equal to the default action */
 };
 
-/* Resolves `p` for `ctx`: picks the archMap entry of ctx->arch (with its sub-arches), drops
+/* Resolves `p` for `ctx`: keeps ctx->arch (the consumer's native arch) beside "architectures",
+ * or picks the archMap entry of ctx->arch (with its sub-arches), drops
  * rules whose includes/excludes do not hold, skips rules equal to the default, and splits
  * rules with several conditions on one argument into one rule per condition (runc/crun). */
 int profile_resolve(const struct profile *p, const struct context *ctx, struct resolved **ret);

@@ -313,5 +313,46 @@ check "4: mute daemon: within a few seconds" [ $((SECONDS - start_s)) -le 5 ]
 check "4: mute daemon: no derived config" [ ! -e "$(derived "$B1")" ]
 check "3: config.json byte-identical after every run" unchanged "$B1"
 
+# --- 13. "architectures" without the native arch: crun keeps it (issue 10, defect 1) ------
+# crun builds its filter from seccomp_init(defaultAction), which holds the native arch, and
+# only adds the listed ones: the container runs, and the rules apply natively too. Before the
+# fix seccompd's blob held x86 alone and the container died of KILL_THREAD (exit 159).
+: >"$T/oci.conf"
+start_daemon || { echo "FAIL: seccompd not ready again"; tail -20 "$T/daemon.log"; exit 1; }
+cat >"$T/x86-only.json" <<'EOF'
+{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86"],"syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}
+EOF
+ARCH_PROBE='exec 2>&1; grep "^Seccomp:" /proc/self/status; mkdir /tmp/z; echo mkdir_rc=$?;
+touch /tmp/f && echo touch=ok'
+ARCH_PROBE=$(echo $ARCH_PROBE)
+B13=$T/b13
+make_bundle "$B13" "$T/x86-only.json" sh -c "$ARCH_PROBE"
+new_id b13-crun
+run_to c13crun crun_plain run -b "$B13" "$id"
+rc_crun=$rc
+new_id b13-oci
+OCI_ENV=(SECCOMPD_OCI_DEBUG=1)
+run_to c13oci oci run -b "$B13" "$id"
+OCI_ENV=()
+check "13: plain crun runs it (exit 0)" [ "$rc_crun" = 0 ] || show c13crun
+check "13: through seccompd-oci it runs too (exit 0, not 159)" [ "$rc" = 0 ] || show c13oci
+check "13: through the annotation" err_has c13oci "crun loads seccompd's blob"
+check "13: filtered (Seccomp 2)" has_line c13oci "$SECCOMP_2"
+check "13: natively, mkdir gets the rule's EPERM" \
+        out_has c13oci "can't create directory '/tmp/z': Operation not permitted"
+check "13: plain crun: the same EPERM" \
+        out_has c13crun "can't create directory '/tmp/z': Operation not permitted"
+check "13: and the container goes on (other calls allowed)" has_line c13oci touch=ok
+check "13: same output as plain crun" cmp -s "$T/c13crun.out" "$T/c13oci.out" ||
+        { show c13crun; show c13oci; }
+"$CTL" -q compile "$T/x86-only.json" -o "$T/x86-only.bpf" 2>"$T/x86-only.err"
+check "13: seccompctl says the native arch is kept" \
+        grep -qF "SCMP_ARCH_X86_64, the native architecture, is not listed but is kept" \
+        "$T/x86-only.err"
+annotation_of "$B13" >"$T/x86-only-annotation.bpf"
+check "13: blob = seccompctl compile" cmp -s "$T/x86-only.bpf" "$T/x86-only-annotation.bpf"
+check "13: config.json unchanged" unchanged "$B13"
+stop_daemon
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] || { echo "--- daemon log (tail)"; tail -20 "$T/daemon.log"; exit 1; }
