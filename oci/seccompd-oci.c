@@ -247,7 +247,9 @@ static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section
 {
         _cleanup_free_ char *detail = NULL;
         int r = oci_compile(sock, timeout_ms, section, size, ret, &detail);
-        if (r < 0 && !detail)
+        if (r == -EPROTO && detail)
+                oci_fallback("refused seccompd's answer from '%s': %s", sock, detail);
+        else if (r < 0 && !detail)
                 oci_fallback("cannot reach seccompd at '%s': %s", sock,
                              r == -EPROTO ? "not seccompd's API" : strerror(-r));
         else if (r < 0)
