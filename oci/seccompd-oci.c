@@ -282,7 +282,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         r = oci_config_load(path, &cfg, &st, &error);
         if (r < 0) {
                 oci_fallback("cannot %s '%s': %s", r == -EBADMSG ? "parse" : "read", path,
-                             r == -EBADMSG && error ? error : strerror(-r));
+                             error ? error : strerror(-r));
                 return r;
         }
 

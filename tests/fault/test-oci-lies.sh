@@ -150,5 +150,38 @@ run_case foreign-arch "never checks the native arch"
 run_case endless "Connection timed out"
 stop_liar
 
+# --- config.json that is not a plain file: never a hang, a fallback with the reason ------------
+# crun itself would block on a FIFO too, so the runtime here is a stand-in that only says it
+# was run; what is checked is the wrapper: back within 5 s, the record naming what it found.
+printf '#!/bin/sh\necho runtime-ran "$@"\n' >"$T/runtime.sh"
+chmod +x "$T/runtime.sh"
+# bad_config NAME REASON-FRAGMENT: the bundle $T/c-NAME is already in place.
+bad_config() {
+        local name=$1 reason=$2 b=$T/c-$1 start end
+        rm -rf "$SPOOL"
+        new_id "$name"
+        start=$(date +%s%N)
+        run_to "$name" env SECCOMPD_OCI_RUNTIME="$T/runtime.sh" SECCOMPD_SOCKET="$SOCK" \
+                SECCOMPD_OCI_CONFIG="$T/oci.conf" timeout 10 "$OCI" create -b "$b" "$id"
+        end=$(date +%s%N)
+        check "$name: the wrapper returns at once ($(((end - start) / 1000000)) ms) and runs crun" \
+                sh -c "[ $(((end - start) / 1000000)) -lt 5000 ] && [ $rc = 0 ]" || show "$name"
+        check "$name: crun got the command line untouched" \
+                has_line "$name" "runtime-ran create -b $b $id"
+        check "$name: the record names the reason ($reason)" \
+                jq_holds --arg id "$id" --arg r "$reason" \
+                '.container_id == $id and (.reason | contains($r))' "$(records | head -1)" ||
+                show "$name"
+}
+mkdir -p "$T/c-fifo" "$T/c-device" "$T/c-loop" "$T/c-huge"
+mkfifo "$T/c-fifo/config.json"
+mknod "$T/c-device/config.json" c 1 5 # /dev/zero: never ends
+ln -s loop2 "$T/c-loop/config.json" && ln -s config.json "$T/c-loop/loop2"
+truncate -s 200M "$T/c-huge/config.json" # sparse: 200 MB of zeros to read
+bad_config fifo "a FIFO, not a regular file"
+bad_config device "a character device, not a regular file"
+bad_config loop "Too many levels of symbolic links"
+bad_config huge "more than the 64 MiB a config may have"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
