@@ -40,8 +40,13 @@ static void block(uint32_t h[8], const uint8_t *p)
                 uint32_t t1 = a[7] + s1 + ch + k256[i] + w[i];
                 uint32_t s0 = ror(a[0], 2) ^ ror(a[0], 13) ^ ror(a[0], 22);
                 uint32_t maj = (a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]);
-                memmove(a + 1, a, 7 * sizeof(uint32_t));
-                a[4] += t1;
+                a[7] = a[6];
+                a[6] = a[5];
+                a[5] = a[4];
+                a[4] = a[3] + t1;
+                a[3] = a[2];
+                a[2] = a[1];
+                a[1] = a[0];
                 a[0] = t1 + s0 + maj;
         }
         for (unsigned i = 0; i < 8; i++)
