@@ -4,12 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api-socket.h"
+
+/* The status line and headers of an answer: the daemon's are a few hundred bytes. */
+#define API_HEAD_MAX (64u * 1024)
 
 long long api_socket_now_ms(void)
 {
@@ -54,7 +58,9 @@ static int send_all(int fd, const char *p, size_t size, long long deadline)
         return 0;
 }
 
-/* Reads until the daemon closes the connection. */
+/* Reads until the daemon closes the connection (it does after an HTTP/1.0 answer), within
+ * the deadline: an answer that never ends is -ETIMEDOUT, one larger than API_BODY_MAX plus
+ * its head -EFBIG. The framing is checked afterwards (parse_answer). */
 static int recv_all(int fd, long long deadline, char **ret, size_t *ret_size)
 {
         _cleanup_free_ char *buf = NULL;
@@ -62,7 +68,7 @@ static int recv_all(int fd, long long deadline, char **ret, size_t *ret_size)
         for (;;) {
                 if (allocated - n < 4096) {
                         allocated = allocated ? allocated * 2 : 16384;
-                        if (allocated > API_BODY_MAX + 1)
+                        if (allocated > API_BODY_MAX + API_HEAD_MAX + 1)
                                 return -EFBIG;
                         char *nb = realloc(buf, allocated);
                         if (!nb)
@@ -118,24 +124,79 @@ static int connect_unix(const char *path, long long deadline)
         return fd;
 }
 
-/* "HTTP/1.x NNN reason\r\n" headers "\r\n\r\n" body: takes `answer` apart into `resp`. */
-static int parse_answer(char *answer, size_t size, struct api_response *resp)
+/* The value of a Content-Length header line (`len` bytes, without CRLF): 1 and the length,
+ * 0 when the line is another header, -EPROTO when it is not a plain decimal number. */
+static int content_length(const char *line, size_t len, size_t *ret)
+{
+        static const char name[] = "Content-Length:";
+        size_t i = sizeof(name) - 1, v = 0, digits = 0;
+
+        if (len < i || strncasecmp(line, name, i) != 0)
+                return 0;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        for (; i < len && line[i] >= '0' && line[i] <= '9'; i++, digits++) {
+                if (v > API_BODY_MAX)
+                        return -EPROTO;
+                v = v * 10 + (size_t)(line[i] - '0');
+        }
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        if (digits == 0 || i != len || v > API_BODY_MAX)
+                return -EPROTO;
+        *ret = v;
+        return 1;
+}
+
+/* "HTTP/1.x NNN reason\r\n" headers "\r\n\r\n" body: takes `answer` (`size` bytes, all the
+ * connection carried) apart into `resp`. The body is exactly Content-Length bytes: an answer
+ * without one, with two, with a Transfer-Encoding, or whose connection carried fewer or more
+ * bytes than it says is refused (-EPROTO), so a truncated or padded blob is never taken. */
+static int parse_answer(char *answer, size_t size, struct api_response *resp, char *why,
+                        size_t why_size)
 {
         if (size < 12 || strncmp(answer, "HTTP/1.", 7) != 0 || answer[8] != ' ')
                 return size == 0 ? -ECONNRESET : -EPROTO;
         char *end;
         resp->status = strtol(answer + 9, &end, 10);
-        char *sep = strstr(answer, "\r\n\r\n");
-        if (end != answer + 12 || !sep)
+        char *sep = memmem(answer, size, "\r\n\r\n", 4);
+        if (end != answer + 12 || !sep || (size_t)(sep - answer) > API_HEAD_MAX ||
+            memchr(answer, 0, (size_t)(sep - answer)))
                 return -EPROTO;
+        size_t length = 0;
+        bool have_length = false;
         for (char *line = strstr(answer, "\r\n") + 2; line < sep + 2;) {
                 char *eol = strstr(line, "\r\n");
-                int r = api_response_header(resp, line, (size_t)(eol - line));
+                size_t len = (size_t)(eol - line), v;
+                int r = content_length(line, len, &v);
+                if (r < 0 || (r > 0 && have_length)) {
+                        snprintf(why, why_size, "%s Content-Length",
+                                 r < 0 ? "a malformed" : "a second");
+                        return -EPROTO;
+                }
+                if (r > 0) {
+                        have_length = true;
+                        length = v;
+                }
+                if (len >= 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+                        snprintf(why, why_size, "a Transfer-Encoding in an HTTP/1.0 answer");
+                        return -EPROTO;
+                }
+                r = api_response_header(resp, line, len);
                 if (r < 0)
                         return r;
                 line = eol + 2;
         }
         resp->body_size = size - (size_t)(sep + 4 - answer);
+        if (!have_length) {
+                snprintf(why, why_size, "an answer without Content-Length");
+                return -EPROTO;
+        }
+        if (resp->body_size != length) {
+                snprintf(why, why_size, "a body of %zu bytes under Content-Length: %zu",
+                         resp->body_size, length);
+                return -EPROTO;
+        }
         memmove(answer, sep + 4, resp->body_size + 1);
         resp->body = answer;
         return 0;
@@ -143,7 +204,7 @@ static int parse_answer(char *answer, size_t size, struct api_response *resp)
 
 int api_socket_send(void *userdata, const struct api_request *req, struct api_response **ret)
 {
-        const struct api_socket *s = userdata;
+        struct api_socket *s = userdata;
         _cleanup_(api_response_freep) struct api_response *resp = NULL;
         _cleanup_free_ char *head = NULL, *answer = NULL;
         const char *method = req->method ? req->method : "GET";
@@ -170,7 +231,8 @@ int api_socket_send(void *userdata, const struct api_request *req, struct api_re
         resp = calloc(1, sizeof(*resp));
         if (!resp)
                 return -ENOMEM;
-        r = parse_answer(answer, answer_size, resp);
+        s->why[0] = 0;
+        r = parse_answer(answer, answer_size, resp, s->why, sizeof(s->why));
         if (r < 0)
                 return r;
         answer = NULL; /* now resp->body */

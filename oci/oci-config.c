@@ -68,6 +68,19 @@ static int read_file(int fd, char **ret, size_t *ret_size)
         return 0;
 }
 
+static int not_regular(mode_t mode, char **ret_error)
+{
+        const char *what = S_ISFIFO(mode)   ? "a FIFO"
+                           : S_ISCHR(mode)  ? "a character device"
+                           : S_ISBLK(mode)  ? "a block device"
+                           : S_ISSOCK(mode) ? "a socket"
+                           : S_ISDIR(mode)  ? "a directory"
+                                            : "not a file";
+        if (ret_error && asprintf(ret_error, "%s, not a regular file", what) < 0)
+                *ret_error = NULL;
+        return -EINVAL;
+}
+
 int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_stat,
                     char **ret_error)
 {
@@ -78,11 +91,26 @@ int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_
         size_t size;
         json_error_t jerr;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* A FIFO would block the open (and a writer could hold the container start for as
+         * long as it likes), a device may act on open or never end: only a regular file is
+         * opened, and with O_NONBLOCK in case the path is swapped for one in between. */
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return not_regular(st.st_mode, ret_error);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
-                return -EINVAL;
+                return not_regular(st.st_mode, ret_error);
+        if (st.st_size > CONFIG_SIZE_MAX) {
+                if (ret_error && asprintf(ret_error,
+                                          "%lld bytes, more than the %u MiB a config "
+                                          "may have",
+                                          (long long)st.st_size, CONFIG_SIZE_MAX >> 20) < 0)
+                        *ret_error = NULL;
+                return -EFBIG;
+        }
         int r = read_file(fd, &raw, &size);
         if (r < 0)
                 return r;

@@ -23,9 +23,11 @@
 
 struct oci_config;
 
-/* Reads and parses the config at `path`. Returns 0, -errno when it cannot be read (-EFBIG
- * above 64 MiB), or -EBADMSG when it is not a JSON object (duplicate keys included); then
- * *ret_error, when not NULL, gets a message to free. `ret_stat`: the file's, to tell it apart
+/* Reads and parses the config at `path`, a regular file (a FIFO, a device ... is never
+ * opened: never a hang). Returns 0, -errno when it cannot be read (-ELOOP for a symlink loop,
+ * -EINVAL when not a regular file, -EFBIG above 64 MiB), or -EBADMSG when it is not a JSON
+ * object (duplicate keys included); then (and for -EINVAL and -EFBIG) *ret_error, when not
+ * NULL, gets a message to free. `ret_stat`: the file's, to tell it apart
  * from the derived file. */
 int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_stat,
                     char **ret_error);

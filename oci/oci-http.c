@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api-socket.h"
 #include "api.h"
+#include "base64.h"
 #include "config.h"
+#include "oci-bpf.h"
 #include "oci-http.h"
+#include "oci-sha256.h"
 #include "seccompd/protocol.h"
 
 void oci_compiled_done(struct oci_compiled *c)
@@ -16,21 +21,109 @@ void oci_compiled_done(struct oci_compiled *c)
         *c = (struct oci_compiled){0};
 }
 
-/* The blob of a 200 answer: the base64 as the daemon sent it, checked. */
-static int compiled_from_answer(const struct api_response *resp, struct oci_compiled *ret)
+static int base64_value(char ch)
+{
+        if (ch >= 'A' && ch <= 'Z')
+                return ch - 'A';
+        if (ch >= 'a' && ch <= 'z')
+                return ch - 'a' + 26;
+        if (ch >= '0' && ch <= '9')
+                return ch - '0' + 52;
+        return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/* Decodes `text` (`len` bytes) that base64_decoded_size() found to hold `size` bytes, padded
+ * base64, into `out`. */
+static void base64_decode(const char *text, size_t len, uint8_t *out, size_t size)
+{
+        size_t o = 0;
+        for (size_t i = 0; i < len; i += 4) {
+                uint32_t v = 0;
+                for (size_t j = 0; j < 4; j++)
+                        v = v << 6 | (uint32_t)(text[i + j] == '=' ? 0 : base64_value(text[i + j]));
+                for (size_t j = 0; j < 3 && o < size; j++)
+                        out[o++] = (uint8_t)(v >> (16 - 8 * j));
+        }
+}
+
+static bool is_blob_key(const char *s)
+{
+        size_t n = 0;
+        for (; s[n]; n++)
+                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+                        return false;
+        return n == 64;
+}
+
+static int refuse(char **ret_why, const char *fmt, ...) _printf_(2, 3);
+static int refuse(char **ret_why, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(ret_why, fmt, ap) < 0)
+                *ret_why = NULL;
+        va_end(ap);
+        return -EPROTO;
+}
+
+/* The blob of a 200 answer to `section` (`section_size` bytes), taken only when every part of
+ * the answer agrees with the others and with what was sent (see oci_compile()). */
+static int compiled_from_answer(const struct api_response *resp, const char *section,
+                                size_t section_size, struct oci_compiled *ret, char **ret_why)
 {
         _cleanup_(json_decrefp) json_t *j = NULL;
-        const char *b64, *key;
-        size_t size;
-        unsigned insns;
+        _cleanup_free_ struct sock_filter *insns = NULL;
+        char expected[OCI_SHA256_DIGEST_SIZE], why[200];
 
-        if (api_json_object(resp->body, resp->body_size, &j) < 0 ||
-            api_blob_b64_from_json(j, &b64, &size, &insns, &key) < 0)
-                return -EPROTO;
+        if (api_json_object(resp->body, resp->body_size, &j) < 0)
+                return refuse(ret_why, "the answer is not a JSON object");
+        const char *b64 = json_string_value(json_object_get(j, SECCOMPD_KEY_BLOB));
+        const char *key = json_string_value(json_object_get(j, SECCOMPD_KEY_KEY));
+        const char *digest = json_string_value(json_object_get(j, SECCOMPD_KEY_DIGEST));
+        const json_t *ji = json_object_get(j, SECCOMPD_KEY_INSTRUCTIONS);
+        const json_t *js = json_object_get(j, SECCOMPD_KEY_SIZE);
+        if (!b64 || !key || !digest || !json_is_integer(ji) || !json_is_integer(js))
+                return refuse(ret_why, "the answer lacks one of blob, key, digest, "
+                                       "instructions, size");
+        if (!is_blob_key(key))
+                return refuse(ret_why, "the key '%.80s' is not 64 lowercase hex digits", key);
+
+        /* The daemon's profile digest is the sha256 of the body it parsed: the very bytes
+         * sent, or the blob is another profile's. */
+        oci_sha256_digest(section, section_size, expected);
+        if (!streq(digest, expected))
+                return refuse(ret_why, "the digest '%.80s' is not that of the section sent (%s)",
+                              digest, expected);
+
+        size_t len = strlen(b64);
+        long long size = base64_decoded_size(b64, len);
+        json_int_t insns_n = json_integer_value(ji), size_n = json_integer_value(js);
+        if (size < 0)
+                return refuse(ret_why, "the blob is not standard, padded base64");
+        if (size != size_n || size_n != insns_n * (json_int_t)API_BPF_INSN_SIZE)
+                return refuse(ret_why,
+                              "the blob decodes to %lld bytes, the answer says size %lld and "
+                              "%lld instructions",
+                              size, (long long)size_n, (long long)insns_n);
+        if (insns_n < 1 || insns_n > API_BPF_INSNS_MAX)
+                return refuse(ret_why, "%lld instructions (the kernel takes 1 to %u)",
+                              (long long)insns_n, API_BPF_INSNS_MAX);
+
+        insns = calloc((size_t)insns_n, sizeof(*insns));
+        if (!insns)
+                return -ENOMEM;
+        /* struct sock_filter is 8 bytes in host order, as the kernel and crun read the blob. */
+        base64_decode(b64, len, (uint8_t *)insns, (size_t)size);
+        if (oci_bpf_check(insns, (size_t)insns_n, oci_bpf_native_arch(), why, sizeof(why)) < 0)
+                return refuse(ret_why,
+                              "the blob is not a seccomp filter as seccompd compiles "
+                              "them: %s",
+                              why);
+
         *ret = (struct oci_compiled){
                 .blob_b64 = strdup(b64),
-                .size = size,
-                .instructions = insns,
+                .size = (size_t)size,
+                .instructions = (unsigned)insns_n,
                 .key = strdup(key),
         };
         if (!ret->blob_b64 || !ret->key) {
@@ -63,7 +156,11 @@ int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, 
         *ret_error = NULL;
         r = api_call(&t, &req, &resp, &answer, &e);
         if (r == 0)
-                return compiled_from_answer(resp, ret);
+                return compiled_from_answer(resp, body, size, ret, ret_error);
+        if (r == -EPROTO && sock.why[0]) {
+                *ret_error = strdup(sock.why);
+                return r; /* an answer framed wrong */
+        }
         if (!answer)
                 return r; /* no answer */
         if (!e)

@@ -20,8 +20,17 @@ struct oci_compiled {
 void oci_compiled_done(struct oci_compiled *c);
 
 /* Sends `body` (`size` bytes) to the daemon at `socket_path`, all within `timeout_ms`.
+ *
+ * A 200 answer is taken only when its HTTP framing is exact (Content-Length present and equal
+ * to the body's length: api-socket.h), its "digest" is "sha256:" + the sha256 of exactly
+ * `body` (so it is this section's blob, not another profile's), its "key" is a blob key (64
+ * lowercase hex digits), its "blob" is standard padded base64 decoding to "size" bytes =
+ * "instructions" × 8, 1 to 4096 instructions, and the decoded filter has the shape of a
+ * seccompd blob (oci-bpf.h). Otherwise -EPROTO with what was wrong in *ret_error.
+ *
  * Returns 0 and the blob; -errno when there is no answer (-ENOENT, -ECONNREFUSED, -EACCES,
- * -ETIMEDOUT, -ECONNRESET, -EPROTO for anything not the API's); or, when the daemon answered
+ * -ETIMEDOUT, -ECONNRESET, -EPROTO for anything not the API's, with *ret_error NULL); -EPROTO
+ * and *ret_error for an answer refused as above; or, when the daemon answered
  * with an error, the errno of api_errno_from_status() (-EBADMSG: the profile is invalid,
  * -EPERM, -EAGAIN ...) with the daemon's message and first error diagnostic in *ret_error
  * (free it; may be NULL). */

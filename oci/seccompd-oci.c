@@ -247,7 +247,9 @@ static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section
 {
         _cleanup_free_ char *detail = NULL;
         int r = oci_compile(sock, timeout_ms, section, size, ret, &detail);
-        if (r < 0 && !detail)
+        if (r == -EPROTO && detail)
+                oci_fallback("refused seccompd's answer from '%s': %s", sock, detail);
+        else if (r < 0 && !detail)
                 oci_fallback("cannot reach seccompd at '%s': %s", sock,
                              r == -EPROTO ? "not seccompd's API" : strerror(-r));
         else if (r < 0)
@@ -280,7 +282,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         r = oci_config_load(path, &cfg, &st, &error);
         if (r < 0) {
                 oci_fallback("cannot %s '%s': %s", r == -EBADMSG ? "parse" : "read", path,
-                             r == -EBADMSG && error ? error : strerror(-r));
+                             error ? error : strerror(-r));
                 return r;
         }
 
