@@ -181,6 +181,17 @@ start --no-self-filter
 check "--no-self-filter: Seccomp: 0" all_threads Seccomp 0
 check "--no-self-filter: nothing said about a self filter" not grep -q "Self filter: loaded" "$T/log"
 stop_daemon
+printf 'self-filter = no\n' >"$T/off.conf"
+: >"$T/log"
+start --config "$T/off.conf"
+check "self-filter = no in the config: Seccomp: 0" all_threads Seccomp 0
+stop_daemon
+printf 'self-filter-profile = %s\n' "$T/no-watch.json" >"$T/other.conf"
+: >"$T/log"
+start --config "$T/other.conf"
+check "self-filter-profile = FILE in the config: loaded" grep -q "Self filter: loaded '$T/no-watch.json'" "$T/log"
+check "... every thread Seccomp: 2" all_threads Seccomp 2
+stop_daemon
 jq '.defaultAction = "SCMP_ACT_KILL_PROCESS" | del(.defaultErrnoRet)' "$SELF" >"$T/kill.json"
 : >"$T/log"
 timeout 30 "$SECCOMPD" --foreground --socket "$SOCK" --cache-dir "$T/cache" --fallback-spool none \
