@@ -16,7 +16,7 @@ struct pool {
         pthread_cond_t cond;
         pthread_t *threads;
         unsigned n_threads;
-        unsigned n_alive;     /* threads not yet returned from worker() */
+        unsigned n_alive;      /* threads not yet returned from worker() */
         pthread_cond_t exited; /* signalled as each one returns (CLOCK_MONOTONIC) */
         struct pool_work *queue_head, *queue_tail;
         struct pool_work *done;
@@ -115,9 +115,9 @@ unsigned pool_stop(struct pool *p, unsigned grace_ms)
         p->stopping = true;
         pthread_cond_broadcast(&p->cond);
         while (p->n_alive > 0 &&
-               (grace_ms == POOL_WAIT_FOREVER ? pthread_cond_wait(&p->exited, &p->lock)
-                                              : pthread_cond_timedwait(&p->exited, &p->lock,
-                                                                       &deadline)) != ETIMEDOUT)
+               (grace_ms == POOL_WAIT_FOREVER
+                        ? pthread_cond_wait(&p->exited, &p->lock)
+                        : pthread_cond_timedwait(&p->exited, &p->lock, &deadline)) != ETIMEDOUT)
                 ;
         unsigned alive = p->n_alive;
         pthread_mutex_unlock(&p->lock);

@@ -40,8 +40,7 @@ int self_filter_load(const char *path)
         if (r == -EINVAL)
                 log_diags(diags);
         if (r < 0)
-                return log_error_errno(r, "Self filter: failed to load the profile '%s': %m",
-                                       path);
+                return log_error_errno(r, "Self filter: failed to load the profile '%s': %m", path);
         if ((r = context_default(&ctx)) < 0 || (r = profile_resolve(p, &ctx, &res)) < 0)
                 return log_error_errno(r, "Self filter: failed to resolve '%s': %m", path);
         if (res->default_action != ACTION_ERRNO) {
@@ -72,8 +71,8 @@ int self_filter_load(const char *path)
                 r = t < 0 ? -errno : -EBUSY; /* > 0: the thread that could not be synced */
         blob_free(b);
         if (r < 0)
-                return log_error_errno(r, "Self filter: failed to load '%s' (thread %ld): %m",
-                                       path, t);
+                return log_error_errno(r, "Self filter: failed to load '%s' (thread %ld): %m", path,
+                                       t);
         log_info("Self filter: loaded '%s' into every thread, %zu BPF instructions; other "
                  "syscalls fail with errno %u",
                  path, n_insns, default_errno);
