@@ -89,6 +89,7 @@ void config_done(struct config *c)
         free(c->cache_dir);
         free(c->ready_file);
         free(c->fallback_spool);
+        free(c->self_filter_profile);
 }
 
 int config_fallback_spool(const struct config *c, char **ret)
@@ -273,6 +274,12 @@ int config_load_file(struct config *c, const char *path)
                                 r = -ERANGE;
                         if (r == 0)
                                 c->max_depth = (unsigned)u;
+                } else if (streq(k, "self-filter")) {
+                        r = parse_bool(v, &b);
+                        if (r == 0)
+                                c->self_filter = b ? 1 : -1;
+                } else if (streq(k, "self-filter-profile")) {
+                        r = *v ? set_string(&c->self_filter_profile, v) : -EINVAL;
                 } else if (streq(k, "foreground")) {
                         r = parse_bool(v, &b);
                         c->foreground = b;
@@ -284,4 +291,14 @@ int config_load_file(struct config *c, const char *path)
                                                n, k, v);
         }
         return 0;
+}
+
+const char *config_self_filter_profile(const struct config *c)
+{
+        if (c->self_filter < 0)
+                return NULL;
+        return c->self_filter_profile ? c->self_filter_profile
+                                      : streq(runtime_profiles_dir(), PROFILES_SOURCE_DIR)
+                                              ? PROFILES_SOURCE_DIR "/seccompd-self.json"
+                                              : PROFILES_INSTALL_DIR "/seccompd-self.json";
 }

@@ -40,6 +40,8 @@ struct config {
         char *fallback_spool;        /* NULL: "fallbacks" next to the socket; "none": off */
         unsigned max_contexts;       /* on-demand contexts kept per profile */
         unsigned max_depth;          /* directory levels below a root scanned and watched */
+        int self_filter;             /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
+        char *self_filter_profile;   /* NULL: the shipped seccompd-self.json */
 };
 
 /* One depth limit for the watcher and the scans: what one finds, the other finds too. */
@@ -66,6 +68,7 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   fallback-spool = DIR|none
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
+ *   self-filter = yes|no   self-filter-profile = FILE
  * Errors name the file and line. */
 /* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
 int config_parse_size(const char *v, uint64_t *ret);
@@ -77,3 +80,8 @@ int config_set_bound(struct config *c, const char *key, const char *v);
 /* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its
  * first use). */
 int config_add_root(struct config *c, const char *spec);
+
+/* The daemon's own seccomp profile: self_filter_profile, else the shipped
+ * seccompd-self.json (installed, or the source tree's before it is installed). NULL when the
+ * self filter is off. */
+const char *config_self_filter_profile(const struct config *c);

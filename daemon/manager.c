@@ -532,6 +532,10 @@ int manager_new(struct config *config, struct manager **ret)
         return 0;
 }
 
+/* How long stopping waits for running compiles before it abandons them. */
+#define MANAGER_STOP_GRACE_MS 500
+static struct manager *manager_abandoned;
+
 struct manager *manager_free(struct manager *m)
 {
         if (!m)
@@ -539,6 +543,17 @@ struct manager *manager_free(struct manager *m)
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
         m->reload_pending = false; /* the last loads done in pool_free() must not start one */
+        /* Stopping never waits for a compile (issue 10, defect 2: one can take minutes). A
+         * compile still running after the grace is abandoned with everything it uses (the
+         * builder, the cache, its profile): the process exits under it. The cache cannot be
+         * torn by that: an entry is a temp file renamed into place once complete. */
+        unsigned abandoned = pool_stop(m->pool, MANAGER_STOP_GRACE_MS);
+        if (abandoned > 0) {
+                log_notice("Stopping with %u compile%s still running: not waiting for %s",
+                           abandoned, abandoned == 1 ? "" : "s", abandoned == 1 ? "it" : "them");
+                manager_abandoned = m; /* still reachable: not a leak, merely not freed */
+                return NULL;
+        }
         m->pool = pool_free(m->pool);
         sd_event_source_unref(m->pool_source);
         sd_event_source_unref(m->watch_source);

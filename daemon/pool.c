@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -15,6 +16,8 @@ struct pool {
         pthread_cond_t cond;
         pthread_t *threads;
         unsigned n_threads;
+        unsigned n_alive;      /* threads not yet returned from worker() */
+        pthread_cond_t exited; /* signalled as each one returns (CLOCK_MONOTONIC) */
         struct pool_work *queue_head, *queue_tail;
         struct pool_work *done;
         unsigned pending;
@@ -30,6 +33,8 @@ static void *worker(void *arg)
                 while (!p->queue_head && !p->stopping)
                         pthread_cond_wait(&p->cond, &p->lock);
                 if (p->stopping) {
+                        p->n_alive--;
+                        pthread_cond_broadcast(&p->exited);
                         pthread_mutex_unlock(&p->lock);
                         return NULL;
                 }
@@ -66,14 +71,25 @@ int pool_new(unsigned n_threads, struct pool **ret)
         }
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->cond, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&p->exited, &ca);
+        pthread_condattr_destroy(&ca);
         p->threads = calloc(n_threads, sizeof(pthread_t));
         if (!p->threads) {
                 pool_free(p);
                 return -ENOMEM;
         }
         for (unsigned i = 0; i < n_threads; i++) {
+                pthread_mutex_lock(&p->lock);
+                p->n_alive++;
+                pthread_mutex_unlock(&p->lock);
                 int r = pthread_create(&p->threads[i], NULL, worker, p);
                 if (r != 0) {
+                        pthread_mutex_lock(&p->lock);
+                        p->n_alive--;
+                        pthread_mutex_unlock(&p->lock);
                         pool_free(p);
                         return -r;
                 }
@@ -83,16 +99,42 @@ int pool_new(unsigned n_threads, struct pool **ret)
         return 0;
 }
 
+unsigned pool_stop(struct pool *p, unsigned grace_ms)
+{
+        if (!p || p->n_threads == 0)
+                return 0;
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += grace_ms / 1000;
+        deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&p->lock);
+        p->stopping = true;
+        pthread_cond_broadcast(&p->cond);
+        while (p->n_alive > 0 &&
+               (grace_ms == POOL_WAIT_FOREVER
+                        ? pthread_cond_wait(&p->exited, &p->lock)
+                        : pthread_cond_timedwait(&p->exited, &p->lock, &deadline)) != ETIMEDOUT)
+                ;
+        unsigned alive = p->n_alive;
+        pthread_mutex_unlock(&p->lock);
+        for (unsigned i = 0; i < p->n_threads; i++)
+                if (alive == 0)
+                        pthread_join(p->threads[i], NULL);
+                else
+                        pthread_detach(p->threads[i]);
+        p->n_threads = 0;
+        return alive;
+}
+
 struct pool *pool_free(struct pool *p)
 {
         if (!p)
                 return NULL;
-        pthread_mutex_lock(&p->lock);
-        p->stopping = true;
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
-        for (unsigned i = 0; i < p->n_threads; i++)
-                pthread_join(p->threads[i], NULL);
+        (void)pool_stop(p, POOL_WAIT_FOREVER);
         /* Queued work never ran and finished work was never applied: let `done` free it. */
         for (struct pool_work *w = p->queue_head, *n; w; w = n) {
                 n = w->next;
@@ -103,6 +145,7 @@ struct pool *pool_free(struct pool *p)
         free(p->threads);
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->cond);
+        pthread_cond_destroy(&p->exited);
         close(p->efd);
         free(p);
         return NULL;

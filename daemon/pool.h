@@ -14,6 +14,14 @@ struct pool_work {
 
 int pool_new(unsigned n_threads, struct pool **ret);
 struct pool *pool_free(struct pool *p); /* waits for running work; drops queued work (done) */
+/* Stops the threads without freeing the pool: idle ones return at once; a thread still running
+ * work after `grace_ms` (POOL_WAIT_FOREVER: no limit) is detached and abandoned, for a process
+ * that is exiting and must not wait for a compile (issue 10, defect 2). Returns how many were
+ * abandoned: when 0, pool_free() may follow (queued work is dropped there); otherwise the
+ * abandoned threads still use the pool and what their work references, so none of it may be
+ * freed. */
+#define POOL_WAIT_FOREVER (~0U)
+unsigned pool_stop(struct pool *p, unsigned grace_ms);
 int pool_submit(struct pool *p, struct pool_work *w);
 int pool_fd(const struct pool *p);
 /* Runs `done` of every finished work item. Returns how many. */

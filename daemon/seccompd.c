@@ -12,6 +12,20 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "self-filter.h"
+
+/* LeakSanitizer stops the world with ptrace at exit, and the sanitizers' runtimes make calls
+ * the daemon itself never makes: in such a build the self filter is off unless asked for. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+#ifndef SANITIZER_BUILD
+#define SANITIZER_BUILD 0
+#endif
 
 static void help(void)
 {
@@ -46,6 +60,11 @@ static void help(void)
                "  --max-depth N           directory levels below a recursive root that are\n"
                "                          scanned and watched (default 64; 1 to 1024); a\n"
                "                          deeper directory is logged and listed in status\n"
+               "  --no-self-filter        do not confine the daemon with its own seccomp filter\n"
+               "  --self-filter           confine it (the default; needed in a sanitizer build)\n"
+               "  --self-filter-profile FILE\n"
+               "                          the daemon's own profile (default: the shipped\n"
+               "                          seccompd-self.json), loaded once it is initialised\n"
                "  --version               print versions\n");
 }
 
@@ -67,6 +86,9 @@ enum {
         ARG_MAX_CONNECTIONS_PER_PEER,
         ARG_MAX_CONTEXTS,
         ARG_MAX_DEPTH,
+        ARG_SELF_FILTER,
+        ARG_NO_SELF_FILTER,
+        ARG_SELF_FILTER_PROFILE,
 };
 
 #define GO_ON (-1) /* not an exit status: parsing goes on */
@@ -98,6 +120,7 @@ static char **string_field(int opt, struct config *c)
         case ARG_CACHE_DIR: return &c->cache_dir;
         case ARG_READY_FILE: return &c->ready_file;
         case ARG_FALLBACK_SPOOL: return &c->fallback_spool;
+        case ARG_SELF_FILTER_PROFILE: return &c->self_filter_profile;
         default: return NULL;
         }
 }
@@ -151,6 +174,8 @@ static int apply_option(int opt, const char *arg, struct config *c)
                           opt == ARG_REQUEST_TIMEOUT ? "1 to 3600 seconds" : "0 to 100000");
                 return EXIT_FAILURE;
         }
+        case ARG_SELF_FILTER: c->self_filter = 1; return GO_ON;
+        case ARG_NO_SELF_FILTER: c->self_filter = -1; return GO_ON;
         case ARG_MAX_CONTEXTS:
                 if (config_parse_size(arg, &w) < 0 || w > CONFIG_MAX_CONTEXTS_LIMIT) {
                         log_error("Invalid --max-contexts '%s': expected 0 to %d", arg,
@@ -189,10 +214,25 @@ static int run(struct config *config)
         if (n == 1)
                 listen_fd = SD_LISTEN_FDS_START;
 
+        /* manager_new() takes the configuration over: what the self filter needs first. */
+        bool self_filter_skip = config->self_filter == 0 && SANITIZER_BUILD;
+        _cleanup_free_ char *self_filter = NULL;
+        if (config_self_filter_profile(config) &&
+            !(self_filter = strdup(config_self_filter_profile(config)))) {
+                log_error("Out of memory");
+                return EXIT_FAILURE;
+        }
+
         _cleanup_(manager_freep) struct manager *m = NULL;
         if (manager_new(config, &m) < 0)
                 return EXIT_FAILURE;
         if (manager_start(m, listen_fd) < 0)
+                return EXIT_FAILURE;
+        /* Initialised: roots resolved, the socket bound, the watcher, compile and HTTP
+         * threads started. From here on, only what profiles/seccompd-self.json lists. */
+        if (self_filter_skip)
+                log_notice("Self filter: off in a sanitizer build (--self-filter to force it)");
+        else if (self_filter && self_filter_load(self_filter) < 0)
                 return EXIT_FAILURE;
         return manager_run(m) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -218,6 +258,9 @@ int main(int argc, char **argv)
                 {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},
                 {"max-contexts", required_argument, NULL, ARG_MAX_CONTEXTS},
                 {"max-depth", required_argument, NULL, ARG_MAX_DEPTH},
+                {"self-filter", no_argument, NULL, ARG_SELF_FILTER},
+                {"no-self-filter", no_argument, NULL, ARG_NO_SELF_FILTER},
+                {"self-filter-profile", required_argument, NULL, ARG_SELF_FILTER_PROFILE},
                 {},
         };
         _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */
