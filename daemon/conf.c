@@ -214,8 +214,8 @@ int config_load_file(struct config *c, const char *path)
         unsigned n = 0;
 
         if (!f)
-                return errno == ENOENT ? 0 : log_error_errno(-errno, "Failed to open '%s': %m",
-                                                             path);
+                return errno == ENOENT ? 0
+                                       : log_error_errno(-errno, "Failed to open '%s': %m", path);
         while (getline(&line, &cap, f) >= 0) {
                 n++;
                 char *s = strip(line);
@@ -248,8 +248,8 @@ int config_load_file(struct config *c, const char *path)
                 else if (streq(k, "max-profile-size") || streq(k, "max-body")) {
                         r = config_parse_size(v, &u);
                         if (r == 0)
-                                *(streq(k, "max-body") ? &c->max_body_size
-                                                       : &c->max_profile_size) = (size_t)u;
+                                *(streq(k, "max-body") ? &c->max_body_size : &c->max_profile_size) =
+                                        (size_t)u;
                 } else if (streq(k, "max-connections") || streq(k, "connection-timeout") ||
                            streq(k, "workers")) {
                         r = config_parse_size(v, &u);
@@ -284,11 +284,10 @@ int config_load_file(struct config *c, const char *path)
                         r = parse_bool(v, &b);
                         c->foreground = b;
                 } else
-                        return log_error_errno(-EINVAL, "%s:%u: unknown setting '%s'", path, n,
-                                               k);
+                        return log_error_errno(-EINVAL, "%s:%u: unknown setting '%s'", path, n, k);
                 if (r < 0)
-                        return log_error_errno(r, "%s:%u: invalid value for '%s': '%s'", path,
-                                               n, k, v);
+                        return log_error_errno(r, "%s:%u: invalid value for '%s': '%s'", path, n, k,
+                                               v);
         }
         return 0;
 }
@@ -298,7 +297,7 @@ const char *config_self_filter_profile(const struct config *c)
         if (c->self_filter < 0)
                 return NULL;
         return c->self_filter_profile ? c->self_filter_profile
-                                      : streq(runtime_profiles_dir(), PROFILES_SOURCE_DIR)
-                                              ? PROFILES_SOURCE_DIR "/seccompd-self.json"
-                                              : PROFILES_INSTALL_DIR "/seccompd-self.json";
+               : streq(runtime_profiles_dir(), PROFILES_SOURCE_DIR)
+                       ? PROFILES_SOURCE_DIR "/seccompd-self.json"
+                       : PROFILES_INSTALL_DIR "/seccompd-self.json";
 }

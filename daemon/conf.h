@@ -8,7 +8,7 @@
 #include "profile.h"
 
 #define CONFIG_FILE_DEFAULT "/etc/seccompd/seccompd.conf"
-#define CONFIG_MAX_ROOTS 32
+#define CONFIG_MAX_ROOTS    32
 
 struct root_config {
         char *name;
@@ -22,7 +22,7 @@ struct config {
         size_t n_roots;
         bool roots_are_defaults; /* the first explicit root replaces them */
         char *socket_path;
-        char *socket_group;  /* may be NULL: root only for mutating routes */
+        char *socket_group; /* may be NULL: root only for mutating routes */
         char *cache_dir;
         uint64_t cache_max_bytes;
         bool strict;
@@ -34,14 +34,14 @@ struct config {
         unsigned connection_timeout;       /* seconds idle */
         unsigned request_timeout;          /* seconds for a whole request to arrive */
         unsigned max_connections_per_peer; /* per uid (per process for root); 0: no bound */
-        unsigned workers;            /* 0: one per core */
+        unsigned workers;                  /* 0: one per core */
         unsigned debounce_ms;
-        char *ready_file;            /* test hook: written once READY=1 is true */
-        char *fallback_spool;        /* NULL: "fallbacks" next to the socket; "none": off */
-        unsigned max_contexts;       /* on-demand contexts kept per profile */
-        unsigned max_depth;          /* directory levels below a root scanned and watched */
-        int self_filter;             /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
-        char *self_filter_profile;   /* NULL: the shipped seccompd-self.json */
+        char *ready_file;          /* test hook: written once READY=1 is true */
+        char *fallback_spool;      /* NULL: "fallbacks" next to the socket; "none": off */
+        unsigned max_contexts;     /* on-demand contexts kept per profile */
+        unsigned max_depth;        /* directory levels below a root scanned and watched */
+        int self_filter;           /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
+        char *self_filter_profile; /* NULL: the shipped seccompd-self.json */
 };
 
 /* One depth limit for the watcher and the scans: what one finds, the other finds too. */

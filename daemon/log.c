@@ -31,8 +31,8 @@ void log_setup(int level, bool force_journal)
 
 int log_level_from_string(const char *s)
 {
-        static const char *const names[] = { "emerg", "alert", "crit",   "err",
-                                             "warning", "notice", "info", "debug" };
+        static const char *const names[] = {"emerg",   "alert",  "crit", "err",
+                                            "warning", "notice", "info", "debug"};
         for (int i = 0; i < (int)ELEMENTSOF(names); i++)
                 if (streq(s, names[i]))
                         return i;

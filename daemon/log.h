@@ -26,18 +26,18 @@ size_t text_escape(char *out, size_t size, const char *in);
 int log_fullv(int level, int error, const char *const *fields, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-#define log_full(level, ...) log_fullv(level, 0, NULL, __VA_ARGS__)
-#define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
-#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
-#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
-#define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
-#define log_error_errno(e, ...) log_fullv(LOG_ERR, (e), NULL, __VA_ARGS__)
+#define log_full(level, ...)      log_fullv(level, 0, NULL, __VA_ARGS__)
+#define log_debug(...)            log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)             log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)           log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...)          log_full(LOG_WARNING, __VA_ARGS__)
+#define log_error(...)            log_full(LOG_ERR, __VA_ARGS__)
+#define log_error_errno(e, ...)   log_fullv(LOG_ERR, (e), NULL, __VA_ARGS__)
 #define log_warning_errno(e, ...) log_fullv(LOG_WARNING, (e), NULL, __VA_ARGS__)
 
 /* A profile event, with its structured fields. */
 #define log_profile(level, root, name, digest, ...)                                                \
         log_fullv(level, 0,                                                                        \
-                  (const char *const[]){ "ROOT", (root), "PROFILE", (name), "DIGEST",              \
-                                         (digest), NULL },                                         \
+                  (const char *const[]){"ROOT", (root), "PROFILE", (name), "DIGEST", (digest),     \
+                                        NULL},                                                     \
                   __VA_ARGS__)

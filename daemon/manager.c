@@ -113,9 +113,9 @@ static void log_entry(const struct entry_snapshot *e)
         _cleanup_free_ char *first =
                 d ? api_diagnostic_format(NULL, d->line, d->column, d->pointer, d->message) : NULL;
         log_profile(e->state == ENTRY_VALID || e->state == ENTRY_MISSING ? LOG_INFO : LOG_WARNING,
-                    e->root->config->name, e->name, e->digest, "Profile '%s' is %s%s%s%s",
-                    e->name, entry_state_to_string(e->state), first ? ": " : "",
-                    first ? first : "", errors > 1 ? " (and more: seccompctl show)" : "");
+                    e->root->config->name, e->name, e->digest, "Profile '%s' is %s%s%s%s", e->name,
+                    entry_state_to_string(e->state), first ? ": " : "", first ? first : "",
+                    errors > 1 ? " (and more: seccompctl show)" : "");
 }
 
 static void reload(struct manager *m);

@@ -5,12 +5,12 @@
 #include "macro.h"
 #include "metrics.h"
 
-static const double bucket_bounds[METRICS_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                       0.025,  0.05,  0.1,    0.25,  1.0 };
+static const double bucket_bounds[METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.25,  1.0};
 
 int metrics_init(struct metrics *m)
 {
-        *m = (struct metrics){ 0 };
+        *m = (struct metrics){0};
         return -pthread_mutex_init(&m->lock, NULL);
 }
 
@@ -96,9 +96,10 @@ void metrics_request(struct metrics *m, const char *route, unsigned code)
 int metrics_render(struct metrics *m, FILE *out)
 {
         pthread_mutex_lock(&m->lock);
-        fprintf(out, "# HELP seccompd_compiles_total Profiles compiled with libseccomp.\n"
-                     "# TYPE seccompd_compiles_total counter\n"
-                     "seccompd_compiles_total %llu\n",
+        fprintf(out,
+                "# HELP seccompd_compiles_total Profiles compiled with libseccomp.\n"
+                "# TYPE seccompd_compiles_total counter\n"
+                "seccompd_compiles_total %llu\n",
                 (unsigned long long)m->compiles_total);
         fprintf(out, "# HELP seccompd_compile_seconds Time to compile one profile.\n"
                      "# TYPE seccompd_compile_seconds histogram\n");
@@ -114,13 +115,15 @@ int metrics_render(struct metrics *m, FILE *out)
                 "seccompd_compile_seconds_count %llu\n",
                 (unsigned long long)m->compiles_total, m->compile_seconds_sum,
                 (unsigned long long)m->compiles_total);
-        fprintf(out, "# HELP seccompd_watch_events_total inotify events handled.\n"
-                     "# TYPE seccompd_watch_events_total counter\n"
-                     "seccompd_watch_events_total %llu\n",
+        fprintf(out,
+                "# HELP seccompd_watch_events_total inotify events handled.\n"
+                "# TYPE seccompd_watch_events_total counter\n"
+                "seccompd_watch_events_total %llu\n",
                 (unsigned long long)m->watch_events_total);
-        fprintf(out, "# HELP seccompd_reloads_total Full rescans (SIGHUP, POST /v1/reload).\n"
-                     "# TYPE seccompd_reloads_total counter\n"
-                     "seccompd_reloads_total %llu\n",
+        fprintf(out,
+                "# HELP seccompd_reloads_total Full rescans (SIGHUP, POST /v1/reload).\n"
+                "# TYPE seccompd_reloads_total counter\n"
+                "seccompd_reloads_total %llu\n",
                 (unsigned long long)m->reloads_total);
         fprintf(out,
                 "# HELP seccompd_reload_requests_total Reloads asked for (SIGHUP, POST "

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define METRICS_BUCKETS 10
+#define METRICS_BUCKETS    10
 #define METRICS_MAX_SERIES 128
 
 /* Counters shared by the main loop, the workers and the HTTP threads. */

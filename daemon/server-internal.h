@@ -68,7 +68,7 @@ struct reply {
         struct MHD_Response *response;
 };
 
-struct MHD_Response *json_response(json_t *j); /* takes j */
+struct MHD_Response *json_response(json_t *j);                 /* takes j */
 void reply_json(struct reply *rp, unsigned status, json_t *j); /* takes j */
 /* The HTTP status and error code for -error (the daemon's one table); 500 for any other. */
 unsigned http_status_from_errno(int error, const char **ret_code);

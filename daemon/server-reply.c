@@ -121,15 +121,15 @@ bool peer_privileged(struct server *s, struct MHD_Connection *c)
 
 /* The context of a request: the daemon's default, changed by ?arch= &caps= &kernel=. */
 int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
-                           struct reply *rp)
+                    struct reply *rp)
 {
         struct context ctx = *manager_default_context(s->m);
-        const char *arch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                       SECCOMPD_QUERY_ARCH);
-        const char *caps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                       SECCOMPD_QUERY_CAPS);
-        const char *kernel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                         SECCOMPD_QUERY_KERNEL);
+        const char *arch =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ARCH);
+        const char *caps =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_CAPS);
+        const char *kernel =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_KERNEL);
         const char *bad = NULL;
         if (arch && context_set_arch(&ctx, arch) < 0) {
                 reply_error(rp, -EINVAL, NULL, "unknown arch '%s'", arch);
@@ -149,13 +149,13 @@ int request_context(struct server *s, struct MHD_Connection *c, struct context *
 
 bool want_base64(struct MHD_Connection *c)
 {
-        const char *e = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                    SECCOMPD_QUERY_ENCODING);
+        const char *e =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ENCODING);
         return e && streq(e, "base64");
 }
 
 void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
-                       const char *digest, const char *state, const char *context)
+                const char *digest, const char *state, const char *context)
 {
         char etag[SHA256_HEX_SIZE + 2], insns[32];
         snprintf(etag, sizeof(etag), "\"%s\"", b->key);
@@ -195,4 +195,3 @@ void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b
         if (context)
                 MHD_add_response_header(rp->response, SECCOMPD_HEADER_CONTEXT, context);
 }
-

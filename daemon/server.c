@@ -328,9 +328,8 @@ static enum MHD_Result body_too_large(struct server *s, struct MHD_Connection *c
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
         struct server *s = cls;
         struct request *rq = *con_cls;
@@ -369,7 +368,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
 
         conn_set_phase(s, k, CONN_HANDLING);
-        struct reply rp = { .status = 500, .route = "unknown" };
+        struct reply rp = {.status = 500, .route = "unknown"};
         if (request_well_formed(c, url, version, rq, &rp))
                 dispatch(s, c, url, method, rq, &rp);
         if (!rp.response) {
@@ -480,7 +479,7 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 static int bind_socket(struct server *s, const char *path)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         struct stat st;
         if (strlen(path) >= sizeof(sa.sun_path))
                 return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long", path);
@@ -536,8 +535,7 @@ static int bind_socket(struct server *s, const char *path)
         s->socket_dev = st.st_dev;
         s->socket_ino = st.st_ino;
         s->own_socket = true;
-        if (chmod(path, 0660) < 0 ||
-            (s->has_group && chown(path, (uid_t)-1, s->group) < 0)) {
+        if (chmod(path, 0660) < 0 || (s->has_group && chown(path, (uid_t)-1, s->group) < 0)) {
                 r = log_error_errno(-errno, "Failed to set the owner and mode of '%s': %m", path);
                 close(fd);
                 (void)unlink(path); /* ours: the directory is locked */

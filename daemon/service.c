@@ -148,8 +148,8 @@ json_t *manager_roots_json(struct manager *m)
                 registry_counts(m->registry, root, counts);
                 for (int s = 0; s < _ENTRY_STATE_MAX; s++)
                         n += s != ENTRY_MISSING ? counts[s] : 0;
-                json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME,
-                                      rc->name, SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
+                json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i}", SECCOMPD_KEY_NAME, rc->name,
+                                      SECCOMPD_KEY_PATH, rc->path, SECCOMPD_KEY_DIALECT,
                                       dialect_to_string(rc->dialect), SECCOMPD_KEY_RECURSIVE,
                                       rc->recursive, SECCOMPD_KEY_EXISTS,
                                       roots_exists(&m->roots, root), SECCOMPD_KEY_PROFILES, (int)n);

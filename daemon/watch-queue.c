@@ -14,7 +14,7 @@
 static const char *const event_type_table[_WATCH_EVENT_TYPE_MAX] = {
         [WATCH_CHANGED] = "changed",     [WATCH_REMOVED] = "removed",
         [WATCH_ROOT_GONE] = "root-gone", [WATCH_ROOT_BACK] = "root-back",
-        [WATCH_RESCAN] = "rescan", [WATCH_TOO_DEEP] = "too-deep",
+        [WATCH_RESCAN] = "rescan",       [WATCH_TOO_DEEP] = "too-deep",
 };
 
 const char *watch_event_type_to_string(enum watch_event_type t)

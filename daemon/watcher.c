@@ -35,10 +35,10 @@
         (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |   \
          IN_MOVE_SELF | IN_ONLYDIR)
 
-#define ANCESTOR_STEPS_MAX 64   /* directories created in a row above a missing root */
-#define DEFERRED_EVERY    512   /* events handled between two rounds of deferred work */
-#define MISSING_CHECK_MS  1000  /* while a root is missing */
-#define IDENTITY_CHECK_MS 10000 /* renaming an ancestor of a root gives its watch no event */
+#define ANCESTOR_STEPS_MAX 64    /* directories created in a row above a missing root */
+#define DEFERRED_EVERY     512   /* events handled between two rounds of deferred work */
+#define MISSING_CHECK_MS   1000  /* while a root is missing */
+#define IDENTITY_CHECK_MS  10000 /* renaming an ancestor of a root gives its watch no event */
 
 struct watched_root {
         char *name;
@@ -61,8 +61,8 @@ struct watcher {
         bool initialized;
         int inotify_fd;    /* libinotifytools' own: borrowed, closed by inotifytools_cleanup() */
         struct wrecs recs; /* the watched directories, by wd */
-        bool overflowed; /* events were lost: resync every root, then one WATCH_RESCAN */
-        int mounts_fd;   /* /proc/self/mountinfo, or -EBADF: mounts are not followed */
+        bool overflowed;   /* events were lost: resync every root, then one WATCH_RESCAN */
+        int mounts_fd;     /* /proc/self/mountinfo, or -EBADF: mounts are not followed */
 
         bool started;
         pthread_t thread;
@@ -105,8 +105,7 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
-static void push(struct watcher *w, enum watch_event_type type, const char *root,
-                 const char *path)
+static void push(struct watcher *w, enum watch_event_type type, const char *root, const char *path)
 {
         if (!watch_queue_push(&w->queue, type, root, path))
                 w->overflowed = true; /* nothing could be queued: resync after this batch */
@@ -274,7 +273,8 @@ static void root_check(struct watcher *w, struct watched_root *r)
                 if (wd < 0)
                         return;
                 bool known = false;
-                for (size_t j = wrecs_lower(&w->recs, wd); j < w->recs.n && w->recs.v[j].wd == wd; j++)
+                for (size_t j = wrecs_lower(&w->recs, wd); j < w->recs.n && w->recs.v[j].wd == wd;
+                     j++)
                         known = known || (w->recs.v[j].root == r && w->recs.v[j].ancestor);
                 wrecs_mark_stale(&w->recs, r, true);
                 if (wrecs_set(&w->recs, wd, r, dir, 0, true) < 0)
@@ -655,7 +655,7 @@ int watcher_start(struct watcher *w)
         w->mounts_fd = watch_mounts_open();
         if (w->mounts_fd < 0)
                 log_warning_errno(w->mounts_fd, "Failed to open /proc/self/mountinfo, mounts "
-                                  "under the roots are not followed: %m");
+                                                "under the roots are not followed: %m");
         mounts_changed(w, true);
 
         /* The thread takes no signal: those are the main loop's (signalfd). */

@@ -43,24 +43,15 @@ enum action action_from_string(const char *s)
 uint32_t action_to_scmp(enum action a, uint32_t data)
 {
         switch (a) {
-        case ACTION_KILL_THREAD:
-                return SCMP_ACT_KILL_THREAD;
-        case ACTION_KILL_PROCESS:
-                return SCMP_ACT_KILL_PROCESS;
-        case ACTION_TRAP:
-                return SCMP_ACT_TRAP;
-        case ACTION_ERRNO:
-                return SCMP_ACT_ERRNO(data);
-        case ACTION_TRACE:
-                return SCMP_ACT_TRACE(data);
-        case ACTION_ALLOW:
-                return SCMP_ACT_ALLOW;
-        case ACTION_LOG:
-                return SCMP_ACT_LOG;
-        case ACTION_NOTIFY:
-                return SCMP_ACT_NOTIFY;
-        default:
-                return SCMP_ACT_KILL_PROCESS;
+        case ACTION_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
+        case ACTION_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+        case ACTION_TRAP: return SCMP_ACT_TRAP;
+        case ACTION_ERRNO: return SCMP_ACT_ERRNO(data);
+        case ACTION_TRACE: return SCMP_ACT_TRACE(data);
+        case ACTION_ALLOW: return SCMP_ACT_ALLOW;
+        case ACTION_LOG: return SCMP_ACT_LOG;
+        case ACTION_NOTIFY: return SCMP_ACT_NOTIFY;
+        default: return SCMP_ACT_KILL_PROCESS;
         }
 }
 
@@ -90,8 +81,12 @@ enum op op_from_string(const char *s)
 int op_to_scmp(enum op o)
 {
         static const int t[_OP_MAX] = {
-                [OP_NE] = SCMP_CMP_NE, [OP_LT] = SCMP_CMP_LT, [OP_LE] = SCMP_CMP_LE,
-                [OP_EQ] = SCMP_CMP_EQ, [OP_GE] = SCMP_CMP_GE, [OP_GT] = SCMP_CMP_GT,
+                [OP_NE] = SCMP_CMP_NE,
+                [OP_LT] = SCMP_CMP_LT,
+                [OP_LE] = SCMP_CMP_LE,
+                [OP_EQ] = SCMP_CMP_EQ,
+                [OP_GE] = SCMP_CMP_GE,
+                [OP_GT] = SCMP_CMP_GT,
                 [OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
         };
         return o >= 0 && o < _OP_MAX ? t[o] : -EINVAL;
@@ -100,29 +95,29 @@ int op_to_scmp(enum op o)
 /* The runtime spec's 23 architectures. libseccomp 2.5.4 builds the first 19; the tokens of
  * the others are 0 so that compiling for them fails while validating still succeeds. */
 static const struct arch_info arch_table[] = {
-        { "SCMP_ARCH_X86", "x86", "x86", SCMP_ARCH_X86 },
-        { "SCMP_ARCH_X86_64", "x86_64", "amd64", SCMP_ARCH_X86_64 },
-        { "SCMP_ARCH_X32", "x32", "x32", SCMP_ARCH_X32 },
-        { "SCMP_ARCH_ARM", "arm", "arm", SCMP_ARCH_ARM },
-        { "SCMP_ARCH_AARCH64", "aarch64", "arm64", SCMP_ARCH_AARCH64 },
-        { "SCMP_ARCH_MIPS", "mips", "mips", SCMP_ARCH_MIPS, true },
-        { "SCMP_ARCH_MIPS64", "mips64", "mips64", SCMP_ARCH_MIPS64, true },
-        { "SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32", SCMP_ARCH_MIPS64N32, true },
-        { "SCMP_ARCH_MIPSEL", "mipsel", "mipsel", SCMP_ARCH_MIPSEL },
-        { "SCMP_ARCH_MIPSEL64", "mipsel64", "mipsel64", SCMP_ARCH_MIPSEL64 },
-        { "SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32", SCMP_ARCH_MIPSEL64N32 },
-        { "SCMP_ARCH_PPC", "ppc", "ppc", SCMP_ARCH_PPC, true },
-        { "SCMP_ARCH_PPC64", "ppc64", "ppc64", SCMP_ARCH_PPC64, true },
-        { "SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le", SCMP_ARCH_PPC64LE },
-        { "SCMP_ARCH_S390", "s390", "s390", SCMP_ARCH_S390, true },
-        { "SCMP_ARCH_S390X", "s390x", "s390x", SCMP_ARCH_S390X, true },
-        { "SCMP_ARCH_PARISC", "parisc", "parisc", SCMP_ARCH_PARISC, true },
-        { "SCMP_ARCH_PARISC64", "parisc64", "parisc64", SCMP_ARCH_PARISC64, true },
-        { "SCMP_ARCH_RISCV64", "riscv64", "riscv64", SCMP_ARCH_RISCV64 },
-        { "SCMP_ARCH_LOONGARCH64", "loongarch64", "loong64", 0 },
-        { "SCMP_ARCH_M68K", "m68k", "m68k", 0, true },
-        { "SCMP_ARCH_SH", "sh", "sh", 0 },
-        { "SCMP_ARCH_SHEB", "sheb", "sheb", 0, true },
+        {"SCMP_ARCH_X86", "x86", "x86", SCMP_ARCH_X86},
+        {"SCMP_ARCH_X86_64", "x86_64", "amd64", SCMP_ARCH_X86_64},
+        {"SCMP_ARCH_X32", "x32", "x32", SCMP_ARCH_X32},
+        {"SCMP_ARCH_ARM", "arm", "arm", SCMP_ARCH_ARM},
+        {"SCMP_ARCH_AARCH64", "aarch64", "arm64", SCMP_ARCH_AARCH64},
+        {"SCMP_ARCH_MIPS", "mips", "mips", SCMP_ARCH_MIPS, true},
+        {"SCMP_ARCH_MIPS64", "mips64", "mips64", SCMP_ARCH_MIPS64, true},
+        {"SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32", SCMP_ARCH_MIPS64N32, true},
+        {"SCMP_ARCH_MIPSEL", "mipsel", "mipsel", SCMP_ARCH_MIPSEL},
+        {"SCMP_ARCH_MIPSEL64", "mipsel64", "mipsel64", SCMP_ARCH_MIPSEL64},
+        {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32", SCMP_ARCH_MIPSEL64N32},
+        {"SCMP_ARCH_PPC", "ppc", "ppc", SCMP_ARCH_PPC, true},
+        {"SCMP_ARCH_PPC64", "ppc64", "ppc64", SCMP_ARCH_PPC64, true},
+        {"SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le", SCMP_ARCH_PPC64LE},
+        {"SCMP_ARCH_S390", "s390", "s390", SCMP_ARCH_S390, true},
+        {"SCMP_ARCH_S390X", "s390x", "s390x", SCMP_ARCH_S390X, true},
+        {"SCMP_ARCH_PARISC", "parisc", "parisc", SCMP_ARCH_PARISC, true},
+        {"SCMP_ARCH_PARISC64", "parisc64", "parisc64", SCMP_ARCH_PARISC64, true},
+        {"SCMP_ARCH_RISCV64", "riscv64", "riscv64", SCMP_ARCH_RISCV64},
+        {"SCMP_ARCH_LOONGARCH64", "loongarch64", "loong64", 0},
+        {"SCMP_ARCH_M68K", "m68k", "m68k", 0, true},
+        {"SCMP_ARCH_SH", "sh", "sh", 0},
+        {"SCMP_ARCH_SHEB", "sheb", "sheb", 0, true},
 };
 
 const struct arch_info *arch_lookup(const char *name)
@@ -156,9 +151,14 @@ const struct arch_info *arch_native(void)
 static const struct {
         const char *alias, *canonical;
 } go_aliases[] = {
-        { "mips3l64n32", "mipsel64n32" }, { "386", "x86" },       { "i386", "x86" },
-        { "mipsle", "mipsel" },           { "mips64le", "mipsel64" }, { "x86_64", "amd64" },
-        { "aarch64", "arm64" },           { "loongarch64", "loong64" },
+        {"mips3l64n32", "mipsel64n32"},
+        {"386", "x86"},
+        {"i386", "x86"},
+        {"mipsle", "mipsel"},
+        {"mips64le", "mipsel64"},
+        {"x86_64", "amd64"},
+        {"aarch64", "arm64"},
+        {"loongarch64", "loong64"},
 };
 
 static const char *go_canonical(const char *go_name)
@@ -204,16 +204,46 @@ enum filter_flag filter_flag_from_string(const char *s)
 }
 
 static const char *const cap_table[CAP_COUNT] = {
-        "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-        "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-        "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-        "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-        "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-        "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
         "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -232,10 +262,10 @@ const char *cap_to_string(int cap)
 }
 
 const char *const docker_default_caps[14] = {
-        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
-        "CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
-        "CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-        "CAP_KILL",   "CAP_AUDIT_WRITE",
+        "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+        "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+        "CAP_KILL",    "CAP_AUDIT_WRITE",
 };
 
 int errno_from_name(const char *s)
@@ -314,14 +344,14 @@ size_t names_all(const char *kind, const char *const **ret)
         }
         if (streq(kind, "arch")) {
                 static const char *const arch_names[] = {
-                        "SCMP_ARCH_X86",       "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",
-                        "SCMP_ARCH_ARM",       "SCMP_ARCH_AARCH64",   "SCMP_ARCH_MIPS",
-                        "SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-                        "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-                        "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",
-                        "SCMP_ARCH_S390X",     "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",
-                        "SCMP_ARCH_RISCV64",   "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-                        "SCMP_ARCH_SH",        "SCMP_ARCH_SHEB",
+                        "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",
+                        "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",
+                        "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+                        "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+                        "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",
+                        "SCMP_ARCH_S390X",    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",
+                        "SCMP_ARCH_RISCV64",  "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+                        "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
                 };
                 _Static_assert(ELEMENTSOF(arch_names) == ELEMENTSOF(arch_table), "arch names");
                 *ret = arch_names;

@@ -51,11 +51,11 @@ enum op op_from_string(const char *s) _pure_;
 int op_to_scmp(enum op o);
 
 struct arch_info {
-        const char *name;      /* SCMP_ARCH_X86_64 */
+        const char *name;       /* SCMP_ARCH_X86_64 */
         const char *short_name; /* x86_64, as libseccomp names it */
-        const char *go_name;   /* amd64, as moby's includes/excludes name it */
-        uint32_t token;        /* SCMP_ARCH_* value, 0 when libseccomp 2.5.4 cannot build it */
-        bool big_endian;       /* libseccomp writes such filters in the target's byte order */
+        const char *go_name;    /* amd64, as moby's includes/excludes name it */
+        uint32_t token;         /* SCMP_ARCH_* value, 0 when libseccomp 2.5.4 cannot build it */
+        bool big_endian;        /* libseccomp writes such filters in the target's byte order */
 };
 /* Every architecture of the runtime spec. Accepts SCMP_ARCH_X86_64, x86_64 and amd64. */
 const struct arch_info *arch_lookup(const char *name) _pure_;

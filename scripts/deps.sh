@@ -14,6 +14,7 @@ test_pkgs+=(docker.io) # tests/e2e/test-docker.sh: dockerd 20.10, its containerd
 test_pkgs+=(lxc) # e2e-lxc: lxc-execute, lxc-info, lxc-stop, init.lxc
 test_pkgs+=(containerd) # tests/e2e/test-containerd.sh: containerd, ctr, containerd-shim-runc-v2
 test_pkgs+=(podman conmon) # tests/e2e/test-podman.sh
+test_pkgs+=(clang-format) # tests/lint/test-format.sh: the tree formatted by .clang-format
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -118,9 +118,9 @@
 #define SECCOMPD_ERROR_TIMEOUT         "request_timeout"    /* 408: request not received in time */
 #define SECCOMPD_ERROR_TOO_LARGE       "payload_too_large"  /* 413 */
 #define SECCOMPD_ERROR_TOO_MANY        "too_many_connections" /* 429: the peer's connections */
-#define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile"    /* 422 */
-#define SECCOMPD_ERROR_UNAVAILABLE     "unavailable"        /* 503: not ready yet */
-#define SECCOMPD_ERROR_INTERNAL        "internal"           /* 500 */
+#define SECCOMPD_ERROR_INVALID_PROFILE "invalid_profile"      /* 422 */
+#define SECCOMPD_ERROR_UNAVAILABLE     "unavailable"          /* 503: not ready yet */
+#define SECCOMPD_ERROR_INTERNAL        "internal"             /* 500 */
 
 /* Fallbacks of seccompd-oci (crun compiled linux.seccomp itself), in GET /v1/status under
  * "fallbacks": {"spool", "total", "last_hour", "rejected", "recent": [record, ...]}, newest

@@ -22,8 +22,8 @@
 #include "config.h"
 #include "test-util.h"
 
-/* tests/profiles holds 12 files, profiles/ 3 (default, audit, seccompd-self): a file added without a line in README.md and
- * a case below fails here. */
+/* tests/profiles holds 12 files, profiles/ 3 (default, audit, seccompd-self): a file added without
+ * a line in README.md and a case below fails here. */
 #define N_TEST_PROFILES 12
 #define N_SHIPPED       3
 
