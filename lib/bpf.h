@@ -8,6 +8,8 @@
  */
 
 #include <linux/filter.h> /* struct sock_filter, BPF_MAXINSNS, BPF_MEMWORDS */
+
+#include "bpf-check.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,23 +34,7 @@ struct bpf_sim_result {
         bool const_path;
 };
 
-/*
- * Checks what the kernel checks when a filter is attached (bpf_check_basics_ok,
- * bpf_check_classic, check_load_and_stores, seccomp_check_filter):
- *   - 1..BPF_MAXINSNS (4096) instructions;
- *   - only the opcodes seccomp allows: LD W ABS (offset < sizeof(struct seccomp_data),
- *     4-aligned), LD/LDX W LEN, LD/LDX IMM, LD/LDX MEM, ST, STX (k < BPF_MEMWORDS),
- *     ALU ADD/SUB/MUL/DIV/AND/OR/XOR/LSH/RSH with K or X and NEG, JA, JEQ/JGT/JGE/JSET with K
- *     or X, RET K/A, MISC TAX/TXA. BPF_MOD is not in seccomp's list and is rejected;
- *   - DIV by constant 0 and LSH/RSH by a constant >= 32 are rejected;
- *   - every jump target lies inside the program;
- *   - every LD/LDX MEM reads a scratch cell stored on all paths reaching it, using the
- *     kernel's own conservative forward pass (an instruction after a RET still inherits
- *     what was stored before the RET);
- *   - the last instruction is RET K or RET A.
- * Returns 0 if the kernel would accept the program, -EINVAL otherwise.
- */
-int bpf_validate(const struct sock_filter *insns, size_t n);
+/* bpf_validate(), bpf_insn_check(): bpf-check.h (no libseccomp, shared with seccompd-oci). */
 
 /*
  * Runs the program on the seccomp_data built from @in, laid out as the kernel does (nr at 0,

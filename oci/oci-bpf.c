@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bpf-check.h"
 #include "oci-bpf.h"
 
 #define DATA_ARCH_OFFSET 4u
@@ -19,6 +20,8 @@ struct state {
         uint16_t stored;   /* scratch cells written */
 };
 
+static int fail(char *why, size_t why_size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static int fail(char *why, size_t why_size, const char *fmt, ...)
 {
         va_list ap;
@@ -43,55 +46,6 @@ uint32_t oci_bpf_native_arch(void)
 #else
         return 0;
 #endif
-}
-
-/* seccomp_check_filter()'s list, with bpf_check_classic()'s checks on the constants. */
-static bool opcode_allowed(const struct sock_filter *f)
-{
-        switch (f->code) {
-        case BPF_LD | BPF_W | BPF_ABS: return f->k < sizeof(struct seccomp_data) && !(f->k & 3);
-        case BPF_LD | BPF_W | BPF_LEN:
-        case BPF_LDX | BPF_W | BPF_LEN:
-        case BPF_LD | BPF_IMM:
-        case BPF_LDX | BPF_IMM:
-        case BPF_RET | BPF_K:
-        case BPF_RET | BPF_A:
-        case BPF_MISC | BPF_TAX:
-        case BPF_MISC | BPF_TXA:
-        case BPF_JMP | BPF_JA:
-        case BPF_ALU | BPF_NEG: return true;
-        case BPF_LD | BPF_MEM:
-        case BPF_LDX | BPF_MEM:
-        case BPF_ST:
-        case BPF_STX: return f->k < BPF_MEMWORDS;
-        case BPF_ALU | BPF_DIV | BPF_K: return f->k != 0;
-        case BPF_ALU | BPF_LSH | BPF_K:
-        case BPF_ALU | BPF_RSH | BPF_K: return f->k < 32;
-        case BPF_ALU | BPF_ADD | BPF_K:
-        case BPF_ALU | BPF_ADD | BPF_X:
-        case BPF_ALU | BPF_SUB | BPF_K:
-        case BPF_ALU | BPF_SUB | BPF_X:
-        case BPF_ALU | BPF_MUL | BPF_K:
-        case BPF_ALU | BPF_MUL | BPF_X:
-        case BPF_ALU | BPF_DIV | BPF_X:
-        case BPF_ALU | BPF_AND | BPF_K:
-        case BPF_ALU | BPF_AND | BPF_X:
-        case BPF_ALU | BPF_OR | BPF_K:
-        case BPF_ALU | BPF_OR | BPF_X:
-        case BPF_ALU | BPF_XOR | BPF_K:
-        case BPF_ALU | BPF_XOR | BPF_X:
-        case BPF_ALU | BPF_LSH | BPF_X:
-        case BPF_ALU | BPF_RSH | BPF_X:
-        case BPF_JMP | BPF_JEQ | BPF_K:
-        case BPF_JMP | BPF_JEQ | BPF_X:
-        case BPF_JMP | BPF_JGE | BPF_K:
-        case BPF_JMP | BPF_JGE | BPF_X:
-        case BPF_JMP | BPF_JGT | BPF_K:
-        case BPF_JMP | BPF_JGT | BPF_X:
-        case BPF_JMP | BPF_JSET | BPF_K:
-        case BPF_JMP | BPF_JSET | BPF_X: return true;
-        default: return false;
-        }
 }
 
 /* Merges `s` into the state on entry to `pc`: what holds on every path. */
@@ -201,16 +155,14 @@ int oci_bpf_check(const struct sock_filter *insns, size_t n, uint32_t native, ch
                             BPF_MAXINSNS);
         for (size_t pc = 0; pc < n; pc++) {
                 const struct sock_filter *f = &insns[pc];
-                if (!opcode_allowed(f))
+                int k = bpf_insn_check(f, pc, n);
+                if (k == -ERANGE)
+                        return fail(why, why_size, "instruction %zu jumps past the end", pc);
+                if (k < 0)
                         return fail(why, why_size,
                                     "instruction %zu (code 0x%04x, k 0x%08x) is not one seccomp "
                                     "allows",
                                     pc, f->code, f->k);
-                if (BPF_CLASS(f->code) != BPF_JMP)
-                        continue;
-                if (BPF_OP(f->code) == BPF_JA ? f->k >= n - pc - 1
-                                              : f->jt >= n - pc - 1 || f->jf >= n - pc - 1)
-                        return fail(why, why_size, "instruction %zu jumps past the end", pc);
         }
         if (BPF_CLASS(insns[n - 1].code) != BPF_RET)
                 return fail(why, why_size, "the last instruction is not a RET");
