@@ -362,22 +362,9 @@ static void lxc_arch_list(unsigned arches, char *buf, size_t len)
                                  lxc_arch_names[a]);
 }
 
-int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
+/* What the v2 text cannot carry is said, not silently dropped. */
+static int lxc_warn_dropped(const struct resolved *r, struct diag_list *diags)
 {
-        _cleanup_free_ char *buf = NULL, *ctx = NULL;
-        struct lxc_diffs d = {0};
-        size_t size = 0;
-        char act[32], def[32], arches[32];
-        bool exact;
-        int rr;
-
-        rr = context_to_string(&r->context, &ctx);
-        if (rr < 0)
-                return rr;
-        _cleanup_fclose_ FILE *f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        /* What the v2 text cannot carry is said, not silently dropped. */
         if (r->profile->flags &&
             diag_add(diags, DIAG_WARNING, "/flags", "LXC sets no seccomp filter flags",
                      "flags are not part of the LXC policy and are dropped") < 0)
@@ -387,6 +374,96 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
                      "point lxc.seccomp.notify.proxy at the listener instead",
                      "listenerPath is not part of the LXC policy and is dropped") < 0)
                 return -ENOMEM;
+        return 0;
+}
+
+/* One warning per syscall and reason, in a fixed form that scripts can read:
+ * "LXC decides NAME on ARCH[,ARCH...] otherwise: REASON" ("*": every syscall); an error where
+ * LXC would refuse the whole policy. Returns 0, -EOPNOTSUPP (an error was added), -ENOMEM. */
+static int lxc_name_diffs(const struct lxc_diffs *d, struct diag_list *diags)
+{
+        char arches[32];
+        bool fatal = false;
+        for (size_t i = 0; i < d->n; i++) {
+                lxc_arch_list(d->items[i].arches, arches, sizeof(arches));
+                fatal = fatal || d->items[i].fatal;
+                if (diag_add(diags, d->items[i].fatal ? DIAG_ERROR : DIAG_WARNING, "",
+                             d->items[i].fatal ? "LXC knows kill, errno, allow, trap, notify"
+                                               : NULL,
+                             "LXC decides %s on %s otherwise: %s", d->items[i].syscall, arches,
+                             d->items[i].reason) < 0)
+                        return -ENOMEM;
+        }
+        return fatal ? -EOPNOTSUPP : 0;
+}
+
+/* The version, the policy type with the default action, where it comes from, and the same
+ * names of what LXC decides otherwise, for whoever reads the file later. */
+static void lxc_write_header(FILE *f, const struct resolved *r, const char *ctx, const char *def,
+                             const struct lxc_diffs *d)
+{
+        char arches[32];
+        fprintf(f, "2\n");
+        if (r->default_action == ACTION_ALLOW)
+                fprintf(f, "denylist\n");
+        else
+                fprintf(f, "allowlist %s\n", def);
+        fprintf(f, "# seccompctl export --format lxc: %s %s\n", r->profile->digest, ctx);
+        for (size_t i = 0; i < d->n; i++) {
+                lxc_arch_list(d->items[i].arches, arches, sizeof(arches));
+                fprintf(f, "# LXC decides %s on %s otherwise: %s\n", d->items[i].syscall, arches,
+                        d->items[i].reason);
+        }
+}
+
+/* One line per syscall name of every rule: "name action [index,value,op(,mask)]...". */
+static void lxc_write_rules(FILE *f, const struct resolved *r, const char *def)
+{
+        char act[32];
+        bool exact;
+        for (size_t i = 0; i < r->n_rules; i++) {
+                const struct resolved_rule *rule = &r->rules[i];
+                lxc_action(rule->action, rule->data, act, sizeof(act), &exact);
+                /* libseccomp refuses a rule with the default action (EACCES), and LXC then
+                 * refuses the whole policy. */
+                if (strcmp(act, def) == 0)
+                        continue;
+                for (size_t n = 0; n < rule->n_names; n++) {
+                        fprintf(f, "%s %s", rule->names[n], act);
+                        for (size_t k = 0; k < rule->n_args; k++) {
+                                const struct profile_arg *x = &rule->args[k];
+                                /* LXC takes [index,value,op,mask] and compares
+                                 * (arg & mask) == value for SCMP_CMP_MASKED_EQ. */
+                                if (x->op == OP_MASKED_EQ)
+                                        fprintf(f, " [%u,0x%" PRIx64 ",%s,0x%" PRIx64 "]", x->index,
+                                                x->value_two, op_to_string(x->op), x->value);
+                                else
+                                        fprintf(f, " [%u,0x%" PRIx64 ",%s]", x->index, x->value,
+                                                op_to_string(x->op));
+                        }
+                        fputc('\n', f);
+                }
+        }
+}
+
+int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
+{
+        _cleanup_free_ char *buf = NULL, *ctx = NULL;
+        struct lxc_diffs d = {0};
+        size_t size = 0;
+        char def[32];
+        bool exact;
+        int rr;
+
+        rr = context_to_string(&r->context, &ctx);
+        if (rr < 0)
+                return rr;
+        _cleanup_fclose_ FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        rr = lxc_warn_dropped(r, diags);
+        if (rr < 0)
+                return rr;
         if (r->context.arch->token != SCMP_ARCH_X86_64) {
                 if (diag_add(diags, DIAG_WARNING, "", NULL,
                              "where LXC decides otherwise is only worked out for an x86_64 "
@@ -397,67 +474,20 @@ int export_lxc(const struct resolved *r, struct diag_list *diags, char **ret)
                 free(d.items);
                 return rr;
         }
-        /* One warning per syscall and reason, in a fixed form that scripts can read:
-         * "LXC decides NAME on ARCH[,ARCH...] otherwise: REASON" ("*": every syscall). */
-        bool fatal = false;
-        for (size_t i = 0; i < d.n; i++) {
-                lxc_arch_list(d.items[i].arches, arches, sizeof(arches));
-                fatal = fatal || d.items[i].fatal;
-                if (diag_add(diags, d.items[i].fatal ? DIAG_ERROR : DIAG_WARNING, "",
-                             d.items[i].fatal ? "LXC knows kill, errno, allow, trap, notify" : NULL,
-                             "LXC decides %s on %s otherwise: %s", d.items[i].syscall, arches,
-                             d.items[i].reason) < 0) {
-                        free(d.items);
-                        return -ENOMEM;
-                }
-        }
-        if (fatal) {
+        rr = lxc_name_diffs(&d, diags);
+        if (rr < 0) {
                 free(d.items);
-                return -EOPNOTSUPP;
+                return rr;
         }
 
-        fprintf(f, "2\n");
         lxc_action(r->default_action, r->default_data, def, sizeof(def), &exact);
-        if (r->default_action == ACTION_ALLOW)
-                fprintf(f, "denylist\n");
-        else
-                fprintf(f, "allowlist %s\n", def);
-        fprintf(f, "# seccompctl export --format lxc: %s %s\n", r->profile->digest, ctx);
-        /* The same names in the policy itself, for whoever reads the file later. */
-        for (size_t i = 0; i < d.n; i++) {
-                lxc_arch_list(d.items[i].arches, arches, sizeof(arches));
-                fprintf(f, "# LXC decides %s on %s otherwise: %s\n", d.items[i].syscall, arches,
-                        d.items[i].reason);
-        }
+        lxc_write_header(f, r, ctx, def, &d);
         free(d.items);
         for (size_t a = 0; a < r->n_arches; a++) {
                 fprintf(f, "[%s]\n",
                         r->arches[a]->token == SCMP_ARCH_AARCH64 ? "arm64"
                                                                  : r->arches[a]->short_name);
-                for (size_t i = 0; i < r->n_rules; i++) {
-                        const struct resolved_rule *rule = &r->rules[i];
-                        lxc_action(rule->action, rule->data, act, sizeof(act), &exact);
-                        /* libseccomp refuses a rule with the default action (EACCES), and
-                         * LXC then refuses the whole policy. */
-                        if (strcmp(act, def) == 0)
-                                continue;
-                        for (size_t n = 0; n < rule->n_names; n++) {
-                                fprintf(f, "%s %s", rule->names[n], act);
-                                for (size_t k = 0; k < rule->n_args; k++) {
-                                        const struct profile_arg *x = &rule->args[k];
-                                        /* LXC takes [index,value,op,mask] and compares
-                                         * (arg & mask) == value for SCMP_CMP_MASKED_EQ. */
-                                        if (x->op == OP_MASKED_EQ)
-                                                fprintf(f, " [%u,0x%" PRIx64 ",%s,0x%" PRIx64 "]",
-                                                        x->index, x->value_two, op_to_string(x->op),
-                                                        x->value);
-                                        else
-                                                fprintf(f, " [%u,0x%" PRIx64 ",%s]", x->index,
-                                                        x->value, op_to_string(x->op));
-                                }
-                                fputc('\n', f);
-                        }
-                }
+                lxc_write_rules(f, r, def);
         }
         if (fflush(f) != 0 || ferror(f))
                 return -ENOMEM;
