@@ -206,6 +206,71 @@ static int set_string(char **field, const char *v)
         return 0;
 }
 
+/* Applies one `key = value` of the config file. Returns 0, -ENOKEY for a key that is not a
+ * setting, or another -errno for a value that is not one of the key's. */
+static int config_set(struct config *c, const char *k, const char *v)
+{
+        uint64_t u = 0;
+        bool b = false;
+        int r;
+        if (streq(k, "root"))
+                r = config_add_root(c, v);
+        else if (streq(k, "socket"))
+                r = set_string(&c->socket_path, v);
+        else if (streq(k, "socket-group"))
+                r = set_string(&c->socket_group, v);
+        else if (streq(k, "fallback-spool"))
+                r = *v ? set_string(&c->fallback_spool, v) : -EINVAL;
+        else if (streq(k, "cache-dir"))
+                r = set_string(&c->cache_dir, v);
+        else if (streq(k, "cache-max"))
+                r = config_parse_size(v, &c->cache_max_bytes);
+        else if (streq(k, "strict"))
+                r = parse_bool(v, &c->strict);
+        else if (streq(k, "log-level"))
+                r = (c->log_level = log_level_from_string(v)) < 0 ? -EINVAL : 0;
+        else if (streq(k, "max-profile-size") || streq(k, "max-body")) {
+                r = config_parse_size(v, &u);
+                if (r == 0)
+                        *(streq(k, "max-body") ? &c->max_body_size : &c->max_profile_size) =
+                                (size_t)u;
+        } else if (streq(k, "max-connections") || streq(k, "connection-timeout") ||
+                   streq(k, "workers")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && u > 100000)
+                        r = -ERANGE;
+                if (r == 0)
+                        *(streq(k, "workers")           ? &c->workers
+                          : streq(k, "max-connections") ? &c->max_connections
+                                                        : &c->connection_timeout) = (unsigned)u;
+        } else if (streq(k, "request-timeout") || streq(k, "max-connections-per-peer")) {
+                r = config_set_bound(c, k, v);
+        } else if (streq(k, "max-contexts")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && u > CONFIG_MAX_CONTEXTS_LIMIT)
+                        r = -ERANGE;
+                if (r == 0)
+                        c->max_contexts = (unsigned)u;
+        } else if (streq(k, "max-depth")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))
+                        r = -ERANGE;
+                if (r == 0)
+                        c->max_depth = (unsigned)u;
+        } else if (streq(k, "self-filter")) {
+                r = parse_bool(v, &b);
+                if (r == 0)
+                        c->self_filter = b ? 1 : -1;
+        } else if (streq(k, "self-filter-profile")) {
+                r = *v ? set_string(&c->self_filter_profile, v) : -EINVAL;
+        } else if (streq(k, "foreground")) {
+                r = parse_bool(v, &b);
+                c->foreground = b;
+        } else
+                return -ENOKEY;
+        return r;
+}
+
 int config_load_file(struct config *c, const char *path)
 {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -226,64 +291,8 @@ int config_load_file(struct config *c, const char *path)
                         return log_error_errno(-EINVAL, "%s:%u: expected key = value", path, n);
                 *eq = 0;
                 char *k = strip(s), *v = strip(eq + 1);
-                uint64_t u = 0;
-                bool b = false;
-                int r;
-                if (streq(k, "root"))
-                        r = config_add_root(c, v);
-                else if (streq(k, "socket"))
-                        r = set_string(&c->socket_path, v);
-                else if (streq(k, "socket-group"))
-                        r = set_string(&c->socket_group, v);
-                else if (streq(k, "fallback-spool"))
-                        r = *v ? set_string(&c->fallback_spool, v) : -EINVAL;
-                else if (streq(k, "cache-dir"))
-                        r = set_string(&c->cache_dir, v);
-                else if (streq(k, "cache-max"))
-                        r = config_parse_size(v, &c->cache_max_bytes);
-                else if (streq(k, "strict"))
-                        r = parse_bool(v, &c->strict);
-                else if (streq(k, "log-level"))
-                        r = (c->log_level = log_level_from_string(v)) < 0 ? -EINVAL : 0;
-                else if (streq(k, "max-profile-size") || streq(k, "max-body")) {
-                        r = config_parse_size(v, &u);
-                        if (r == 0)
-                                *(streq(k, "max-body") ? &c->max_body_size : &c->max_profile_size) =
-                                        (size_t)u;
-                } else if (streq(k, "max-connections") || streq(k, "connection-timeout") ||
-                           streq(k, "workers")) {
-                        r = config_parse_size(v, &u);
-                        if (r == 0 && u > 100000)
-                                r = -ERANGE;
-                        if (r == 0)
-                                *(streq(k, "workers")           ? &c->workers
-                                  : streq(k, "max-connections") ? &c->max_connections
-                                                                : &c->connection_timeout) =
-                                        (unsigned)u;
-                } else if (streq(k, "request-timeout") || streq(k, "max-connections-per-peer")) {
-                        r = config_set_bound(c, k, v);
-                } else if (streq(k, "max-contexts")) {
-                        r = config_parse_size(v, &u);
-                        if (r == 0 && u > CONFIG_MAX_CONTEXTS_LIMIT)
-                                r = -ERANGE;
-                        if (r == 0)
-                                c->max_contexts = (unsigned)u;
-                } else if (streq(k, "max-depth")) {
-                        r = config_parse_size(v, &u);
-                        if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))
-                                r = -ERANGE;
-                        if (r == 0)
-                                c->max_depth = (unsigned)u;
-                } else if (streq(k, "self-filter")) {
-                        r = parse_bool(v, &b);
-                        if (r == 0)
-                                c->self_filter = b ? 1 : -1;
-                } else if (streq(k, "self-filter-profile")) {
-                        r = *v ? set_string(&c->self_filter_profile, v) : -EINVAL;
-                } else if (streq(k, "foreground")) {
-                        r = parse_bool(v, &b);
-                        c->foreground = b;
-                } else
+                int r = config_set(c, k, v);
+                if (r == -ENOKEY)
                         return log_error_errno(-EINVAL, "%s:%u: unknown setting '%s'", path, n, k);
                 if (r < 0)
                         return log_error_errno(r, "%s:%u: invalid value for '%s': '%s'", path, n, k,
