@@ -5,7 +5,19 @@
 #include <time.h>
 
 #include "builder.h"
+#include "log.h"
 #include "macro.h"
+
+/* A blob that cannot be stored (cache read-only, full) is still served from memory. Said once
+ * per kind of error, not once per blob; said again when stores work in between. */
+static void store_failed(int r)
+{
+        static int last; /* the last error logged, 0 after a store that worked */
+        int prev = __atomic_exchange_n(&last, r < 0 ? r : 0, __ATOMIC_RELAXED);
+        if (r < 0 && prev != r)
+                log_warning_errno(r,
+                                  "Cannot store a blob in the cache, serving it from memory: %m");
+}
 
 void builder_init(struct builder *b, struct cache *cache, struct metrics *metrics)
 {
@@ -113,7 +125,7 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
                 if (r >= 0 && bd->cache) {
                         _cleanup_free_ char *cs = NULL;
                         if (context_to_string(ctx, &cs) == 0)
-                                (void)cache_store(bd->cache, b, diags, p->digest, cs);
+                                store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
                 }
         }
         if (claimed)

@@ -30,7 +30,8 @@
 /* One mask for every watch, ancestors of missing roots included: inotify_add_watch() on an
  * inode this instance already watches returns the same wd and replaces its mask, so two
  * masks would undo each other where roots overlap. IN_CREATE is only used to pick up new
- * subdirectories and symlinks: a new regular file is complete at IN_CLOSE_WRITE. */
+ * subdirectories, symlinks, FIFOs and devices: a new regular file is complete at
+ * IN_CLOSE_WRITE. */
 #define WATCH_MASK                                                                                 \
         (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |   \
          IN_MOVE_SELF | IN_ONLYDIR)
@@ -97,6 +98,14 @@ static bool is_symlink(const char *path)
 {
         struct stat st;
         return lstat(path, &st) >= 0 && S_ISLNK(st.st_mode);
+}
+
+/* Complete once created, with no IN_CLOSE_WRITE to wait for: a symlink, and a FIFO, device
+ * or socket (reported so that the watch lists it refused, as a scan does). */
+static bool complete_at_create(const char *path)
+{
+        struct stat st;
+        return lstat(path, &st) >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 static void closedirp(DIR **d)
@@ -332,8 +341,8 @@ static void handle_entry(struct watcher *w, struct watched_root *r, const char *
 
         if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
                 push(w, WATCH_CHANGED, r->name, path);
-        else if ((ev->mask & IN_CREATE) && is_symlink(path))
-                push(w, WATCH_CHANGED, r->name, path); /* complete once created */
+        else if ((ev->mask & IN_CREATE) && complete_at_create(path))
+                push(w, WATCH_CHANGED, r->name, path);
         else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
                 push(w, WATCH_REMOVED, r->name, path);
 }

@@ -302,17 +302,30 @@ int cache_file_remove(int blobs_fd, const char *key)
         return 0;
 }
 
+/* Renames a temp file into place; an empty directory in the way (a damaged cache) is removed
+ * first, or the entry could never be stored again. */
+static int rename_into_place(int blobs_fd, const char *temp, const char *name)
+{
+        if (renameat(blobs_fd, temp, blobs_fd, name) >= 0)
+                return 0;
+        if (errno != EISDIR || unlinkat(blobs_fd, name, AT_REMOVEDIR) < 0 ||
+            renameat(blobs_fd, temp, blobs_fd, name) < 0)
+                return -errno;
+        return 0;
+}
+
 int cache_file_commit(int blobs_fd, const char *key, struct cache_temp_file *bpf,
                       struct cache_temp_file *json)
 {
         char name[CACHE_NAME_SIZE];
+        int r;
         entry_name(name, key, ".bpf");
-        if (renameat(blobs_fd, bpf->name, blobs_fd, name) < 0)
-                return -errno;
+        if ((r = rename_into_place(blobs_fd, bpf->name, name)) < 0)
+                return r;
         bpf->name[0] = 0;
         entry_name(name, key, ".json");
-        if (renameat(blobs_fd, json->name, blobs_fd, name) < 0)
-                return -errno;
+        if ((r = rename_into_place(blobs_fd, json->name, name)) < 0)
+                return r;
         json->name[0] = 0;
         return 0;
 }
