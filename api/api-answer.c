@@ -221,7 +221,7 @@ int api_call(const struct api_transport *t, const struct api_request *req,
         return r;
 }
 
-static bool is_blob_key(const char *s)
+bool api_is_blob_key(const char *s)
 {
         size_t n = 0;
         for (; s[n]; n++)
@@ -237,7 +237,7 @@ int api_blob_from_response(struct api_response *r, bool by_name, struct seccompd
 
         if (r->body_size == 0 || r->body_size % API_BPF_INSN_SIZE != 0 || n > UINT_MAX)
                 return -EPROTO;
-        if (!r->key || !is_blob_key(r->key) || !r->digest || (by_name && !r->state))
+        if (!r->key || !api_is_blob_key(r->key) || !r->digest || (by_name && !r->state))
                 return -EPROTO;
         if (r->instructions) {
                 char *end;
@@ -257,25 +257,5 @@ int api_blob_from_response(struct api_response *r, bool by_name, struct seccompd
         b->state = by_name ? TAKE_PTR(r->state) : NULL;
         b->context = TAKE_PTR(r->context);
         *ret = b;
-        return 0;
-}
-
-int api_blob_b64_from_json(const json_t *j, const char **ret_b64, size_t *ret_size,
-                           unsigned *ret_instructions, const char **ret_key)
-{
-        const char *b64 = json_string_value(json_object_get(j, SECCOMPD_KEY_BLOB));
-        const char *key = json_string_value(json_object_get(j, SECCOMPD_KEY_KEY));
-        json_int_t insns = json_integer_value(json_object_get(j, SECCOMPD_KEY_INSTRUCTIONS));
-
-        if (!b64 || !key)
-                return -EPROTO;
-        long long size = base64_decoded_size(b64, strlen(b64));
-        if (size <= 0 || size % API_BPF_INSN_SIZE != 0 ||
-            size / API_BPF_INSN_SIZE > API_BPF_INSNS_MAX || insns != size / API_BPF_INSN_SIZE)
-                return -EPROTO;
-        *ret_b64 = b64;
-        *ret_size = (size_t)size;
-        *ret_instructions = (unsigned)insns;
-        *ret_key = key;
         return 0;
 }

@@ -111,11 +111,8 @@ int api_target_context(char **target, const struct seccompd_context *ctx);
  * headers from `r`. Returns 0 or -EPROTO, -ENOMEM. */
 int api_blob_from_response(struct api_response *r, bool by_name, struct seccompd_blob **ret);
 
-/* A JSON blob answer (POST /v1/compile): {"blob": base64, "key", "instructions"} checked: 1 to
- * API_BPF_INSNS_MAX instructions, as many as the base64 holds. The base64 is borrowed from
- * `j`. Returns 0, or -EPROTO. */
-int api_blob_b64_from_json(const json_t *j, const char **ret_b64, size_t *ret_size,
-                           unsigned *ret_instructions, const char **ret_key);
+/* Whether `s` is a blob key: 64 lowercase hex digits. */
+bool api_is_blob_key(const char *s);
 
 /* Parses a body that must be a JSON object (duplicate keys refused). 0 or -EBADMSG. */
 int api_json_object(const char *body, size_t size, json_t **ret);

@@ -51,3 +51,26 @@ long long base64_decoded_size(const char *text, size_t len)
         }
         return (long long)(len / 4 * 3 - pad);
 }
+
+static int base64_value(char ch)
+{
+        if (ch >= 'A' && ch <= 'Z')
+                return ch - 'A';
+        if (ch >= 'a' && ch <= 'z')
+                return ch - 'a' + 26;
+        if (ch >= '0' && ch <= '9')
+                return ch - '0' + 52;
+        return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+void base64_decode(const char *text, size_t len, uint8_t *out, size_t size)
+{
+        size_t o = 0;
+        for (size_t i = 0; i < len; i += 4) {
+                uint32_t v = 0;
+                for (size_t j = 0; j < 4; j++)
+                        v = v << 6 | (uint32_t)(text[i + j] == '=' ? 0 : base64_value(text[i + j]));
+                for (size_t j = 0; j < 3 && o < size; j++)
+                        out[o++] = (uint8_t)(v >> (16 - 8 * j));
+        }
+}

@@ -21,40 +21,6 @@ void oci_compiled_done(struct oci_compiled *c)
         *c = (struct oci_compiled){0};
 }
 
-static int base64_value(char ch)
-{
-        if (ch >= 'A' && ch <= 'Z')
-                return ch - 'A';
-        if (ch >= 'a' && ch <= 'z')
-                return ch - 'a' + 26;
-        if (ch >= '0' && ch <= '9')
-                return ch - '0' + 52;
-        return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
-/* Decodes `text` (`len` bytes) that base64_decoded_size() found to hold `size` bytes, padded
- * base64, into `out`. */
-static void base64_decode(const char *text, size_t len, uint8_t *out, size_t size)
-{
-        size_t o = 0;
-        for (size_t i = 0; i < len; i += 4) {
-                uint32_t v = 0;
-                for (size_t j = 0; j < 4; j++)
-                        v = v << 6 | (uint32_t)(text[i + j] == '=' ? 0 : base64_value(text[i + j]));
-                for (size_t j = 0; j < 3 && o < size; j++)
-                        out[o++] = (uint8_t)(v >> (16 - 8 * j));
-        }
-}
-
-static bool is_blob_key(const char *s)
-{
-        size_t n = 0;
-        for (; s[n]; n++)
-                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-                        return false;
-        return n == 64;
-}
-
 static int refuse(char **ret_why, const char *fmt, ...) _printf_(2, 3);
 static int refuse(char **ret_why, const char *fmt, ...)
 {
@@ -85,7 +51,7 @@ static int compiled_from_answer(const struct api_response *resp, const char *sec
         if (!b64 || !key || !digest || !json_is_integer(ji) || !json_is_integer(js))
                 return refuse(ret_why, "the answer lacks one of blob, key, digest, "
                                        "instructions, size");
-        if (!is_blob_key(key))
+        if (!api_is_blob_key(key))
                 return refuse(ret_why, "the key '%.80s' is not 64 lowercase hex digits", key);
 
         /* The daemon's profile digest is the sha256 of the body it parsed: the very bytes
