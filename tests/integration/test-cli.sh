@@ -10,20 +10,8 @@ DOCKER=$SRC/profiles/default.json
 TP=$SRC/tests/profiles
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_rc() { # rc command...
-        local want=$1; shift
-        "$@" >"$T/out" 2>"$T/err"; local rc=$?
-        [ "$rc" = "$want" ] && ok || { ko "rc $rc (want $want): $*"; sed 's/^/  /' "$T/err" | head -5; }
-}
-expect_out() { # fragment command...
-        local frag=$1; shift
-        "$@" >"$T/out" 2>&1
-        grep -qF -- "$frag" "$T/out" && ok || { ko "no '$frag' in: $*"; sed 's/^/  /' "$T/out" | head -5; }
-}
+. "$(dirname "$0")/lib.sh"
 
 # validate: every profile of the repository, exit 0; invalid data, exit 1; usage, exit 2
 n=0

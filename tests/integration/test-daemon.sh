@@ -11,7 +11,6 @@ TP=$SRC/tests/profiles
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 PID=
-pass=0 fail=0
 cleanup() {
         [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
         [ -n "${QUEUED_SAVED:-}" ] && echo "$QUEUED_SAVED" > /proc/sys/fs/inotify/max_queued_events
@@ -19,22 +18,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # description command...
-        local what=$1; shift
-        if "$@"; then ok; else ko "$what"; fi
-}
-api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
+. "$(dirname "$0")/lib.sh"
 status_of() { curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
 state_of() { api "/v1/profiles/$1" | jq -r '.state // "absent"'; }
-until_true() { # deadline-seconds command...: polls every 50 ms
-        local end=$((SECONDS + $1)); shift
-        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.05; done
-        "$@"
-}
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
-ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
 
 mkdir -p "$T/kubelet/operator" "$T/mesos" "$T/runtime" "$T/cache"
 cp "$DOCKER" "$T/kubelet/docker.json"

@@ -17,26 +17,13 @@ CLIENTS=${STRESS_CLIENTS:-6}
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 PID=
-pass=0 fail=0
 cleanup() {
         jobs -p | xargs -r kill 2>/dev/null
         [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # description command...
-        local what=$1; shift
-        if "$@"; then ok; else ko "$what"; fi
-}
-api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
-until_true() { # deadline-seconds command...: polls every 50 ms
-        local end=$((SECONDS + $1)); shift
-        while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.05; done
-        "$@"
-}
-ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
+. "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/root/stable" "$T/root/churn" "$T/cache" "$T/ref"
 cp "$SRC/profiles/default.json" "$T/root/stable/default.json"
