@@ -19,15 +19,23 @@ static void store_failed(int r)
                                   "Cannot store a blob in the cache, serving it from memory: %m");
 }
 
-void builder_init(struct builder *b, struct cache *cache, struct metrics *metrics)
+int builder_init(struct builder *b, struct cache *cache, struct metrics *metrics,
+                 unsigned compile_timeout_ms, unsigned max_children)
 {
         *b = (struct builder){.cache = cache, .metrics = metrics};
         pthread_mutex_init(&b->lock, NULL);
         pthread_cond_init(&b->landed, NULL);
+        return compile_guard_init(&b->guard, compile_timeout_ms, max_children);
+}
+
+void builder_cancel(struct builder *b)
+{
+        compile_guard_cancel(&b->guard);
 }
 
 void builder_done(struct builder *b)
 {
+        compile_guard_done(&b->guard);
         pthread_mutex_destroy(&b->lock);
         pthread_cond_destroy(&b->landed);
         free(b->flying);
@@ -88,7 +96,7 @@ static void release(struct builder *b, const char *key)
 }
 
 int builder_build(struct builder *bd, const struct profile *p, const struct context *ctx,
-                  const struct compile_options *o, struct blob **ret_blob,
+                  const struct compile_options *o, bool may_wait, struct blob **ret_blob,
                   struct diag_list **ret_diags, bool *ret_compiled)
 {
         _cleanup_(resolved_freep) struct resolved *res = NULL;
@@ -116,7 +124,7 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
         if (r >= 0) {
                 struct timespec t0, t1;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
-                r = compile_resolved(res, o, diags, &b);
+                r = compile_guarded(&bd->guard, res, o, may_wait, diags, &b);
                 clock_gettime(CLOCK_MONOTONIC, &t1);
                 if (r >= 0 && bd->metrics)
                         metrics_compiled(bd->metrics,

@@ -53,6 +53,7 @@ int config_init(struct config *c)
                 .max_connections = 64,
                 .connection_timeout = 10,
                 .request_timeout = 10,
+                .compile_timeout = 10,
                 .max_connections_per_peer = 32,
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
@@ -162,10 +163,11 @@ int config_set_bound(struct config *c, const char *key, const char *v)
         uint64_t u;
         if (config_parse_size(v, &u) < 0)
                 return -EINVAL;
-        if (streq(key, "request-timeout")) {
+        if (streq(key, "request-timeout") || streq(key, "compile-timeout")) {
                 if (u < 1 || u > 3600)
                         return -ERANGE;
-                c->request_timeout = (unsigned)u;
+                *(streq(key, "request-timeout") ? &c->request_timeout : &c->compile_timeout) =
+                        (unsigned)u;
         } else if (streq(key, "max-connections-per-peer")) {
                 if (u > 100000)
                         return -ERANGE;
@@ -243,7 +245,8 @@ static int config_set(struct config *c, const char *k, const char *v)
                         *(streq(k, "workers")           ? &c->workers
                           : streq(k, "max-connections") ? &c->max_connections
                                                         : &c->connection_timeout) = (unsigned)u;
-        } else if (streq(k, "request-timeout") || streq(k, "max-connections-per-peer")) {
+        } else if (streq(k, "request-timeout") || streq(k, "compile-timeout") ||
+                   streq(k, "max-connections-per-peer")) {
                 r = config_set_bound(c, k, v);
         } else if (streq(k, "max-contexts")) {
                 r = config_parse_size(v, &u);

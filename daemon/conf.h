@@ -33,6 +33,7 @@ struct config {
         unsigned max_connections;
         unsigned connection_timeout;       /* seconds idle */
         unsigned request_timeout;          /* seconds for a whole request to arrive */
+        unsigned compile_timeout;          /* seconds a large compile may take */
         unsigned max_connections_per_peer; /* per uid (per process for root); 0: no bound */
         unsigned workers;                  /* 0: one per core */
         unsigned debounce_ms;
@@ -64,7 +65,7 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   socket = PATH      socket-group = GROUP   cache-dir = DIR   cache-max = BYTES
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
- *   request-timeout = SECONDS   max-connections-per-peer = N
+ *   request-timeout = SECONDS   max-connections-per-peer = N   compile-timeout = SECONDS
  *   fallback-spool = DIR|none
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
@@ -73,7 +74,8 @@ int config_fallback_spool(const struct config *c, char **ret);
 /* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
 int config_parse_size(const char *v, uint64_t *ret);
 int config_load_file(struct config *c, const char *path);
-/* Sets "request-timeout" (1 to 3600 seconds) or "max-connections-per-peer" (0: no bound)
+/* Sets "request-timeout" or "compile-timeout" (1 to 3600 seconds) or
+ * "max-connections-per-peer" (0: no bound)
  * from its text. -EINVAL or -ERANGE. */
 int config_set_bound(struct config *c, const char *key, const char *v);
 

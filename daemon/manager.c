@@ -64,7 +64,7 @@ static void load_run(struct pool_work *w)
                 return;
         }
         bool compiled;
-        r = builder_build(&m->builder, l->profile, &m->context, &m->compile, &l->blob,
+        r = builder_build(&m->builder, l->profile, &m->context, &m->compile, true, &l->blob,
                           &l->compile_diags, &compiled);
         if (r == -EINVAL) {
                 /* libseccomp or the kernel refuse it: that makes the profile invalid. */
@@ -129,8 +129,9 @@ static void load_done(struct pool_work *w)
 
         if (lw->part_of_scan && m->scanning > 0)
                 m->scanning--;
-        /* -EAGAIN: changed while read: a close-write event follows; nothing half-written. */
-        if (lw->load.error != -EAGAIN) {
+        /* -EAGAIN: changed while read: a close-write event follows; nothing half-written.
+         * -ECANCELED: the daemon stops; its compile was killed, which says nothing of it. */
+        if (lw->load.error != -EAGAIN && lw->load.error != -ECANCELED) {
                 if (registry_apply_load(m->registry, lw->root, lw->rel, &lw->load, &old, &e) < 0)
                         log_error("Failed to record profile '%s': out of memory", lw->rel);
                 else if (e->state != old || e->state != ENTRY_VALID || !lw->part_of_scan)
@@ -506,11 +507,12 @@ int manager_new(struct config *config, struct manager **ret)
         m->fallbacks = (struct fallbacks){.inotify_fd = -1, .wd = -1}; /* for manager_free */
         m->reload_fd = -EBADF;
         pthread_mutex_init(&m->too_deep_lock, NULL);
-        builder_init(&m->builder, NULL, &m->metrics);
         m->config = *config;
         *config = (struct config){0};
         m->compile.optimize = -1;
-        if ((r = metrics_init(&m->metrics)) < 0 || (r = context_default(&m->context)) < 0 ||
+        if ((r = builder_init(&m->builder, NULL, &m->metrics, m->config.compile_timeout * 1000U,
+                              m->config.workers)) < 0 ||
+            (r = metrics_init(&m->metrics)) < 0 || (r = context_default(&m->context)) < 0 ||
             (r = config_fallback_spool(&m->config, &spool)) < 0 ||
             (r = fallbacks_init(&m->fallbacks, spool)) < 0 ||
             (r = roots_init(&m->roots, &m->config)) < 0)
@@ -540,6 +542,9 @@ struct manager *manager_free(struct manager *m)
 {
         if (!m)
                 return NULL;
+        /* Compiles in child processes end now: neither the HTTP threads (server_free waits for
+         * them) nor the pool wait for one. */
+        builder_cancel(&m->builder);
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
         m->reload_pending = false; /* the last loads done in pool_free() must not start one */

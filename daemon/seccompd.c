@@ -47,6 +47,10 @@ static void help(void)
                "  --request-timeout SECONDS\n"
                "                          a request's headers and body must arrive within\n"
                "                          this (default 10; then 408 and closed)\n"
+               "  --compile-timeout SECONDS\n"
+               "                          a compile of over 2048 libseccomp rules runs in a\n"
+               "                          child process killed after this (default 10; the\n"
+               "                          profile is then invalid)\n"
                "  --max-connections-per-peer N\n"
                "                          connections at once per user, per process for\n"
                "                          root (default 32, 0: no bound; then 429)\n"
@@ -83,6 +87,7 @@ enum {
         ARG_READY_FILE,
         ARG_FALLBACK_SPOOL,
         ARG_REQUEST_TIMEOUT,
+        ARG_COMPILE_TIMEOUT,
         ARG_MAX_CONNECTIONS_PER_PEER,
         ARG_MAX_CONTEXTS,
         ARG_MAX_DEPTH,
@@ -165,13 +170,16 @@ static int apply_option(int opt, const char *arg, struct config *c)
                 return EXIT_FAILURE;
         case ARG_FOREGROUND: c->foreground = true; return GO_ON;
         case ARG_REQUEST_TIMEOUT:
+        case ARG_COMPILE_TIMEOUT:
         case ARG_MAX_CONNECTIONS_PER_PEER: {
-                const char *key =
-                        opt == ARG_REQUEST_TIMEOUT ? "request-timeout" : "max-connections-per-peer";
+                const char *key = opt == ARG_REQUEST_TIMEOUT   ? "request-timeout"
+                                  : opt == ARG_COMPILE_TIMEOUT ? "compile-timeout"
+                                                               : "max-connections-per-peer";
                 if (config_set_bound(c, key, arg) >= 0)
                         return GO_ON;
                 log_error("Invalid --%s '%s': expected %s", key, arg,
-                          opt == ARG_REQUEST_TIMEOUT ? "1 to 3600 seconds" : "0 to 100000");
+                          opt == ARG_MAX_CONNECTIONS_PER_PEER ? "0 to 100000"
+                                                              : "1 to 3600 seconds");
                 return EXIT_FAILURE;
         }
         case ARG_SELF_FILTER: c->self_filter = 1; return GO_ON;
@@ -255,6 +263,7 @@ int main(int argc, char **argv)
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
                 {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
+                {"compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT},
                 {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},
                 {"max-contexts", required_argument, NULL, ARG_MAX_CONTEXTS},
                 {"max-depth", required_argument, NULL, ARG_MAX_DEPTH},

@@ -149,6 +149,13 @@ void route_source(struct server *s, struct MHD_Connection *c, const char *name,
                                 dialect_to_string(e->root->config->dialect));
 }
 
+/* What a failed compile answers: 422 when the profile is refused (libseccomp, the kernel, or
+ * the compile deadline), 503 when every large-compile slot is busy or the daemon stops. */
+static int compile_error(int r)
+{
+        return r == -EINVAL ? -EBADMSG : r == -EAGAIN || r == -ECANCELED ? -EAGAIN : -EIO;
+}
+
 void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
                const struct request *rq, struct reply *rp)
 {
@@ -176,8 +183,8 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
         if (r < 0) {
                 if (diag_list_new(name, &d) == 0 && bd)
                         diag_list_extend(d, bd);
-                reply_error(rp, r == -EINVAL ? -EBADMSG : -EIO, d, "cannot compile '%s' for %s: %s",
-                            name, cs, strerror(-r));
+                reply_error(rp, compile_error(r), d, "cannot compile '%s' for %s: %s", name, cs,
+                            strerror(-r));
                 return;
         }
         reply_blob(rp, c, b->blob, e->good->digest, entry_state_to_string(e->state), cs);
@@ -281,7 +288,10 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         if (bd)
                 diag_list_extend(d, bd);
         if (r < 0) {
-                reply_error(rp, r == -EINVAL ? -EBADMSG : -EIO, d, "the profile does not compile");
+                reply_error(rp, compile_error(r), d, "the profile does not compile%s",
+                            r == -EAGAIN || r == -ECANCELED
+                                    ? " now: every large-compile slot is busy"
+                                    : "");
                 return;
         }
         const char *enc =

@@ -76,7 +76,8 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
                 return -EPERM;
         /* Compile it here, in the caller's own thread, from the snapshot's profile
          * (immutable), so no other request waits for it. */
-        r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, &b, &d, &compiled);
+        r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, false, &b, &d,
+                          &compiled);
         if (r < 0) {
                 if (ret_diags)
                         *ret_diags = d;
@@ -110,7 +111,8 @@ int manager_cached_blob(struct manager *m, const char *key, struct blob **ret)
 int manager_compile(struct manager *m, const struct profile *p, const struct context *ctx,
                     struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled)
 {
-        return builder_build(&m->builder, p, ctx, &m->compile, ret_blob, ret_diags, ret_compiled);
+        return builder_build(&m->builder, p, ctx, &m->compile, false, ret_blob, ret_diags,
+                             ret_compiled);
 }
 
 json_t *manager_profiles_json(struct manager *m)
