@@ -3,8 +3,10 @@
 # Issue 10, defect 2: compile time has a bound, and stopping never waits for a compile.
 # libseccomp's rule adds grow faster than linearly with repeated names: one rule with 60,000
 # names of five syscalls (470 KB, under the 1 MiB file limit) takes tens of seconds (37 s
-# measured here; seccompctl compile is timed below). seccompd compiles anything over 2,048
-# libseccomp rules in a child process killed at --compile-timeout (2 s here):
+# measured here; seccompctl compile is timed below); so do argument comparisons: 200 rules of
+# six comparisons on ioctl for x86_64, x86 and x32 take seconds too. seccompd compiles any
+# profile over 1,024 names or 64 comparisons in a child process killed at --compile-timeout
+# (2 s here):
 #   1. such a file becomes invalid at the deadline, with a diagnostic that says so, while the
 #      daemon answers and a small profile that lands meanwhile is valid within the deadline;
 #   2. POST /v1/compile of it answers 422 with that diagnostic at the deadline; with every
@@ -38,6 +40,13 @@ for i, extra in enumerate(["", "getpid", "gettid"]):
     if extra:  # other content, other blob key: not shared with slow.json's compile
         p["syscalls"].append({"names": [extra], "action": "SCMP_ACT_ALLOW"})
     open(f"{sys.argv[1]}/slow{i or ''}.json", "w").write(json.dumps(p, separators=(",", ":")))
+# Few names, many argument comparisons, three arches: 200 x 6 on ioctl.
+rules = [{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
+          "args": [{"index": k, "value": i * 7 + k, "op": "SCMP_CMP_EQ"} for k in range(6)]}
+         for i in range(200)]
+p = {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": rules,
+     "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}
+open(f"{sys.argv[1]}/slow-args.json", "w").write(json.dumps(p))
 PY
 echo "# slow.json: $NAMES names, $(stat -c %s "$T/slow.json") bytes"
 # How long the compile takes here, bounded: at least 5 s is what the test needs.
@@ -53,14 +62,17 @@ rss0=$(rss_kb)
 
 # 1. A file: invalid at the deadline, with the reason; the daemon answers meanwhile.
 t0=$(date +%s%N)
-cp "$T/slow.json" "$T/root/slow.json"
-check "a compile child runs for slow.json" until_true 3 children_are -ge 1
+cp "$T/slow.json" "$T/slow-args.json" "$T/root/"
+check "compile children run for slow.json and slow-args.json" until_true 3 children_are = 2
 check "the daemon answers meanwhile" [ "$(status_of /v1/health)" = 200 ]
 cp "$T/root/good.json" "$T/root/small.json"
 check "slow.json is invalid by the deadline (+1.5 s)" until_true 4 state_is r/slow.json invalid
 echo "# slow.json invalid after $(ms_since "$t0") ms"
 check "its diagnostic names the deadline" \
         grep -q "took longer than 2000 ms: cancelled" <(api /v1/profiles/r/slow.json)
+check "slow-args.json (200 x 6 comparisons) too" until_true 1 state_is r/slow-args.json invalid
+check "... for the same reason" \
+        grep -q "took longer than 2000 ms: cancelled" <(api /v1/profiles/r/slow-args.json)
 check "a profile that landed meanwhile is valid" until_true 2 state_is r/small.json valid
 check "no compile child left once it is refused" until_true 2 children_are = 0
 
@@ -107,7 +119,7 @@ check "the daemon's RSS does not grow from round to round ($rss1 -> $rss2 kB)" \
         [ $((rss2 - rss1)) -lt 4096 ]
 
 # 3. SIGTERM during a file compile and an HTTP compile: exit within 1 s, no child left.
-rm -f "$T/root/slow.json"
+rm -f "$T/root/slow.json" "$T/root/slow-args.json"
 until_true 3 not state_is r/slow.json invalid
 api /v1/compile -H 'Expect:' -X POST --data-binary @"$T/slow1.json" -o /dev/null &
 post=$!
