@@ -40,8 +40,6 @@ int compile_guard_init(struct compile_guard *g, unsigned timeout_ms, unsigned ma
                 max_children = n > 0 ? (unsigned)n : 1;
         }
         *g = (struct compile_guard){
-                .inline_max_names = COMPILE_GUARD_INLINE_MAX_NAMES,
-                .inline_max_conditions = COMPILE_GUARD_INLINE_MAX_CONDITIONS,
                 .timeout_ms = timeout_ms ? timeout_ms : COMPILE_GUARD_TIMEOUT_DEFAULT_MS,
                 .max_children = max_children,
         };
@@ -311,21 +309,11 @@ static int compile_in_child(struct compile_guard *g, const struct resolved *r,
         return take_output(buf, size, diags, ret);
 }
 
-static bool small_enough(const struct compile_guard *g, const struct resolved *r)
-{
-        size_t names = 0, conditions = 0;
-        for (size_t i = 0; i < r->n_rules; i++) {
-                names += r->rules[i].n_names;
-                conditions += r->rules[i].n_names * r->rules[i].n_args;
-        }
-        return names <= g->inline_max_names && conditions <= g->inline_max_conditions;
-}
-
 int compile_guarded(struct compile_guard *g, const struct resolved *r,
                     const struct compile_options *o, bool may_wait, struct diag_list *diags,
                     struct blob **ret)
 {
-        if (small_enough(g, r))
+        if (!g->always_child && compile_is_small(r))
                 return compile_resolved(r, o, diags, ret);
         int slot = slot_take(g, may_wait);
         if (slot < 0)

@@ -19,6 +19,24 @@ static void seccomp_releasep(scmp_filter_ctx *c)
                 seccomp_release(*c);
 }
 
+void compile_work(const struct resolved *r, size_t *ret_names, size_t *ret_conditions)
+{
+        size_t names = 0, conditions = 0;
+        for (size_t i = 0; i < r->n_rules; i++) {
+                names += r->rules[i].n_names;
+                conditions += r->rules[i].n_names * r->rules[i].n_args;
+        }
+        *ret_names = names;
+        *ret_conditions = conditions;
+}
+
+bool compile_is_small(const struct resolved *r)
+{
+        size_t names, conditions;
+        compile_work(r, &names, &conditions);
+        return names <= COMPILE_SMALL_MAX_NAMES && conditions <= COMPILE_SMALL_MAX_CONDITIONS;
+}
+
 size_t compile_count_rules(const struct resolved *r)
 {
         size_t n = 0;

@@ -36,6 +36,18 @@ static inline size_t blob_size(const struct blob *b)
         return b->n_insns * sizeof(struct sock_filter);
 }
 
+/* libseccomp's work grows faster than linearly with names and argument comparisons, and
+ * cannot be interrupted (one rule of 60,000 repeated names: 37 s; 200 rules of six
+ * comparisons on one syscall for three arches: over 20 s). A profile within these bounds is
+ * "small": every profile of the third-party corpus is (at most 479 names, 12 comparisons), and
+ * the slowest small shape found compiles in 0.08 s. The daemon compiles the others in a child
+ * process under a deadline (daemon/compile-guard.h). */
+#define COMPILE_SMALL_MAX_NAMES      1024
+#define COMPILE_SMALL_MAX_CONDITIONS 64
+/* Names, and argument comparisons (names x args), over the rules of `r`. */
+void compile_work(const struct resolved *r, size_t *ret_names, size_t *ret_conditions);
+bool compile_is_small(const struct resolved *r);
+
 /* The libseccomp rules a resolved profile makes: one per known syscall name of each rule. */
 size_t compile_count_rules(const struct resolved *r);
 

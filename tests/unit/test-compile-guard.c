@@ -20,7 +20,7 @@
 #include "diag.h"
 #include "test-util.h"
 
-/* The same compile, in the thread and in a child (inline bounds 0), must agree in everything
+/* The same compile, in the thread and in a child (always_child), must agree in everything
  * the cache and the API keep. */
 static void same_in_child(const char *path)
 {
@@ -28,7 +28,7 @@ static void same_in_child(const char *path)
         test_build_file(path, NULL, -1, &tb);
         struct compile_guard g;
         assert_int_equal(compile_guard_init(&g, 10000, 2), 0);
-        g.inline_max_names = g.inline_max_conditions = 0;
+        g.always_child = true;
         struct compile_options o = {.optimize = -1};
         struct diag_list *d1 = NULL, *d2 = NULL;
         struct blob *b1 = NULL, *b2 = NULL;
