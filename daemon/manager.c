@@ -521,6 +521,12 @@ int manager_new(struct config *config, struct manager **ret)
         r = cache_open(m->config.cache_dir, m->config.cache_max_bytes, &m->cache);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
+        if ((r = cache_unusable(m->cache)) < 0)
+                log_warning_errno(
+                        r,
+                        "Cannot use the cache directory '%s' (%m): every blob is compiled "
+                        "and served from memory, none is stored",
+                        m->config.cache_dir);
         m->builder.cache = m->cache;
         if ((r = registry_new(m->cache, &m->registry)) < 0)
                 return r;
