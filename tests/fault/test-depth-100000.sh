@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # issue 10, faults that held: a directory chain 100,000 deep in a watched recursive root (far
-# beyond PATH_MAX: made with mkdirat/openat by mkchain.py), created while the daemon watches,
+# beyond PATH_MAX: made with mkdirat/openat by mkchain.py), created while the daemon watches
+# (and serves: the good profile fetched all along),
 # present at a start, then removed while it runs. The daemon stays within --max-depth (64):
 # it watches at most 64 levels of the chain, serves the profiles at depths 1, 10 and 64 byte
 # for byte and never the ones at 65 and 100,000, reports the first level past the limit in
@@ -66,9 +67,19 @@ P=$SRC/profiles/default.json
 # --- made while watched --------------------------------------------------------------------
 start "${ARGS[@]}"
 mark
-t=$(python3 "$D/mkchain.py" "$T/deep" $N 1:"$P" 10:"$P" 64:"$P" 65:"$P" $N:"$P") ||
-        ko "mkchain.py"
-echo "a chain $N deep made in $t s while watched"
+python3 "$D/mkchain.py" "$T/deep" $N 1:"$P" 10:"$P" 64:"$P" 65:"$P" $N:"$P" >"$T/made" &
+maker=$!
+fetches=0 wrong=0 # the good profiles are served all along
+while kill -0 "$maker" 2>/dev/null; do
+        rm -f "$T/during.bpf"
+        api /v1/bpf/good/default.json -o "$T/during.bpf"
+        cmp -s "$T/during.bpf" "$T/ref/default.json.bpf" || wrong=$((wrong + 1))
+        fetches=$((fetches + 1))
+done
+wait "$maker" || ko "mkchain.py"
+echo "a chain $N deep made in $(cat "$T/made") s while watched; $fetches fetches meanwhile, $wrong wrong"
+check "watched: every fetch during the making byte for byte ($wrong of $fetches wrong)" \
+        [ "$wrong" = 0 -a "$fetches" -gt 0 ]
 check "watched: the three profiles within the limit listed" until_true 30 eval '[ "$(names)" = "$want_names" ]'
 check "watched: level 65 reported in /v1/status ($(too_deep | head -c 80)...)" \
         until_true 10 eval '[ "$(too_deep)" = "[\"$C65\"]" ]'
