@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # issue 10, faults that held: a directory chain 100,000 deep in a watched recursive root (far
 # beyond PATH_MAX: made with mkdirat/openat by mkchain.py), created while the daemon watches
-# (and serves: the good profile fetched all along),
-# present at a start, then removed while it runs. The daemon stays within --max-depth (64):
-# it watches at most 64 levels of the chain, serves the profiles at depths 1, 10 and 64 byte
-# for byte and never the ones at 65 and 100,000, reports the first level past the limit in
-# /v1/status (.roots[].too_deep) and the log, and its CPU time and RSS stay bounded (printed,
-# and checked against generous bounds). A restart gives the same list and node digest; once
-# the chain is removed its profiles are gone, the report is empty and the node digest is that
-# of a clean start on the same files.
+# (and serves: the good profile is fetched all along), present at a start, then removed while
+# it runs. The daemon stays within --max-depth (64): it watches at most 64 levels of the
+# chain, serves the profiles at depths 1, 10 and 64 byte for byte and never the ones at 65
+# and 100,000, reports the first level past the limit in /v1/status (.roots[].too_deep) and
+# the log, and its CPU time and RSS stay bounded (printed, and checked against generous
+# bounds). A restart gives the same list and node digest; once the chain is removed its
+# profiles are missing, the report is empty and the node digest is that of a clean start.
 . "$(dirname "$0")/lib.sh"
 need_root "a root-owned daemon and deep trees"
 need_cmd python3

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # issue 10, faults that held: an inotify queue overflow (IN_Q_OVERFLOW) in the middle of a
 # burst of creates, renames, deletes and rewrites, and the exact state after it. The kernel's
-# queue is made 16 events long (fs.inotify.max_queued_events before the daemon starts, restored
-# after it and on every exit) and the
-# daemon is stopped (SIGSTOP) during the first burst so that it overflows for sure; a second
-# burst runs while the daemon works. Then the served state equals the disk exactly: the same
-# set of names (in subdirectories too), each one valid or invalid as `seccompctl compile`
-# says (or stale: a file that became invalid keeps serving its last valid version), each
-# valid blob byte for byte the one seccompctl compiles, every removed name missing, and the
-# node digest that of a clean restart on the same files (where the stale ones are invalid).
+# queue is made 16 events long (fs.inotify.max_queued_events before the daemon starts,
+# restored after it and on every exit) and the daemon is stopped (SIGSTOP) during the first
+# burst so that it overflows for sure; a second burst runs while the daemon works. Then the
+# served state equals the disk exactly: the same set of names (in subdirectories too), each
+# one valid or invalid as `seccompctl compile` says (or stale: a file that became invalid
+# keeps serving its last valid version), each valid blob byte for byte the one seccompctl
+# compiles, every removed name missing, and the node digest that of a clean restart on the
+# same files (where the stale ones are invalid).
 . "$(dirname "$0")/lib.sh"
 need_root "fs.inotify.max_queued_events"
 need_cmd python3
