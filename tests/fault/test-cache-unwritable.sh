@@ -72,7 +72,7 @@ check "full: said once in the log (got $(stored_warnings))" [ "$(stored_warnings
 grep "Cannot store" "$T/log"
 entries=$(api /v1/status | jq .cache.entries)
 echo "full: $entries entries stored in 200 KiB"
-check "full: some entries stored, not all (got $entries)" [ "$entries" -gt 0 ] && [ "$entries" -lt 304 ]
+check "full: some entries stored, not all (got $entries)" [ "$entries" -gt 0 -a "$entries" -lt 304 ]
 # Every entry that was stored is whole: the daemon re-reads them all at a reload.
 kill -HUP "$PID"
 sleep 1
