@@ -196,6 +196,26 @@ static void too_deep_add(struct manager *m, const struct root *root, const char 
                             root->config->path, rel, m->config.max_depth, root->config->name);
 }
 
+/* Directory or file `rel` of `root` was removed while watched: the directories reported too
+ * deep at or below it are gone too (a scan would not find them again). */
+static void too_deep_forget(struct manager *m, const struct root *root, const char *rel)
+{
+        struct too_deep *td = &m->too_deep[root - m->roots.roots];
+        size_t l = strlen(rel), kept = 0;
+        pthread_mutex_lock(&m->too_deep_lock);
+        for (size_t i = 0; i < td->n_listed; i++) {
+                if (strncmp(td->rel[i], rel, l) == 0 &&
+                    (td->rel[i][l] == 0 || td->rel[i][l] == '/')) {
+                        free(td->rel[i]);
+                        continue;
+                }
+                td->rel[kept] = td->rel[i];
+                td->confirmed[kept++] = td->confirmed[i];
+        }
+        td->n_listed = kept;
+        pthread_mutex_unlock(&m->too_deep_lock);
+}
+
 /* A scan of `root` starts (false: every listed directory waits to be found again) or ends
  * (true: those not found again are forgotten). */
 static void too_deep_sweep(struct manager *m, const struct root *root, bool end)
@@ -396,6 +416,12 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 case WATCH_REMOVED:
                         if (root && ev[i].path)
                                 add_pending(m, root, ev[i].path);
+                        if (root && ev[i].path && ev[i].type == WATCH_REMOVED) {
+                                size_t l = strlen(root->config->path);
+                                if (strncmp(ev[i].path, root->config->path, l) == 0 &&
+                                    ev[i].path[l] == '/')
+                                        too_deep_forget(m, root, ev[i].path + l + 1);
+                        }
                         break;
                 case WATCH_TOO_DEEP: {
                         size_t l = root && ev[i].path ? strlen(root->config->path) : 0;
@@ -523,6 +549,12 @@ int manager_new(struct config *config, struct manager **ret)
         r = cache_open(m->config.cache_dir, m->config.cache_max_bytes, &m->cache);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the cache '%s': %m", m->config.cache_dir);
+        if ((r = cache_unusable(m->cache)) < 0)
+                log_warning_errno(
+                        r,
+                        "Cannot use the cache directory '%s' (%m): every blob is compiled "
+                        "and served from memory, none is stored",
+                        m->config.cache_dir);
         m->builder.cache = m->cache;
         if ((r = registry_new(m->cache, &m->registry)) < 0)
                 return r;

@@ -16,6 +16,9 @@
 struct cache {
         char *dir;
         int blobs_fd;
+        /* 0, or why blobs/ cannot be used (-errno): then every lookup misses and every store
+         * fails with it, and the caller serves from memory. */
+        int unusable;
         uint64_t max_bytes;
         /* Guards everything below. It is also held around the renames and removals in blobs/,
          * so that within the process the index follows the directory and an entry's two files
@@ -80,6 +83,12 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
         assert(ret_blob);
         if (!cache_key_is_valid(key))
                 return -EINVAL;
+        if (c->unusable < 0) {
+                cache_lock(c);
+                c->misses++;
+                cache_unlock(c);
+                return -ENOENT;
+        }
         int r = cache_file_load(c->blobs_fd, key, &obs, &b, &diags);
         if (is_transient(r))
                 return r;
@@ -179,6 +188,8 @@ int cache_store(struct cache *c, const struct blob *b, const struct diag_list *d
         assert(b);
         if (!cache_key_is_valid(b->key) || b->n_insns == 0 || !b->insns)
                 return -EINVAL;
+        if (c->unusable < 0)
+                return c->unusable;
         r = sha256_hex(b->insns, blob_size(b), sha);
         if (r < 0)
                 return r;
@@ -256,10 +267,24 @@ static int cache_scan(struct cache *c)
         return 0;
 }
 
+/* Creates dir and dir/blobs when missing; returns an fd of dir/blobs or -errno. */
+static int open_blobs(const char *dir)
+{
+        _cleanup_close_ int dir_fd = -EBADF;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return -errno;
+        if (mkdirat(dir_fd, CACHE_BLOBS_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        int fd = openat(dir_fd, CACHE_BLOBS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? -errno : fd;
+}
+
 int cache_open(const char *dir, uint64_t max_bytes, struct cache **ret)
 {
         _cleanup_(cache_freep) struct cache *c = NULL;
-        _cleanup_close_ int dir_fd = -EBADF;
         int r;
 
         assert(dir);
@@ -278,17 +303,15 @@ int cache_open(const char *dir, uint64_t max_bytes, struct cache **ret)
         if (!c->dir)
                 return -ENOMEM;
 
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                return -errno;
-        if (mkdirat(dir_fd, CACHE_BLOBS_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        c->blobs_fd =
-                openat(dir_fd, CACHE_BLOBS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (c->blobs_fd < 0)
-                return -errno;
+        r = open_blobs(dir);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                c->unusable = r; /* read-only, missing parent, not a directory...: no cache */
+                *ret = TAKE_PTR(c);
+                return 0;
+        }
+        c->blobs_fd = r;
         r = cache_scan(c);
         if (r < 0)
                 return r;
@@ -325,6 +348,12 @@ void cache_get_stats(struct cache *c, struct cache_stats *ret)
                 .max_bytes = c->max_bytes,
         };
         cache_unlock(c);
+}
+
+int cache_unusable(const struct cache *c)
+{
+        assert(c);
+        return c->unusable;
 }
 
 const char *cache_dir(const struct cache *c)

@@ -29,7 +29,10 @@ struct cache_stats {
 /* Whether `key` is a blob key: exactly 64 lowercase hex digits. */
 bool cache_key_is_valid(const char *key) _pure_;
 
-/* Opens the cache in `dir`, creating it (not its parents) and dir/blobs with mode 0755.
+/* Opens the cache in `dir`, creating it (not its parents) and dir/blobs with mode 0755. When
+ * they cannot be created or opened (a read-only file system, a missing parent, not a
+ * directory), the cache still opens, empty and unusable: cache_unusable() says why, every
+ * lookup misses and every store fails with that error, so the caller serves from memory.
  * Removes what a crash can leave behind (temporary files, a .bpf without its .json) and scans
  * the entries for the index (sizes, and the .json's mtime as the LRU order); payloads are
  * verified on lookup, not here. Nothing is evicted: that waits for cache_evict(), which knows
@@ -74,5 +77,7 @@ void cache_unpin(struct cache *c, const char *key);
 int cache_evict(struct cache *c, const char *const *referenced, size_t n);
 
 void cache_get_stats(struct cache *c, struct cache_stats *ret);
+/* 0, or the -errno for which cache_open() could not use the directory. */
+int cache_unusable(const struct cache *c) _pure_;
 /* The directory given to cache_open(). */
 const char *cache_dir(const struct cache *c);

@@ -11,6 +11,9 @@ cleanup() {
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
+# meson's timeout sends SIGTERM: exit through the EXIT trap, leaving no daemon behind.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 skip() { echo "SKIP: $*"; exit 77; }
 need_root_tools() { # tools...

@@ -24,6 +24,9 @@ fault_cleanup() {
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap fault_cleanup EXIT
+# meson's timeout sends SIGTERM: exit through the EXIT trap, leaving no daemon behind.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); echo "FAIL: $*"; }

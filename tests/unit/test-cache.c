@@ -435,6 +435,45 @@ static void test_cache_bad_keys_are_refused(void **state)
         cache_free(c);
 }
 
+/* A directory the cache cannot use (its parent missing; blobs/ not a directory): it opens
+ * unusable, every lookup misses, every store fails with the reason, nothing is written. */
+static void test_cache_unusable_directory_opens_empty(void **state)
+{
+        struct fixture *f = *state;
+        struct blob *got = NULL;
+        struct cache_stats st;
+        struct cache *c;
+        char *missing, *blobs;
+
+        assert_true(asprintf(&missing, "%s/no/such/cache", f->root) > 0);
+        assert_int_equal(cache_open(missing, 0, &c), 0);
+        assert_int_equal(cache_unusable(c), -ENOENT);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), -ENOENT);
+        assert_int_equal(cache_lookup(c, f->build.blob->key, &got, NULL), -ENOENT);
+        assert_null(got);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.misses, 1);
+        assert_int_equal(st.stores + st.entries + st.bytes, 0);
+        cache_free(c);
+
+        assert_int_equal(mkdir(f->dir, 0755), 0);
+        assert_true(asprintf(&blobs, "%s/blobs", f->dir) > 0);
+        int fd = open(blobs, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_unusable(c), -ENOTDIR);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), -ENOTDIR);
+        assert_int_equal(cache_lookup(c, f->build.blob->key, &got, NULL), -ENOENT);
+        assert_int_equal(cache_evict(c, NULL, 0), 0);
+        cache_free(c);
+        struct stat sb;
+        assert_int_equal(stat(blobs, &sb), 0);
+        assert_true(S_ISREG(sb.st_mode) && sb.st_size == 0); /* left alone */
+        free(blobs);
+        free(missing);
+}
+
 static uint64_t entry_bytes(struct fixture *f)
 {
         struct cache_stats st;
@@ -869,6 +908,7 @@ int main(void)
                 T(test_cache_truncated_json_is_discarded),
                 T(test_cache_garbage_json_is_discarded),
                 T(test_cache_bad_keys_are_refused),
+                T(test_cache_unusable_directory_opens_empty),
                 T(test_cache_evict_keeps_referenced_and_drops_oldest),
                 T(test_cache_store_evicts_to_bound),
                 T(test_cache_pinned_entries_are_never_evicted),
