@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,9 @@ void config_done(struct config *c)
         free(c->ready_file);
         free(c->fallback_spool);
         free(c->self_filter_profile);
+        for (size_t i = 0; i < c->n_log_filters; i++)
+                free(c->log_filters[i]);
+        free(c->log_filters);
 }
 
 int config_fallback_spool(const struct config *c, char **ret)
@@ -264,6 +268,8 @@ static int config_set(struct config *c, const char *k, const char *v)
                 r = parse_bool(v, &b);
                 if (r == 0)
                         c->self_filter = b ? 1 : -1;
+        } else if (streq(k, "log-filter")) {
+                r = config_add_log_filter(c, v);
         } else if (streq(k, "self-filter-profile")) {
                 r = *v ? set_string(&c->self_filter_profile, v) : -EINVAL;
         } else if (streq(k, "foreground")) {
@@ -272,6 +278,30 @@ static int config_set(struct config *c, const char *k, const char *v)
         } else
                 return -ENOKEY;
         return r;
+}
+
+int config_add_log_filter(struct config *c, const char *pattern)
+{
+        if (!*pattern)
+                return -EINVAL;
+        if (c->n_log_filters >= CONFIG_MAX_LOG_FILTERS)
+                return -E2BIG;
+        char **v = realloc(c->log_filters, (c->n_log_filters + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        c->log_filters = v;
+        if (!(v[c->n_log_filters] = strdup(pattern)))
+                return -ENOMEM;
+        c->n_log_filters++;
+        return 0;
+}
+
+bool config_log_filter_matches(const struct config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_log_filters; i++)
+                if (fnmatch(c->log_filters[i], name, 0) == 0)
+                        return true;
+        return false;
 }
 
 int config_load_file(struct config *c, const char *path)

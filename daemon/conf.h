@@ -43,6 +43,8 @@ struct config {
         unsigned max_depth;        /* directory levels below a root scanned and watched */
         int self_filter;           /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
         char *self_filter_profile; /* NULL: the shipped seccompd-self.json */
+        char **log_filters;        /* profile-name patterns loaded with SECCOMP_FILTER_FLAG_LOG */
+        size_t n_log_filters;
 };
 
 /* One depth limit for the watcher and the scans: what one finds, the other finds too. */
@@ -70,10 +72,17 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
  *   self-filter = yes|no   self-filter-profile = FILE
+ *   log-filter = PATTERN (repeatable; fnmatch(3) on profile names: a whole root is its
+ *                name, a slash and an asterisk)
  * Errors name the file and line. */
 /* A number with an optional K, M or G suffix (powers of 1024). Returns 0 or -EINVAL. */
 int config_parse_size(const char *v, uint64_t *ret);
 int config_load_file(struct config *c, const char *path);
+/* Adds a --log-filter pattern (at most CONFIG_MAX_LOG_FILTERS). -EINVAL, -E2BIG, -ENOMEM. */
+#define CONFIG_MAX_LOG_FILTERS 64
+int config_add_log_filter(struct config *c, const char *pattern);
+/* Whether a blob of profile `name` is to be loaded with SECCOMP_FILTER_FLAG_LOG. */
+bool config_log_filter_matches(const struct config *c, const char *name);
 /* Sets "request-timeout" or "compile-timeout" (1 to 3600 seconds) or
  * "max-connections-per-peer" (0: no bound)
  * from its text. -EINVAL or -ERANGE. */

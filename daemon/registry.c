@@ -219,6 +219,21 @@ int registry_add_blob(struct registry *r, const struct entry_snapshot *s, struct
         return k == -ENOSPC ? 0 : k;
 }
 
+bool registry_blob_served_as(struct registry *r, const char *key,
+                             bool (*match)(const char *name, const void *userdata),
+                             const void *userdata)
+{
+        bool found = false;
+        pthread_rwlock_rdlock(&r->lock);
+        for (size_t i = 0; i < r->n && !found; i++) {
+                const struct entry_snapshot *s = r->items[i];
+                for (size_t k = 0; k < s->n_blobs && !found; k++)
+                        found = streq(s->blobs[k]->blob->key, key) && match(s->name, userdata);
+        }
+        pthread_rwlock_unlock(&r->lock);
+        return found;
+}
+
 int registry_find_blob(struct registry *r, const char *key, struct entry_snapshot **ret,
                        const struct entry_blob **ret_blob)
 {

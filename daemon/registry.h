@@ -56,6 +56,10 @@ int registry_get(struct registry *r, const char *name, struct entry_snapshot **r
 int registry_add_blob(struct registry *r, const struct entry_snapshot *s, struct entry_blob *b);
 /* The blob with cache key `key` among the served ones: a reference to its snapshot and the
  * blob (borrowed from it). Returns 0 or -ENOENT. */
+/* Whether some profile serving blob `key` has a name for which `match` is true. */
+bool registry_blob_served_as(struct registry *r, const char *key,
+                             bool (*match)(const char *name, const void *userdata),
+                             const void *userdata);
 int registry_find_blob(struct registry *r, const char *key, struct entry_snapshot **ret,
                        const struct entry_blob **ret_blob);
 

@@ -66,6 +66,9 @@ static void help(void)
                "                          deeper directory is logged and listed in status\n"
                "  --no-self-filter        do not confine the daemon with its own seccomp filter\n"
                "  --self-filter           confine it (the default; needed in a sanitizer build)\n"
+               "  --log-filter PATTERN    blobs of profiles whose name matches (fnmatch, e.g.\n"
+               "                          'kubernetes/*') are loaded by seccompd-oci with\n"
+               "                          SECCOMP_FILTER_FLAG_LOG: ERRNO denials are logged too\n"
                "  --self-filter-profile FILE\n"
                "                          the daemon's own profile (default: the shipped\n"
                "                          seccompd-self.json), loaded once it is initialised\n"
@@ -94,6 +97,7 @@ enum {
         ARG_SELF_FILTER,
         ARG_NO_SELF_FILTER,
         ARG_SELF_FILTER_PROFILE,
+        ARG_LOG_FILTER,
 };
 
 #define GO_ON (-1) /* not an exit status: parsing goes on */
@@ -182,6 +186,12 @@ static int apply_option(int opt, const char *arg, struct config *c)
                                                               : "1 to 3600 seconds");
                 return EXIT_FAILURE;
         }
+        case ARG_LOG_FILTER:
+                if (config_add_log_filter(c, arg) >= 0)
+                        return GO_ON;
+                log_error("Invalid --log-filter '%s': a non-empty pattern, at most %d of them", arg,
+                          CONFIG_MAX_LOG_FILTERS);
+                return EXIT_FAILURE;
         case ARG_SELF_FILTER: c->self_filter = 1; return GO_ON;
         case ARG_NO_SELF_FILTER: c->self_filter = -1; return GO_ON;
         case ARG_MAX_CONTEXTS:
@@ -270,6 +280,7 @@ int main(int argc, char **argv)
                 {"self-filter", no_argument, NULL, ARG_SELF_FILTER},
                 {"no-self-filter", no_argument, NULL, ARG_NO_SELF_FILTER},
                 {"self-filter-profile", required_argument, NULL, ARG_SELF_FILTER_PROFILE},
+                {"log-filter", required_argument, NULL, ARG_LOG_FILTER},
                 {},
         };
         _cleanup_(config_done) struct config config = {}; /* manager_new() takes it over */

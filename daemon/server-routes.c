@@ -257,15 +257,18 @@ void route_validate(struct server *s, struct MHD_Connection *c, const char *arg,
 }
 
 static void reply_compiled(struct reply *rp, const struct blob *b, const struct profile *p,
-                           const char *cs, bool compiled, const struct diag_list *d)
+                           const char *cs, bool compiled, bool log, const struct diag_list *d)
 {
         _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
-        reply_json(rp, 200,
-                   json_pack("{s:s, s:s, s:s, s:i, s:i, s:s?, s:b, s:o}", SECCOMPD_KEY_KEY, b->key,
-                             SECCOMPD_KEY_DIGEST, p->digest, SECCOMPD_KEY_CONTEXT, cs,
-                             SECCOMPD_KEY_INSTRUCTIONS, (int)b->n_insns, SECCOMPD_KEY_SIZE,
-                             (int)blob_size(b), SECCOMPD_KEY_BLOB, b64, SECCOMPD_KEY_COMPILED,
-                             compiled, SECCOMPD_KEY_DIAGNOSTICS, diag_list_to_json(d)));
+        json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s?, s:b, s:o}", SECCOMPD_KEY_KEY, b->key,
+                              SECCOMPD_KEY_DIGEST, p->digest, SECCOMPD_KEY_CONTEXT, cs,
+                              SECCOMPD_KEY_INSTRUCTIONS, (int)b->n_insns, SECCOMPD_KEY_SIZE,
+                              (int)blob_size(b), SECCOMPD_KEY_BLOB, b64, SECCOMPD_KEY_COMPILED,
+                              compiled, SECCOMPD_KEY_DIAGNOSTICS, diag_list_to_json(d));
+        if (j && log)
+                json_object_set_new(j, SECCOMPD_KEY_FILTER_FLAGS,
+                                    json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
+        reply_json(rp, 200, j);
 }
 
 void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
@@ -299,7 +302,7 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         if (enc && streq(enc, "raw"))
                 reply_blob(rp, c, b, p->digest, NULL, cs);
         else
-                reply_compiled(rp, b, p, cs, compiled, d);
+                reply_compiled(rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d);
 }
 
 void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,

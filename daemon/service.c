@@ -108,6 +108,17 @@ int manager_cached_blob(struct manager *m, const char *key, struct blob **ret)
         return r == -EINVAL ? -EINVAL : r < 0 ? -ENOENT : 0;
 }
 
+static bool log_filter_matches(const char *name, const void *userdata)
+{
+        return config_log_filter_matches(userdata, name);
+}
+
+bool manager_filter_log(struct manager *m, const char *key)
+{
+        return m->config.n_log_filters > 0 &&
+               registry_blob_served_as(m->registry, key, log_filter_matches, &m->config);
+}
+
 int manager_compile(struct manager *m, const struct profile *p, const struct context *ctx,
                     struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled)
 {

@@ -49,6 +49,9 @@ int manager_served_blob(struct manager *m, const char *key, struct entry_snapsho
 /* A blob of the on-disk cache: 0, -EINVAL (malformed key), -ENOENT. */
 int manager_cached_blob(struct manager *m, const char *key, struct blob **ret);
 /* Builds an ad-hoc profile through the builder (one compile per key); see builder_build(). */
+/* Whether a loader of blob `key` is to add SECCOMP_FILTER_FLAG_LOG: a profile serving it
+ * matches a --log-filter pattern. */
+bool manager_filter_log(struct manager *m, const char *key);
 int manager_compile(struct manager *m, const struct profile *p, const struct context *ctx,
                     struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled);
 

@@ -270,28 +270,9 @@ enum oci_verdict oci_config_verdict(const struct oci_config *c, const char **ret
                 return OCI_VERDICT_PASS_WARN;
         }
 
-        /* crun reads the filter flags from linux.seccomp only, even when it loads the
-         * annotation's blob; without linux.seccomp it loads with SECCOMP_FILTER_FLAG_SPEC_ALLOW
-         * alone (libcrun_apply_seccomp: "if no seccomp flag was specified use a sane default").
-         * Any other set (TSYNC, LOG, none at all with "flags": []) would be lost. */
-        const json_t *flags = json_object_get(s, "flags");
-        if (flags && !json_is_null(flags)) {
-                bool same = json_is_array(flags) && json_array_size(flags) > 0;
-                const json_t *f;
-                json_array_foreach (flags, i, f) {
-                        same = same && json_is_string(f) &&
-                               streq(json_string_value(f), OCI_FLAG_SPEC_ALLOW);
-                }
-                if (!same) {
-                        _cleanup_free_ char *fs = json_dumps(flags, JSON_COMPACT | JSON_ENCODE_ANY);
-                        *ret_why = why_printf(ret_why_buf, "linux.seccomp.flags would be lost",
-                                              "linux.seccomp.flags %s would be lost: crun takes "
-                                              "filter flags from linux.seccomp only, and loads a "
-                                              "blob without it with " OCI_FLAG_SPEC_ALLOW,
-                                              fs ? fs : "");
-                        return OCI_VERDICT_PASS_WARN;
-                }
-        }
+        /* "flags" is kept in the derived config (oci_config_derive), where crun reads it even
+         * when it loads the annotation's blob: whatever it holds, crun treats it as it would
+         * with its own compile. */
         *ret_why = NULL;
         return OCI_VERDICT_COMPILE;
 }
@@ -305,7 +286,42 @@ int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size)
         return restore_numbers(c, text, ret, ret_size);
 }
 
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, char **ret)
+/* linux.seccomp cut down to what crun still reads beside the annotation: the filter flags.
+ * NULL when there are none to keep (crun's default applies); *ret_error -ENOMEM. */
+static json_t *flags_only(const json_t *section, bool log, int *ret_error)
+{
+        const json_t *flags = json_object_get(section, "flags");
+        bool has = flags && !json_is_null(flags);
+        *ret_error = 0;
+        if (!has && !log)
+                return NULL;
+        json_t *f = has ? json_deep_copy(flags) : json_pack("[s]", OCI_FLAG_SPEC_ALLOW);
+        json_t *s = json_object();
+        const json_t *da = json_object_get(section, "defaultAction");
+        if (!f || !s || (da && json_object_set(s, "defaultAction", (json_t *)da) < 0)) {
+                json_decref(f);
+                json_decref(s);
+                *ret_error = -ENOMEM;
+                return NULL;
+        }
+        bool present = false;
+        const json_t *x;
+        size_t i;
+        json_array_foreach (f, i, x) {
+                present =
+                        present || (json_is_string(x) && streq(json_string_value(x), OCI_FLAG_LOG));
+        }
+        if ((log && json_is_array(f) && !present &&
+             json_array_append_new(f, json_string(OCI_FLAG_LOG)) < 0) ||
+            json_object_set_new(s, "flags", f) < 0) {
+                json_decref(s);
+                *ret_error = -ENOMEM;
+                return NULL;
+        }
+        return s;
+}
+
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log, char **ret)
 {
         /* Work on a deep copy: the loaded config stays as read. */
         json_t *root = json_deep_copy(c->root);
@@ -316,7 +332,14 @@ int oci_config_derive(const struct oci_config *c, const char *blob_b64, char **r
                 json_decref(root);
                 return -EINVAL;
         }
-        json_object_del(linux_, "seccomp");
+        int r;
+        json_t *kept = flags_only(json_object_get(linux_, "seccomp"), log, &r);
+        if (r < 0 || (kept && json_object_set_new(linux_, "seccomp", kept) < 0)) {
+                json_decref(root);
+                return -ENOMEM;
+        }
+        if (!kept)
+                (void)json_object_del(linux_, "seccomp");
 
         json_t *ann = json_object_get(root, "annotations");
         if (!ann || json_is_null(ann)) {

@@ -20,6 +20,7 @@
 #define OCI_ANNOTATION_BPF          "run.oci.seccomp_bpf_data"
 #define OCI_ANNOTATION_FAIL_UNKNOWN "run.oci.seccomp_fail_unknown_syscall"
 #define OCI_FLAG_SPEC_ALLOW         "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
+#define OCI_FLAG_LOG                "SECCOMP_FILTER_FLAG_LOG"
 
 struct oci_config;
 
@@ -55,11 +56,16 @@ enum oci_verdict oci_config_verdict(const struct oci_config *c, const char **ret
  * Returns 0 or -ENOMEM. */
 int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size);
 
-/* The derived config as compact JSON: linux.seccomp removed, annotations[OCI_ANNOTATION_BPF]
- * = `blob_b64` (the raw BPF in standard, padded base64, as crun decodes it). Everything else
- * as in the original. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or "linux") is not
- * an object. */
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, char **ret);
+/* The derived config as compact JSON: annotations[OCI_ANNOTATION_BPF] = `blob_b64` (the raw
+ * BPF in standard, padded base64, as crun decodes it), and linux.seccomp removed, or cut down
+ * to its filter flags when there are any to keep: crun loads the annotation's blob (it never
+ * compiles the section then) with the flags of linux.seccomp, and with
+ * SECCOMP_FILTER_FLAG_SPEC_ALLOW alone when there is no linux.seccomp. So a section with
+ * "flags" keeps {"defaultAction", "flags"}; `log` (the daemon's --log-filter) adds
+ * SECCOMP_FILTER_FLAG_LOG to them (to crun's default when the section had none). Everything
+ * else as in the original. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or "linux") is
+ * not an object. */
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log, char **ret);
 
 /* Writes `data` to `dir`/`name` atomically (a temp file in `dir`, mode 0600, renamed over
  * `name`). Returns 0 or -errno. */

@@ -10,6 +10,7 @@
 #include "base64.h"
 #include "config.h"
 #include "oci-bpf.h"
+#include "oci-config.h"
 #include "oci-http.h"
 #include "oci-sha256.h"
 #include "seccompd/protocol.h"
@@ -53,6 +54,18 @@ static int compiled_from_answer(const struct api_response *resp, const char *sec
                                        "instructions, size");
         if (!api_is_blob_key(key))
                 return refuse(ret_why, "the key '%.80s' is not 64 lowercase hex digits", key);
+        /* Filter flags the daemon asks for: only LOG, which changes what the kernel logs and
+         * never a verdict. */
+        const json_t *ff = json_object_get(j, SECCOMPD_KEY_FILTER_FLAGS), *f;
+        bool filter_log = false;
+        size_t fi;
+        if (ff && !json_is_array(ff))
+                return refuse(ret_why, "filter_flags is not an array");
+        json_array_foreach (ff, fi, f) {
+                if (!json_is_string(f) || !streq(json_string_value(f), OCI_FLAG_LOG))
+                        return refuse(ret_why, "filter_flags may hold " OCI_FLAG_LOG " only");
+                filter_log = true;
+        }
 
         /* The daemon's profile digest is the sha256 of the body it parsed: the very bytes
          * sent, or the blob is another profile's. */
@@ -91,6 +104,7 @@ static int compiled_from_answer(const struct api_response *resp, const char *sec
                 .size = (size_t)size,
                 .instructions = (unsigned)insns_n,
                 .key = strdup(key),
+                .filter_log = filter_log,
         };
         if (!ret->blob_b64 || !ret->key) {
                 oci_compiled_done(ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* seccompd-oci's one request: POST /v1/compile of linux.seccomp, the blob back in base64.
@@ -15,6 +16,7 @@ struct oci_compiled {
         size_t size;           /* decoded size in bytes: a multiple of 8, 8 to 32768 */
         unsigned instructions; /* size / 8 */
         char *key;             /* the blob key */
+        bool filter_log;       /* the daemon asks for SECCOMP_FILTER_FLAG_LOG (--log-filter) */
 };
 
 void oci_compiled_done(struct oci_compiled *c);

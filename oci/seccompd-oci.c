@@ -315,7 +315,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         if (r < 0)
                 return r;
 
-        r = oci_config_derive(cfg, blob.blob_b64, &out);
+        r = oci_config_derive(cfg, blob.blob_b64, blob.filter_log, &out);
         if (r < 0) {
                 oci_fallback("cannot derive a config from '%s': %s", path,
                              r == -EINVAL ? "linux or annotations is not an object" : strerror(-r));

@@ -101,7 +101,10 @@
 #define SECCOMPD_KEY_CACHE_CORRUPT   "corrupt"
 #define SECCOMPD_KEY_CACHE_EVICTIONS "evictions"
 #define SECCOMPD_KEY_COMPILED        "compiled"
-#define SECCOMPD_KEY_RESCANNING      "rescanning"
+/* POST /v1/compile: filter flags the loader must add (SECCOMP_FILTER_FLAG_LOG, for a blob a
+ * served profile matching --log-filter has); absent when none. */
+#define SECCOMPD_KEY_FILTER_FLAGS "filter_flags"
+#define SECCOMPD_KEY_RESCANNING   "rescanning"
 
 /* Profile states. */
 #define SECCOMPD_STATE_VALID   "valid"

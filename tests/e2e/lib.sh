@@ -100,9 +100,10 @@ delete_containers() {
 api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
 ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
 DPID=
-start_daemon() {
+start_daemon() { # DAEMON_EXTRA (an array, may be unset): more arguments
         "$DAEMON" --foreground --root "runtime=$T/profiles" --socket "$SOCK" \
-                --cache-dir "$T/cache" >>"$T/daemon.log" 2>&1 &
+                --cache-dir "$T/cache" ${DAEMON_EXTRA[@]+"${DAEMON_EXTRA[@]}"} \
+                >>"$T/daemon.log" 2>&1 &
         DPID=$!
         until_true 20 ready
 }
@@ -156,6 +157,30 @@ open(p, "w").write(t.replace("\"@SECCOMP@\"", open(s).read().strip(), 1))' \
 }
 unchanged() { cmp -s "$1/config.json" "$1/config.json.orig"; } # BUNDLE
 derived() { echo "$1/config.seccompd.json"; }                   # BUNDLE
+
+# audit_listen FILE: the kernel's AUDIT_SECCOMP records (type 1326), one per line, from the
+# audit multicast group (no auditd needed) until audit_stop; returns once listening.
+AUDIT_PID=
+audit_listen() {
+        python3 -u - "$1" <<'PY' &
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9)  # NETLINK_AUDIT
+s.bind((0, 1))                                            # AUDIT_NLGRP_READLOG
+out = open(sys.argv[1], "w", buffering=1)
+out.write("listening\n")
+while True:
+    d = s.recv(65536)
+    off = 0
+    while off + 16 <= len(d):
+        ln, typ = struct.unpack_from("IH", d, off)
+        if typ == 1326:
+            out.write(d[off + 16:off + ln].decode(errors="replace").rstrip("\0") + "\n")
+        off += (ln + 3) & ~3
+PY
+        AUDIT_PID=$!
+        until_true 5 grep -q listening "$1"
+}
+audit_stop() { [ -n "$AUDIT_PID" ] && kill "$AUDIT_PID" 2>/dev/null && wait "$AUDIT_PID" 2>/dev/null; AUDIT_PID=; }
 annotation_of() { # BUNDLE: the raw blob of the derived config's annotation, on stdout
         jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$(derived "$1")" | base64 -d
 }

@@ -19,6 +19,7 @@ MUTE_PID=
 cleanup() {
         delete_containers
         stop_daemon
+        audit_stop
         [ -n "$MUTE_PID" ] && kill "$MUTE_PID" 2>/dev/null && wait "$MUTE_PID" 2>/dev/null
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
@@ -160,11 +161,52 @@ sed '1s/{/{ "flags": ["SECCOMP_FILTER_FLAG_LOG"],/' "$T/enomedium.json" >"$T/fla
 B7F=$T/b7f
 make_bundle "$B7F" "$T/flags-log.json" sh -c 'exec 2>&1; mkdir /tmp/y'
 new_id b7f
+# crun loads the annotation's blob with linux.seccomp's flags: the derived config keeps them
+# (and only them), and the kernel logs the ERRNO denial (code=0x50000, SECCOMP_RET_ERRNO: the
+# kernel logs the action without its errno).
+audit_listen "$T/audit7.log"
 run_to c7f oci run -b "$B7F" "$id"
-check "7: flags [LOG]: warned, and why" err_has c7f 'linux.seccomp.flags ["SECCOMP_FILTER_FLAG_LOG"] would be lost' ||
-        show c7f
-check "7: flags [LOG]: no derived config" [ ! -e "$(derived "$B7F")" ]
-check "7: flags [LOG]: crun's own filter applies" out_has c7f "No medium found"
+sleep 0.3
+audit_stop
+check "7: flags [LOG]: through the annotation" [ -f "$(derived "$B7F")" ] || show c7f
+check "7: flags [LOG]: linux.seccomp cut down to its flags" \
+        [ "$(jq -c .linux.seccomp "$(derived "$B7F")")" = '{"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_LOG"]}' ]
+# The kept section alone would allow mkdir: the denial is the blob's.
+check "7: flags [LOG]: the blob's verdict (ENOMEDIUM)" out_has c7f "No medium found" || show c7f
+check "7: flags [LOG]: the ERRNO denial is in the audit log" \
+        grep -qE 'comm="mkdir".* syscall=(83|258) .*code=0x50000' "$T/audit7.log"
+
+# The operator's --log-filter: a profile served under a matching name gets LOG added to
+# crun's default flags; the same section without a match gets no linux.seccomp at all.
+cp "$T/enomedium.json" "$T/profiles/logged-enomedium.json"
+stop_daemon
+DAEMON_EXTRA=(--log-filter 'runtime/logged-*')
+start_daemon || { echo "FAIL: seccompd not ready with --log-filter"; exit 1; }
+B7L=$T/b7l
+make_bundle "$B7L" "$T/enomedium.json" sh -c 'exec 2>&1; mkdir /tmp/y'
+new_id b7l
+audit_listen "$T/audit7l.log"
+run_to c7l oci run -b "$B7L" "$id"
+sleep 0.3
+audit_stop
+check "7: --log-filter: through the annotation" [ -f "$(derived "$B7L")" ] || show c7l
+check "7: --log-filter: LOG added to crun's default" \
+        [ "$(jq -c .linux.seccomp.flags "$(derived "$B7L")")" = '["SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_LOG"]' ]
+check "7: --log-filter: the blob's verdict" out_has c7l "No medium found" || show c7l
+check "7: --log-filter: the ERRNO denial is in the audit log" \
+        grep -qE 'comm="mkdir".* syscall=(83|258) .*code=0x50000' "$T/audit7l.log"
+rm "$T/profiles/logged-enomedium.json"
+until_true 5 sh -c "[ \"\$(curl -s --unix-socket '$SOCK' http://x/v1/profiles/runtime/logged-enomedium.json | jq -r .state)\" != valid ]"
+B7N=$T/b7n
+make_bundle "$B7N" "$T/enomedium.json" sh -c 'exec 2>&1; mkdir /tmp/y'
+new_id b7n
+run_to c7n oci run -b "$B7N" "$id"
+check "7: no match: no linux.seccomp in the derived config" \
+        [ "$(jq -c .linux.seccomp "$(derived "$B7N")")" = null ] || show c7n
+check "7: no match: the blob's verdict" out_has c7n "No medium found"
+stop_daemon
+DAEMON_EXTRA=()
+start_daemon || { echo "FAIL: seccompd not ready"; exit 1; }
 
 sed '1s/{/{ "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],/' "$T/enomedium.json" >"$T/flags-spec.json"
 B7S=$T/b7s
