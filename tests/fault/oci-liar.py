@@ -84,6 +84,10 @@ def lie(body, answer):
         a["blob"] = a["blob"][:8] + "!" + a["blob"][9:]
     elif mode == "random-blob":
         a = with_blob(a, bytes(random.getrandbits(8) for _ in raw))
+    elif mode == "flags-tsync":  # a flag that is not the daemon's to ask for
+        a["filter_flags"] = ["SECCOMP_FILTER_FLAG_TSYNC"]
+    elif mode == "flags-not-array":
+        a["filter_flags"] = "SECCOMP_FILTER_FLAG_LOG"
     elif mode == "foreign-arch":
         a = with_blob(a, raw.replace(struct.pack("=I", 0xC000003E), struct.pack("=I", 0x40000003)))
     return json.dumps(a).encode()

@@ -147,6 +147,8 @@ run_case wrong-size "the answer says size"
 run_case bad-base64 "base64"
 run_case random-blob "the blob is not a seccomp filter as seccompd compiles them"
 run_case foreign-arch "never checks the native arch"
+run_case flags-tsync "filter_flags may hold SECCOMP_FILTER_FLAG_LOG only"
+run_case flags-not-array "filter_flags is not an array"
 run_case endless "Connection timed out"
 stop_liar
 
