@@ -293,13 +293,15 @@ static int compile_in_child(struct compile_guard *g, const struct resolved *r,
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (rr == -ETIME)
+        if (rr == -ETIME) {
+                __atomic_add_fetch(&g->timeouts, 1, __ATOMIC_RELAXED);
                 return diag_fail(diag_add(
                         diags, DIAG_ERROR, "/syscalls",
                         "libseccomp's work grows faster than the rule count: remove repeated "
                         "names, merge rules that differ only in argument values",
                         "compiling %zu libseccomp rules took longer than %u ms: cancelled",
                         compile_count_rules(r), g->timeout_ms));
+        }
         if (cancelled)
                 return -ECANCELED;
         if (rr < 0)

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "compile.h"
@@ -30,6 +31,7 @@ struct compile_guard {
         pid_t *children; /* max_children slots, 0 when free */
         unsigned n_children;
         bool cancelled;
+        uint64_t timeouts; /* compiles killed at the deadline (atomic) */
 };
 
 /* max_children 0: one per online core. timeout_ms 0: COMPILE_GUARD_TIMEOUT_DEFAULT_MS. */

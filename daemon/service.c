@@ -230,6 +230,17 @@ int manager_write_metrics(struct manager *m, FILE *f)
         fallbacks_ingest(&m->fallbacks);
         fallbacks_render_metrics(&m->fallbacks, f, time(NULL));
         write_cache_metrics(m, f);
+        pthread_mutex_lock(&m->builder.guard.lock);
+        unsigned children = m->builder.guard.n_children;
+        pthread_mutex_unlock(&m->builder.guard.lock);
+        fprintf(f,
+                "# HELP seccompd_compile_timeouts_total Compiles killed at --compile-timeout.\n"
+                "# TYPE seccompd_compile_timeouts_total counter\n"
+                "seccompd_compile_timeouts_total %llu\n"
+                "# HELP seccompd_compile_children Compiles running in a child process.\n"
+                "# TYPE seccompd_compile_children gauge\nseccompd_compile_children %u\n",
+                (unsigned long long)__atomic_load_n(&m->builder.guard.timeouts, __ATOMIC_RELAXED),
+                children);
         fprintf(f,
                 "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"
                 "# TYPE seccompd_watch_overflows_total counter\n"

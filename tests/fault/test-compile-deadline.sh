@@ -75,6 +75,8 @@ check "... for the same reason" \
         grep -q "took longer than 2000 ms: cancelled" <(api /v1/profiles/r/slow-args.json)
 check "a profile that landed meanwhile is valid" until_true 2 state_is r/small.json valid
 check "no compile child left once it is refused" until_true 2 children_are = 0
+check "/metrics counts the two compiles killed at the deadline" \
+        grep -qx 'seccompd_compile_timeouts_total 2' <(api /metrics)
 
 # 2. POST /v1/compile: 422 at the deadline; 503 at once when every slot is busy.
 t0=$(date +%s%N)
