@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: Apache-2.0
 # Helpers of bench/run.sh, sourced by it. They expect SRC, BUILD, BIN (the bench programs),
-# SECCOMPD (the daemon binary), CRUN, BUSYBOX, CORPUS, T (the run's temp dir), RESULTS (the
+# SECCOMPD (the daemon binary), CRUN, BUSYBOX, PROFILE, T (the run's temp dir), RESULTS (the
 # markdown being written) and QUICK to be set.
 
 say() { printf '%s\n' "$*" >&2; }
@@ -109,7 +109,7 @@ ensure_inputs() {
         [ "$INPUTS" = 1 ] && return 0
         mkdir -p "$T/profiles" "$T/cache-main" "$T/state"
         cp "$SRC/profiles/default.json" "$T/profiles/"
-        "$BUILD/seccompctl" -q export "$CORPUS/moby/default.json" --format oci >"$T/moby.json" ||
+        "$BUILD/seccompctl" -q export "$PROFILE" --format oci >"$T/moby.json" ||
                 fail "seccompctl export failed"
         make_rootfs
         make_bundle "$T/b-json" "$T/moby.json"

@@ -16,7 +16,8 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$SRC/build-bench
 BIN=$BUILD/bench
-CORPUS=${SECCOMPD_CORPUS:-$SRC/../shared/corpus}
+# Docker's default profile, as written in this repository (BENCH_PROFILE=FILE: another one).
+PROFILE=${BENCH_PROFILE:-$SRC/profiles/default.json}
 QUICK=${BENCH_QUICK:-0}
 OUT=${BENCH_OUT:-$SRC/bench/results.md}
 SECCOMPD=${BENCH_SECCOMPD:-$BUILD/seccompd}
@@ -35,7 +36,7 @@ ldd "$BUSYBOX" >/dev/null 2>&1 && fail "$BUSYBOX is dynamically linked: install 
 for tool in jq curl unshare cc pkg-config meson ninja base64 awk; do
         command -v $tool >/dev/null || fail "$tool is not installed"
 done
-[ -f "$CORPUS/moby/default.json" ] || fail "no corpus at $CORPUS (SECCOMPD_CORPUS=DIR)"
+[ -f "$PROFILE" ] || fail "no profile at $PROFILE (BENCH_PROFILE=FILE)"
 
 # ---- build -----------------------------------------------------------------------------------
 
