@@ -15,7 +15,9 @@
  * percent-decoding, query parsing, chunked and Content-Length bodies, the body limit) and
  * the router and the routes answer through the manager. The write side is then shut down
  * (the client is done), the answer read to EOF, and the loop run once more (POST /v1/reload
- * queues a rescan to it). The peer is the harness's uid (root): the privileged paths run.
+ * queues a rescan to it). The peer is the harness's uid (root), so the privileged paths run;
+ * an input that starts with '~' is sent without it by an unprivileged peer (uid 65534: 403
+ * for compile and reload, no new context compiled for it).
  * No seam inside server.c is used: connecting to the real socket runs strictly more of it
  * than MHD_add_connection would (the accept path too) at the same cost.
  *
@@ -48,6 +50,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +128,7 @@ static char work_dir[64];
 static bool verbose;    /* FUZZ_HTTP_VERBOSE=1: each answer's status on stderr */
 static bool strict_mhd; /* FUZZ_HTTP_STRICT=1: no tolerance for libmicrohttpd's known defect */
 static unsigned long mhd_double_header;
+static bool current_privileged; /* the peer of the input being run */
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -630,6 +634,12 @@ static void check_answer(const struct answer *a, const struct req *rq)
         if (a->status == 100)
                 return;
 
+        /* An unprivileged peer never has a profile compiled nor a rescan started. */
+        if (rq && !current_privileged && a->status < 300)
+                fuzz_check(!streq(rq->path, SECCOMPD_ROUTE_COMPILE) &&
+                                   !streq(rq->path, SECCOMPD_ROUTE_RELOAD),
+                           "unprivileged %s %s answered %u", rq->method, rq->path, a->status);
+
         int profile = -1;
         if (rq && (a->status == 200 || a->status == 304))
                 for (size_t i = 0; i < sizeof(name_prefixes) / sizeof(name_prefixes[0]); i++) {
@@ -679,10 +689,57 @@ static int connect_daemon(void)
         return fd;
 }
 
-/* Writes the input, shuts the write side down, reads the answer to EOF. */
-static char *exchange(const uint8_t *data, size_t size, size_t *ret_len)
+/* An unprivileged peer: a thread of the harness whose effective uid is nobody's (raw
+ * setresuid: glibc's would change every thread), its file system uid still root's so that it
+ * may open the 0660 socket. SO_PEERCRED records the effective uid at connect(): the daemon
+ * sees uid 65534, not root, not its own user, and no socket group is configured. */
+static pthread_mutex_t peer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t peer_cond = PTHREAD_COND_INITIALIZER;
+static int peer_fd = -1;
+static bool peer_asked;
+
+static void *unprivileged_peer(void *arg)
 {
-        int fd = connect_daemon();
+        if (syscall(SYS_setresuid, -1, 65534, 0) < 0) {
+                fprintf(stderr, "fuzz-http: setresuid: %m\n");
+                abort();
+        }
+        (void)syscall(SYS_setfsuid, 0);
+        pthread_mutex_lock(&peer_lock);
+        for (;;) {
+                while (!peer_asked)
+                        pthread_cond_wait(&peer_cond, &peer_lock);
+                peer_fd = connect_daemon();
+                peer_asked = false;
+                pthread_cond_broadcast(&peer_cond);
+        }
+        return NULL;
+}
+
+static int connect_unprivileged(void)
+{
+        static pthread_t thread;
+        static bool started;
+        if (!started) {
+                if (pthread_create(&thread, NULL, unprivileged_peer, NULL) != 0)
+                        abort();
+                started = true;
+        }
+        pthread_mutex_lock(&peer_lock);
+        peer_asked = true;
+        peer_fd = -1;
+        pthread_cond_broadcast(&peer_cond);
+        while (peer_asked)
+                pthread_cond_wait(&peer_cond, &peer_lock);
+        int fd = peer_fd;
+        pthread_mutex_unlock(&peer_lock);
+        return fd;
+}
+
+/* Writes the input, shuts the write side down, reads the answer to EOF. */
+static char *exchange(const uint8_t *data, size_t size, bool privileged, size_t *ret_len)
+{
+        int fd = privileged ? connect_daemon() : connect_unprivileged();
         size_t sent = 0, len = 0, cap = 4096;
         char *buf = malloc(cap);
         bool wr_done = false;
@@ -762,6 +819,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n_reqs = 0, off = 0;
         const char *text = (const char *)data;
 
+        /* A leading '~': the same bytes from an unprivileged peer. */
+        bool privileged = !(size > 0 && data[0] == '~');
+        current_privileged = privileged;
+        if (!privileged) {
+                data++;
+                size--;
+                text++;
+        }
+
         /* How much of the input pairs with answers, request by request. */
         while (n_reqs < MAX_REQUESTS && off < size) {
                 size_t took = parse_request(text + off, text + size, &reqs[n_reqs]);
@@ -772,7 +838,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         size_t len;
-        char *answer = exchange(data, size, &len);
+        char *answer = exchange(data, size, privileged, &len);
         const char *p = answer, *end = answer + len;
         /* Only an input that holds "HEAD" can have an answer without its body. */
         int head_unknown = memmem(data, size, "HEAD", 4) ? -1 : 0;
