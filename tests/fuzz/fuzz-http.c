@@ -626,6 +626,36 @@ static const char *const name_prefixes[] = {
         SECCOMPD_ROUTE_SOURCE_PREFIX,
 };
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A route's success has the form the README gives it: blobs raw (or base64 with a key),
+ * metrics as Prometheus text, the rest JSON; a blob fetched by key is that key's. */
+static void check_route_answer(const struct answer *a, const struct req *rq)
+{
+        const char *ct = a->content_type;
+        bool json = streq(ct, "application/json");
+        bool raw = streq(ct, "application/octet-stream") && a->has_key;
+        bool b64 = streq(ct, "text/plain") && a->has_key;
+        bool ok;
+        if (has_prefix(rq->path, SECCOMPD_ROUTE_BPF_PREFIX))
+                ok = raw || b64;
+        else if (has_prefix(rq->path, SECCOMPD_ROUTE_BLOB_PREFIX)) {
+                ok = raw || b64;
+                fuzz_check(!ok || streq(a->key, rq->path + strlen(SECCOMPD_ROUTE_BLOB_PREFIX)),
+                           "%s answered with blob %s", rq->path, a->key);
+        } else if (streq(rq->path, SECCOMPD_ROUTE_METRICS))
+                ok = has_prefix(ct, "text/plain; version=0.0.4");
+        else if (streq(rq->path, SECCOMPD_ROUTE_COMPILE))
+                ok = json || raw;
+        else
+                ok = json;
+        fuzz_check(ok, "%s %s answered %u with Content-Type '%s'%s", rq->method, rq->path,
+                   a->status, ct, a->has_key ? "" : " and no blob key");
+}
+
 static void check_answer(const struct answer *a, const struct req *rq)
 {
         fuzz_check(a->status != 500, "500: %.*s", (int)(a->body_size > 300 ? 300 : a->body_size),
@@ -653,6 +683,8 @@ static void check_answer(const struct answer *a, const struct req *rq)
                         fuzz_check(i == 0 || !streq(served[profile].name, ROOT_NAME "/typo.json"),
                                    "the invalid profile answered %u on %s", a->status, rq->path);
                 }
+        if (rq && a->status >= 200 && a->status < 300)
+                check_route_answer(a, rq);
         if (!a->body)
                 return;
 
