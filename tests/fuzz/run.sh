@@ -31,7 +31,7 @@ fi
 builddir=$1
 shift
 if [ $# -eq 0 ]; then
-        set -- fuzz-parse fuzz-compile fuzz-bpf
+        set -- fuzz-parse fuzz-compile fuzz-bpf fuzz-http
 fi
 case $seconds$jobs in
 ''|*[!0-9]*) echo "$0: FUZZ_SECONDS and FUZZ_JOBS must be numbers" >&2; exit 2 ;;
@@ -72,14 +72,20 @@ for name in "$@"; do
         # Inputs that once found a bug run first, as part of the corpus.
         if [ "$name" = fuzz-bpf ] && [ -d "$here/seed-bpf" ]; then
                 cp "$here"/seed-bpf/* "$corpus"/
+        elif [ "$name" = fuzz-http ]; then
+                cp "$here"/seed-http/* "$corpus"/
+                find "$here/regressions-http" -type f ! -name '*.md' -exec cp {} "$corpus"/ \;
         else
                 cp "$here"/seed/* "$corpus"/
                 if [ -d "$here/regressions" ]; then
                         find "$here/regressions" -type f ! -name '*.md' -exec cp {} "$corpus"/ \;
                 fi
         fi
-        dict=
-        [ "$name" != fuzz-bpf ] && dict=-dict=$here/seccomp.dict
+        case $name in
+        fuzz-bpf) dict= ;;
+        fuzz-http) dict=-dict=$here/http.dict ;;
+        *) dict=-dict=$here/seccomp.dict ;;
+        esac
         log=$work/$name.log
 
         if [ "$jobs" -gt 1 ]; then
