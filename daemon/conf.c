@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "containers.h"
 #include "log.h"
 #include "macro.h"
 #include "seccompd/protocol.h"
@@ -57,6 +58,7 @@ int config_init(struct config *c)
                 .max_connections_per_peer = 32,
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
+                .max_containers = CONTAINERS_MAX_DEFAULT,
                 .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
         };
         int r;
@@ -254,6 +256,12 @@ static int config_set(struct config *c, const char *k, const char *v)
                         r = -ERANGE;
                 if (r == 0)
                         c->max_contexts = (unsigned)u;
+        } else if (streq(k, "max-containers")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && (u < 1 || u > CONTAINERS_MAX_LIMIT))
+                        r = -ERANGE;
+                if (r == 0)
+                        c->max_containers = (unsigned)u;
         } else if (streq(k, "max-depth")) {
                 r = config_parse_size(v, &u);
                 if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))

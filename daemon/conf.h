@@ -40,6 +40,7 @@ struct config {
         char *ready_file;          /* test hook: written once READY=1 is true */
         char *fallback_spool;      /* NULL: "fallbacks" next to the socket; "none": off */
         unsigned max_contexts;     /* on-demand contexts kept per profile */
+        unsigned max_containers;   /* entries of the container table */
         unsigned max_depth;        /* directory levels below a root scanned and watched */
         int self_filter;           /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
         char *self_filter_profile; /* NULL: the shipped seccompd-self.json */
@@ -68,6 +69,7 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   request-timeout = SECONDS   max-connections-per-peer = N   compile-timeout = SECONDS
  *   fallback-spool = DIR|none
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
+ *   max-containers = N (1 to CONTAINERS_MAX_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
  *   self-filter = yes|no   self-filter-profile = FILE
  * Errors name the file and line. */

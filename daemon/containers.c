@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "containers.h"
+#include "macro.h"
+#include "proc-stat.h"
+#include "seccompd/protocol.h"
+
+int containers_init(struct containers *t, size_t max)
+{
+        *t = (struct containers){.max = max ? max : CONTAINERS_MAX_DEFAULT};
+        pthread_mutex_init(&t->lock, NULL);
+        return 0;
+}
+
+void container_done(struct container *c)
+{
+        free(c->id);
+        free(c->bundle);
+        free(c->key);
+        free(c->digest);
+        free(c->fallback);
+        free(c->command);
+        *c = (struct container){0};
+}
+
+void containers_done(struct containers *t)
+{
+        for (size_t i = 0; i < t->n; i++)
+                container_done(&t->items[i]);
+        free(t->items);
+        t->items = NULL;
+        t->n = 0;
+        pthread_mutex_destroy(&t->lock);
+}
+
+bool container_id_is_valid(const char *id)
+{
+        size_t n = strlen(id);
+        if (n == 0 || n > CONTAINERS_ID_MAX || id[0] == '.')
+                return false;
+        for (const char *p = id; *p; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-",
+                            *p))
+                        return false;
+        return true;
+}
+
+static bool is_hex64(const char *s)
+{
+        if (strlen(s) != 64)
+                return false;
+        for (; *s; s++)
+                if (!strchr("0123456789abcdef", *s))
+                        return false;
+        return true;
+}
+
+/* A string of at most CONTAINERS_TEXT_MAX bytes without control characters. */
+static bool text_ok(const char *s)
+{
+        size_t n = strlen(s);
+        if (n > CONTAINERS_TEXT_MAX)
+                return false;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static int get_text(json_t *j, const char *name, char **ret, const char **ret_why, const char *why)
+{
+        json_t *v = json_object_get(j, name);
+        if (!v || json_is_null(v))
+                return 0;
+        const char *s = json_string_value(v);
+        if (!s || !text_ok(s)) {
+                *ret_why = why;
+                return -EINVAL;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int get_u64(json_t *j, const char *name, uint64_t max, uint64_t *ret, const char **ret_why,
+                   const char *why)
+{
+        json_t *v = json_object_get(j, name);
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            (uint64_t)json_integer_value(v) > max) {
+                *ret_why = why;
+                return -EINVAL;
+        }
+        *ret = (uint64_t)json_integer_value(v);
+        return 0;
+}
+
+int container_parse(const char *id, const char *body, size_t size, struct container *ret,
+                    const char **ret_why)
+{
+        _cleanup_(container_done) struct container c = {};
+        json_error_t e;
+        json_t *j;
+        uint64_t pid = 0, rpid = 0;
+        int r;
+
+        *ret_why = NULL;
+        if (!container_id_is_valid(id)) {
+                *ret_why = "the container id must be 1 to 1024 characters of [A-Za-z0-9_+.-], "
+                           "not starting with '.'";
+                return -EINVAL;
+        }
+        j = json_loadb(body ? body : "", size, JSON_REJECT_DUPLICATES, &e);
+        if (!j || !json_is_object(j)) {
+                json_decref(j);
+                *ret_why = "the body is not a JSON object";
+                return -EINVAL;
+        }
+        c.id = strdup(id);
+        if (!c.id) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        if ((r = get_text(j, SECCOMPD_KEY_BUNDLE, &c.bundle, ret_why,
+                          "\"bundle\" must be a string of at most 4096 printable bytes")) < 0 ||
+            (r = get_text(j, SECCOMPD_KEY_KEY, &c.key, ret_why, "\"key\" must be a blob key")) <
+                    0 ||
+            (r = get_text(j, SECCOMPD_KEY_DIGEST, &c.digest, ret_why,
+                          "\"digest\" must be sha256:<64 hex digits>")) < 0 ||
+            (r = get_text(j, SECCOMPD_KEY_FALLBACK, &c.fallback, ret_why,
+                          "\"fallback\" must be a string of at most 4096 printable bytes")) < 0 ||
+            (r = get_text(j, SECCOMPD_KEY_COMMAND, &c.command, ret_why,
+                          "\"command\" must be \"create\" or \"run\"")) < 0 ||
+            (r = get_u64(j, SECCOMPD_KEY_PID, INT32_MAX, &pid, ret_why,
+                         "\"pid\" must be a process id")) < 0 ||
+            (r = get_u64(j, SECCOMPD_KEY_PID_START, INT64_MAX, &c.pid_start, ret_why,
+                         "\"pid_start\" must be a start time in clock ticks")) < 0 ||
+            (r = get_u64(j, SECCOMPD_KEY_RUNTIME_PID, INT32_MAX, &rpid, ret_why,
+                         "\"runtime_pid\" must be a process id")) < 0 ||
+            (r = get_u64(j, SECCOMPD_KEY_RUNTIME_START, INT64_MAX, &c.runtime_start, ret_why,
+                         "\"runtime_start\" must be a start time in clock ticks")) < 0 ||
+            (r = get_u64(j, SECCOMPD_KEY_PIDNS, INT64_MAX, &c.pidns, ret_why,
+                         "\"pidns\" must be an inode number")) < 0) {
+                json_decref(j);
+                return r;
+        }
+        json_decref(j);
+        if (c.key && !is_hex64(c.key)) {
+                *ret_why = "\"key\" must be a blob key (64 lowercase hex digits)";
+                return -EINVAL;
+        }
+        if (c.digest && (strncmp(c.digest, "sha256:", 7) != 0 || !is_hex64(c.digest + 7))) {
+                *ret_why = "\"digest\" must be sha256:<64 lowercase hex digits>";
+                return -EINVAL;
+        }
+        if (!c.command || !(streq(c.command, "create") || streq(c.command, "run"))) {
+                *ret_why = "\"command\" must be \"create\" or \"run\"";
+                return -EINVAL;
+        }
+        if (!c.key && !c.fallback) {
+                *ret_why = "a report carries a \"key\" or a \"fallback\" reason";
+                return -EINVAL;
+        }
+        c.pid = (pid_t)pid;
+        c.runtime_pid = (pid_t)rpid;
+        c.started = (int64_t)time(NULL);
+        *ret = c;
+        c = (struct container){0};
+        return 0;
+}
+
+/* Whether process `pid` started at `start` (0: any) still runs. A process that /proc does
+ * not show may be one hidden from the daemon (ProtectProc=invisible hides other users'):
+ * kill(pid, 0) tells whether the pid exists at all, but not since when. */
+static bool process_alive(pid_t pid, uint64_t start)
+{
+        uint64_t now;
+        int r = proc_start_time(pid, &now);
+        if (r == 0)
+                return start == 0 || now == start;
+        if (r == -ENOENT || r == -ESRCH)
+                return kill(pid, 0) == 0 || errno == EPERM;
+        return true; /* cannot tell: keep it */
+}
+
+/* 1 gone, 0 alive, -1 cannot be tracked (no pid known). */
+static int container_gone(const struct container *c)
+{
+        if (c->pid > 0)
+                return !process_alive(c->pid, c->pid_start);
+        if (c->runtime_pid > 0)
+                return !process_alive(c->runtime_pid, c->runtime_start);
+        return -1;
+}
+
+static ssize_t find_locked(struct containers *t, const char *id)
+{
+        for (size_t i = 0; i < t->n; i++)
+                if (streq(t->items[i].id, id))
+                        return (ssize_t)i;
+        return -1;
+}
+
+static void remove_locked(struct containers *t, size_t i)
+{
+        container_done(&t->items[i]);
+        memmove(&t->items[i], &t->items[i + 1], (t->n - i - 1) * sizeof(t->items[0]));
+        t->n--;
+}
+
+static size_t prune_locked(struct containers *t)
+{
+        size_t gone = 0;
+        for (size_t i = 0; i < t->n;) {
+                if (container_gone(&t->items[i]) == 1) {
+                        remove_locked(t, i);
+                        gone++;
+                } else
+                        i++;
+        }
+        t->forgotten_gone += gone;
+        return gone;
+}
+
+/* Room for one more: prunes, then evicts the oldest untracked entry. -ENOSPC when full of
+ * live containers. */
+static int make_room_locked(struct containers *t, bool may_evict)
+{
+        if (!t->items) {
+                t->items = calloc(t->max, sizeof(t->items[0]));
+                if (!t->items)
+                        return -ENOMEM;
+        }
+        if (t->n < t->max)
+                return 0;
+        if (prune_locked(t) > 0)
+                return 0;
+        if (may_evict)
+                for (size_t i = 0; i < t->n; i++)
+                        if (container_gone(&t->items[i]) < 0) {
+                                remove_locked(t, i);
+                                return 0;
+                        }
+        return -ENOSPC;
+}
+
+int containers_report(struct containers *t, struct container *c)
+{
+        int r = 0;
+        pthread_mutex_lock(&t->lock);
+        ssize_t i = find_locked(t, c->id);
+        if (i >= 0) {
+                struct container *old = &t->items[i];
+                /* A spool record may have come first: its reason stays when the report has
+                 * none (the wrapper's report after a fallback carries it too). */
+                if (!c->fallback && old->fallback)
+                        c->fallback = TAKE_PTR(old->fallback);
+                container_done(old);
+                *old = *c;
+                r = 1;
+        } else if ((r = make_room_locked(t, true)) == 0)
+                t->items[t->n++] = *c;
+        else if (r == -ENOSPC)
+                t->refused++;
+        pthread_mutex_unlock(&t->lock);
+        if (r >= 0)
+                *c = (struct container){0};
+        return r;
+}
+
+void containers_add_fallback(struct containers *t, const char *id, const char *bundle,
+                             const char *command, const char *reason, int64_t time)
+{
+        if (!container_id_is_valid(id) || !text_ok(reason) || (bundle && !text_ok(bundle)))
+                return;
+        pthread_mutex_lock(&t->lock);
+        ssize_t i = find_locked(t, id);
+        if (i >= 0) {
+                if (!t->items[i].fallback)
+                        t->items[i].fallback = strdup(reason);
+        } else if (make_room_locked(t, true) == 0) {
+                struct container c = {
+                        .id = strdup(id),
+                        .bundle = bundle && *bundle ? strdup(bundle) : NULL,
+                        .fallback = strdup(reason),
+                        .command = strdup(command && *command ? command : "create"),
+                        .started = time,
+                };
+                if (c.id && c.fallback && c.command)
+                        t->items[t->n++] = c;
+                else
+                        container_done(&c);
+        } else
+                t->refused++;
+        pthread_mutex_unlock(&t->lock);
+}
+
+int containers_forget(struct containers *t, const char *id)
+{
+        pthread_mutex_lock(&t->lock);
+        ssize_t i = find_locked(t, id);
+        if (i >= 0)
+                remove_locked(t, (size_t)i);
+        pthread_mutex_unlock(&t->lock);
+        return i >= 0 ? 0 : -ENOENT;
+}
+
+size_t containers_prune(struct containers *t)
+{
+        pthread_mutex_lock(&t->lock);
+        size_t n = prune_locked(t);
+        pthread_mutex_unlock(&t->lock);
+        return n;
+}
+
+static json_t *container_to_json(const struct container *c, json_t *names)
+{
+        char stamp[32] = "";
+        struct tm tm;
+        time_t tt = (time_t)c->started;
+        if (gmtime_r(&tt, &tm))
+                strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        /* The profile: the first name serving the key; "inline" when no served profile
+         * has it (a section that is no file's); null without a blob. */
+        const char *profile = !c->key ? NULL
+                              : json_array_size(names) > 0
+                                      ? json_string_value(json_array_get(names, 0))
+                                      : SECCOMPD_PROFILE_INLINE;
+        json_t *o = json_pack("{s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s, s:s}", SECCOMPD_KEY_ID,
+                              c->id, SECCOMPD_KEY_BUNDLE, c->bundle, SECCOMPD_KEY_PROFILE, profile,
+                              SECCOMPD_KEY_PROFILES, names, SECCOMPD_KEY_DIGEST, c->digest,
+                              SECCOMPD_KEY_KEY, c->key, SECCOMPD_KEY_FALLBACK, c->fallback,
+                              SECCOMPD_KEY_STARTED, stamp, SECCOMPD_KEY_COMMAND, c->command);
+        if (!o)
+                return NULL;
+        json_object_set_new(o, SECCOMPD_KEY_PID, c->pid > 0 ? json_integer(c->pid) : json_null());
+        json_object_set_new(o, SECCOMPD_KEY_PIDNS,
+                            c->pidns > 0 ? json_integer((json_int_t)c->pidns) : json_null());
+        return o;
+}
+
+json_t *containers_to_json(struct containers *t, containers_names_fn names, void *userdata)
+{
+        json_t *list = json_array();
+        size_t n_keys = 0;
+
+        if (!list)
+                return NULL;
+        /* The names are looked up with the table unlocked (the registry has its own lock):
+         * copy the entries' fields first. */
+        pthread_mutex_lock(&t->lock);
+        prune_locked(t);
+        struct container *copy = calloc(t->n ? t->n : 1, sizeof(*copy));
+        if (copy)
+                for (size_t i = 0; i < t->n; i++) {
+                        const struct container *c = &t->items[i];
+                        copy[i] = (struct container){
+                                .id = strdup(c->id),
+                                .bundle = c->bundle ? strdup(c->bundle) : NULL,
+                                .key = c->key ? strdup(c->key) : NULL,
+                                .digest = c->digest ? strdup(c->digest) : NULL,
+                                .fallback = c->fallback ? strdup(c->fallback) : NULL,
+                                .command = strdup(c->command),
+                                .started = c->started,
+                                .pid = c->pid,
+                                .pidns = c->pidns,
+                        };
+                        n_keys++;
+                }
+        size_t max = t->max;
+        uint64_t refused = t->refused;
+        pthread_mutex_unlock(&t->lock);
+
+        for (size_t i = 0; copy && i < n_keys; i++) {
+                if (copy[i].id && copy[i].command) {
+                        json_t *nm = copy[i].key ? names(copy[i].key, userdata) : json_array();
+                        json_array_append_new(list,
+                                              container_to_json(&copy[i], nm ? nm : json_array()));
+                }
+                container_done(&copy[i]);
+        }
+        free(copy);
+        return json_pack("{s:o, s:I, s:I}", SECCOMPD_KEY_CONTAINERS, list, SECCOMPD_KEY_MAX,
+                         (json_int_t)max, SECCOMPD_KEY_REFUSED, (json_int_t)refused);
+}
+
+char *containers_id_by_pid(struct containers *t, pid_t pid)
+{
+        char *id = NULL;
+        pthread_mutex_lock(&t->lock);
+        for (size_t i = 0; i < t->n && !id; i++)
+                if (t->items[i].pid == pid && pid > 0)
+                        id = strdup(t->items[i].id);
+        pthread_mutex_unlock(&t->lock);
+        return id;
+}
+
+char *containers_id_by_pidns(struct containers *t, uint64_t pidns)
+{
+        char *id = NULL;
+        pthread_mutex_lock(&t->lock);
+        for (size_t i = 0; i < t->n && !id; i++)
+                if (t->items[i].pidns == pidns && pidns > 0)
+                        id = strdup(t->items[i].id);
+        pthread_mutex_unlock(&t->lock);
+        return id;
+}
