@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,4 +413,29 @@ char *containers_id_by_pidns(struct containers *t, uint64_t pidns)
                         id = strdup(t->items[i].id);
         pthread_mutex_unlock(&t->lock);
         return id;
+}
+
+void containers_render_metrics(struct containers *t, FILE *out)
+{
+        pthread_mutex_lock(&t->lock);
+        size_t n = t->n, max = t->max;
+        uint64_t refused = t->refused, gone = t->forgotten_gone;
+        pthread_mutex_unlock(&t->lock);
+        fprintf(out,
+                "# HELP seccompd_containers Containers started through seccompd-oci that are "
+                "known (at most seccompd_containers_max).\n"
+                "# TYPE seccompd_containers gauge\n"
+                "seccompd_containers %zu\n"
+                "# HELP seccompd_containers_max The bound of the container table.\n"
+                "# TYPE seccompd_containers_max gauge\n"
+                "seccompd_containers_max %zu\n"
+                "# HELP seccompd_container_reports_refused_total Reports refused: the table was "
+                "full of live containers.\n"
+                "# TYPE seccompd_container_reports_refused_total counter\n"
+                "seccompd_container_reports_refused_total %" PRIu64 "\n"
+                "# HELP seccompd_containers_gone_total Containers forgotten because their process "
+                "was gone.\n"
+                "# TYPE seccompd_containers_gone_total counter\n"
+                "seccompd_containers_gone_total %" PRIu64 "\n",
+                n, max, refused, gone);
 }

@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define CONTAINERS_MAX_DEFAULT 4096
@@ -89,3 +90,7 @@ json_t *containers_to_json(struct containers *t, containers_names_fn names, void
 /* Lookups for the attribution of a process: a copy of the entry's id, or NULL. */
 char *containers_id_by_pid(struct containers *t, pid_t pid);
 char *containers_id_by_pidns(struct containers *t, uint64_t pidns);
+
+/* seccompd_containers, seccompd_containers_max, seccompd_container_reports_refused_total and
+ * seccompd_containers_gone_total (Prometheus text). */
+void containers_render_metrics(struct containers *t, FILE *out);

@@ -241,6 +241,7 @@ int manager_write_metrics(struct manager *m, FILE *f)
         metrics_render(&m->metrics, f);
         fallbacks_ingest(&m->fallbacks);
         fallbacks_render_metrics(&m->fallbacks, f, time(NULL));
+        containers_render_metrics(&m->containers, f);
         write_cache_metrics(m, f);
         fprintf(f,
                 "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"

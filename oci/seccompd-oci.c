@@ -404,8 +404,9 @@ static void forward_signal(int sig)
 }
 
 /* Runs crun as a child and waits for it: for `create` with --pid-file, so that the report can
- * carry the init pid crun wrote there. The signals a caller may send the runtime are passed on
- * to crun. Returns crun's exit status; a crun killed by a signal kills this process with it. */
+ * carry the init pid crun wrote there, and for `delete`, reported only once crun did it. The
+ * signals a caller may send the runtime are passed on to crun. Returns crun's exit status; a crun
+ * killed by a signal kills this process with it. */
 static int run_runtime(const char *runtime, char **args, pid_t *ret_child)
 {
         static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
@@ -463,8 +464,16 @@ int main(int argc, char **argv)
         if (!runtime)
                 return 127;
 
-        if (a.command == OCI_COMMAND_DELETE && a.id)
-                oci_report_delete(socket_path(&s), s.timeout_ms, a.id);
+        if (a.command == OCI_COMMAND_DELETE && a.id) {
+                /* Reported once crun has deleted it: `delete` of a running container without
+                 * --force fails, and the container is still there. */
+                pid_t child = 0;
+                argv[0] = runtime;
+                int status = run_runtime(runtime, argv, &child);
+                if (status == 0 && child > 0)
+                        oci_report_delete(socket_path(&s), s.timeout_ms, a.id);
+                return status;
+        }
         if (!a.usable) {
                 if (a.why)
                         oci_log_debug("passing the command line through: %s", a.why);

@@ -95,6 +95,9 @@ check "1: seccompctl containers: the row" \
 sed 's/^/  /' "$T/table"
 check "1: the filter is in force in the container (ENOMEDIUM)" \
         until_true 5 out_has c1create "No medium found"
+run_to c1delete0 oci delete "$C1"
+check "1: delete of the running container without --force fails" [ "$rc" != 0 ]
+check "1: so it is still listed" listed "$C1"
 run_to c1delete oci delete -f "$C1"
 check "1: delete" [ "$rc" = 0 ] || show c1delete
 check "1: deleted: not listed" not listed "$C1"

@@ -163,6 +163,11 @@ check "8 live containers" [ "$(list | jq '.containers | length')" = 8 ]
 check "the 9th live one: 503" [ "$(report full9 "{\"command\":\"create\",\"key\":\"$KEY\",\"pid\":$spid,\"pid_start\":$sstart}")" = 503 ]
 check "503 says the table is full" jqe '.error.code == "unavailable" and (.error.message | test("container table is full"))' "$T/body"
 check "refused counted, max shown" [ "$(list | jq -c '[.max, .refused, (.containers | length)]')" = "[8,1,8]" ]
+api /metrics >"$T/metrics"
+check "metrics: the table's size, bound and refusals" \
+        sh -c "grep -qx 'seccompd_containers 8' '$T/metrics' && grep -qx 'seccompd_containers_max 8' '$T/metrics' &&
+               grep -qx 'seccompd_container_reports_refused_total 1' '$T/metrics'"
+check "metrics: containers forgotten as gone (live, reused, fg)" grep -qx 'seccompd_containers_gone_total 3' "$T/metrics"
 check "a report of a known container still goes through: 200" [ "$(report full3 "{\"command\":\"create\",\"key\":\"$OTHER\",\"pid\":$spid,\"pid_start\":$sstart}")" = 200 ]
 kill "$spid"
 wait "$spid" 2>/dev/null
