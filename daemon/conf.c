@@ -110,6 +110,17 @@ int config_fallback_spool(const struct config *c, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+int config_containers_file(const struct config *c, char **ret)
+{
+        const char *slash = strrchr(c->socket_path, '/');
+        if (!slash)
+                *ret = strdup(SECCOMPD_CONTAINERS_FILE_NAME);
+        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
+                          SECCOMPD_CONTAINERS_FILE_NAME) < 0)
+                *ret = NULL;
+        return *ret ? 0 : -ENOMEM;
+}
+
 int config_add_root(struct config *c, const char *spec)
 {
         _cleanup_free_ char *copy = strdup(spec);

@@ -81,6 +81,10 @@ int config_load_file(struct config *c, const char *path);
  * from its text. -EINVAL or -ERANGE. */
 int config_set_bound(struct config *c, const char *key, const char *v);
 
+/* The container table's state file: "containers.json" in the socket's directory (the runtime
+ * directory, kept across restarts and gone at reboot, when the pids it holds are void). */
+int config_containers_file(const struct config *c, char **ret);
+
 /* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its
  * first use). */
 int config_add_root(struct config *c, const char *spec);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,8 @@ void containers_done(struct containers *t)
         free(t->items);
         t->items = NULL;
         t->n = 0;
+        free(t->state_file);
+        t->state_file = NULL;
         pthread_mutex_destroy(&t->lock);
 }
 
@@ -104,13 +108,32 @@ static int get_u64(json_t *j, const char *name, uint64_t max, uint64_t *ret, con
         return 0;
 }
 
+/* A report (`stored` false), or an entry of the state file, which may also be a spool
+ * record's ("command": "spool", no key) and carries its "started" time. */
+static int parse_object(const char *id, json_t *j, bool stored, struct container *ret,
+                        const char **ret_why);
+
 int container_parse(const char *id, const char *body, size_t size, struct container *ret,
                     const char **ret_why)
 {
-        _cleanup_(container_done) struct container c = {};
         json_error_t e;
-        json_t *j;
-        uint64_t pid = 0, rpid = 0;
+        *ret_why = NULL;
+        json_t *j = json_loadb(body ? body : "", size, JSON_REJECT_DUPLICATES, &e);
+        if (!j || !json_is_object(j)) {
+                json_decref(j);
+                *ret_why = "the body is not a JSON object";
+                return -EINVAL;
+        }
+        int r = parse_object(id, j, false, ret, ret_why);
+        json_decref(j);
+        return r;
+}
+
+static int parse_object(const char *id, json_t *j, bool stored, struct container *ret,
+                        const char **ret_why)
+{
+        _cleanup_(container_done) struct container c = {};
+        uint64_t pid = 0, rpid = 0, started = 0;
         int r;
 
         *ret_why = NULL;
@@ -119,17 +142,9 @@ int container_parse(const char *id, const char *body, size_t size, struct contai
                            "not starting with '.'";
                 return -EINVAL;
         }
-        j = json_loadb(body ? body : "", size, JSON_REJECT_DUPLICATES, &e);
-        if (!j || !json_is_object(j)) {
-                json_decref(j);
-                *ret_why = "the body is not a JSON object";
-                return -EINVAL;
-        }
         c.id = strdup(id);
-        if (!c.id) {
-                json_decref(j);
+        if (!c.id)
                 return -ENOMEM;
-        }
         if ((r = get_text(j, SECCOMPD_KEY_BUNDLE, &c.bundle, ret_why,
                           "\"bundle\" must be a string of at most 4096 printable bytes")) < 0 ||
             (r = get_text(j, SECCOMPD_KEY_KEY, &c.key, ret_why, "\"key\" must be a blob key")) <
@@ -149,11 +164,10 @@ int container_parse(const char *id, const char *body, size_t size, struct contai
             (r = get_u64(j, SECCOMPD_KEY_RUNTIME_START, INT64_MAX, &c.runtime_start, ret_why,
                          "\"runtime_start\" must be a start time in clock ticks")) < 0 ||
             (r = get_u64(j, SECCOMPD_KEY_PIDNS, INT64_MAX, &c.pidns, ret_why,
-                         "\"pidns\" must be an inode number")) < 0) {
-                json_decref(j);
+                         "\"pidns\" must be an inode number")) < 0 ||
+            (stored && (r = get_u64(j, SECCOMPD_KEY_STARTED, INT64_MAX, &started, ret_why,
+                                    "\"started\" must be unix seconds")) < 0))
                 return r;
-        }
-        json_decref(j);
         if (c.key && !is_hex64(c.key)) {
                 *ret_why = "\"key\" must be a blob key (64 lowercase hex digits)";
                 return -EINVAL;
@@ -162,7 +176,8 @@ int container_parse(const char *id, const char *body, size_t size, struct contai
                 *ret_why = "\"digest\" must be sha256:<64 lowercase hex digits>";
                 return -EINVAL;
         }
-        if (!c.command || !(streq(c.command, "create") || streq(c.command, "run"))) {
+        if (!c.command || !(streq(c.command, "create") || streq(c.command, "run") ||
+                            (stored && streq(c.command, "spool")))) {
                 *ret_why = "\"command\" must be \"create\" or \"run\"";
                 return -EINVAL;
         }
@@ -172,7 +187,7 @@ int container_parse(const char *id, const char *body, size_t size, struct contai
         }
         c.pid = (pid_t)pid;
         c.runtime_pid = (pid_t)rpid;
-        c.started = (int64_t)time(NULL);
+        c.started = stored ? (int64_t)started : (int64_t)time(NULL);
         *ret = c;
         c = (struct container){0};
         return 0;
@@ -228,6 +243,8 @@ static size_t prune_locked(struct containers *t)
                         i++;
         }
         t->forgotten_gone += gone;
+        if (gone > 0)
+                t->dirty = true;
         return gone;
 }
 
@@ -267,9 +284,11 @@ int containers_report(struct containers *t, struct container *c)
                 container_done(old);
                 *old = *c;
                 r = 1;
-        } else if ((r = make_room_locked(t, true)) == 0)
+                t->dirty = true;
+        } else if ((r = make_room_locked(t, true)) == 0) {
                 t->items[t->n++] = *c;
-        else if (r == -ENOSPC)
+                t->dirty = true;
+        } else if (r == -ENOSPC)
                 t->refused++;
         pthread_mutex_unlock(&t->lock);
         if (r >= 0)
@@ -287,6 +306,7 @@ void containers_add_fallback(struct containers *t, const char *id, const char *b
         if (i >= 0) {
                 if (!t->items[i].fallback)
                         t->items[i].fallback = strdup(reason);
+                t->dirty = true;
         } else if (make_room_locked(t, true) == 0) {
                 struct container c = {
                         .id = strdup(id),
@@ -295,9 +315,10 @@ void containers_add_fallback(struct containers *t, const char *id, const char *b
                         .command = strdup(command && *command ? command : "create"),
                         .started = time,
                 };
-                if (c.id && c.fallback && c.command)
+                if (c.id && c.fallback && c.command) {
                         t->items[t->n++] = c;
-                else
+                        t->dirty = true;
+                } else
                         container_done(&c);
         } else
                 t->refused++;
@@ -308,8 +329,10 @@ int containers_forget(struct containers *t, const char *id)
 {
         pthread_mutex_lock(&t->lock);
         ssize_t i = find_locked(t, id);
-        if (i >= 0)
+        if (i >= 0) {
                 remove_locked(t, (size_t)i);
+                t->dirty = true;
+        }
         pthread_mutex_unlock(&t->lock);
         return i >= 0 ? 0 : -ENOENT;
 }
@@ -438,4 +461,132 @@ void containers_render_metrics(struct containers *t, FILE *out)
                 "# TYPE seccompd_containers_gone_total counter\n"
                 "seccompd_containers_gone_total %" PRIu64 "\n",
                 n, max, refused, gone);
+}
+
+/* --- The state file: the table survives a restart of the daemon --- */
+
+#define CONTAINERS_FILE_MAX (64u << 20)
+
+int containers_load(struct containers *t, const char *path)
+{
+        json_error_t e;
+        size_t loaded = 0, bad = 0;
+        int r = 0;
+
+        free(t->state_file);
+        t->state_file = path ? strdup(path) : NULL;
+        if (!path)
+                return 0;
+        if (!t->state_file)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_size > CONTAINERS_FILE_MAX)
+                return -EBADMSG;
+        json_t *j = json_loadfd(fd, JSON_REJECT_DUPLICATES, &e);
+        const json_t *list = json_object_get(j, SECCOMPD_KEY_CONTAINERS);
+        if (!json_is_array(list)) {
+                json_decref(j);
+                return -EBADMSG;
+        }
+        pthread_mutex_lock(&t->lock);
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                json_t *o = json_array_get(list, i);
+                const char *id = json_string_value(json_object_get(o, SECCOMPD_KEY_ID));
+                struct container c = {};
+                const char *why;
+                if (!json_is_object(o) || !id || find_locked(t, id) >= 0 ||
+                    parse_object(id, o, true, &c, &why) < 0) {
+                        bad++;
+                        continue;
+                }
+                if (make_room_locked(t, false) < 0) {
+                        container_done(&c);
+                        r = -ENOSPC;
+                        break;
+                }
+                t->items[t->n++] = c;
+                loaded++;
+        }
+        pthread_mutex_unlock(&t->lock);
+        json_decref(j);
+        t->n_bad_loaded = bad;
+        return r < 0 ? r : (int)loaded;
+}
+
+static json_t *stored_json(const struct container *c)
+{
+        json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I}", SECCOMPD_KEY_ID, c->id,
+                              SECCOMPD_KEY_COMMAND, c->command, SECCOMPD_KEY_BUNDLE, c->bundle,
+                              SECCOMPD_KEY_KEY, c->key, SECCOMPD_KEY_DIGEST, c->digest,
+                              SECCOMPD_KEY_FALLBACK, c->fallback, SECCOMPD_KEY_STARTED,
+                              (json_int_t)c->started);
+        if (!o)
+                return NULL;
+        const struct {
+                const char *key;
+                uint64_t v;
+        } nums[] = {
+                {SECCOMPD_KEY_PID, (uint64_t)(c->pid > 0 ? c->pid : 0)},
+                {SECCOMPD_KEY_PID_START, c->pid_start},
+                {SECCOMPD_KEY_RUNTIME_PID, (uint64_t)(c->runtime_pid > 0 ? c->runtime_pid : 0)},
+                {SECCOMPD_KEY_RUNTIME_START, c->runtime_start},
+                {SECCOMPD_KEY_PIDNS, c->pidns},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(nums); i++)
+                if (nums[i].v > 0)
+                        json_object_set_new(o, nums[i].key, json_integer((json_int_t)nums[i].v));
+        return o;
+}
+
+int containers_save(struct containers *t)
+{
+        _cleanup_free_ char *tmp = NULL, *text = NULL;
+
+        pthread_mutex_lock(&t->lock);
+        if (!t->state_file || !t->dirty) {
+                pthread_mutex_unlock(&t->lock);
+                return 0;
+        }
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < t->n; i++)
+                json_array_append_new(list, stored_json(&t->items[i]));
+        t->dirty = false;
+        if (asprintf(&tmp, "%s.tmp", t->state_file) < 0)
+                tmp = NULL;
+        pthread_mutex_unlock(&t->lock);
+
+        json_t *o = list ? json_pack("{s:o}", SECCOMPD_KEY_CONTAINERS, list) : NULL;
+        text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!text || !tmp) {
+                pthread_mutex_lock(&t->lock);
+                t->dirty = true;
+                pthread_mutex_unlock(&t->lock);
+                return -ENOMEM;
+        }
+        _cleanup_close_ int fd =
+                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        size_t n = strlen(text), done = 0;
+        while (done < n) {
+                ssize_t w = write(fd, text + done, n - done);
+                if (w < 0) {
+                        int e = -errno;
+                        (void)unlink(tmp);
+                        return e;
+                }
+                done += (size_t)w;
+        }
+        if (renameat(AT_FDCWD, tmp, AT_FDCWD, t->state_file) < 0) {
+                int e = -errno;
+                (void)unlink(tmp);
+                return e;
+        }
+        return 0;
 }

@@ -53,6 +53,9 @@ struct containers {
         struct container *items; /* [0, n), in the order heard of */
         size_t n, max;
         uint64_t refused, forgotten_gone;
+        char *state_file; /* NULL: the table is not kept across restarts */
+        bool dirty;       /* changed since the last containers_save() */
+        size_t n_bad_loaded;
 };
 
 int containers_init(struct containers *t, size_t max);
@@ -94,3 +97,13 @@ char *containers_id_by_pidns(struct containers *t, uint64_t pidns);
 /* seccompd_containers, seccompd_containers_max, seccompd_container_reports_refused_total and
  * seccompd_containers_gone_total (Prometheus text). */
 void containers_render_metrics(struct containers *t, FILE *out);
+
+/* The state file (`path`, in the runtime directory: a restart of the daemon keeps the table,
+ * a reboot does not): reads what a previous daemon saved, each entry checked as a report is
+ * (a malformed one is skipped and counted in n_bad_loaded), at most `max` of them. Returns
+ * the number loaded (0 when there is no file), -EBADMSG when the file is not one, -ENOSPC
+ * past the bound, -errno. Later containers_save() calls write there. */
+int containers_load(struct containers *t, const char *path);
+/* Writes the table to the state file when it changed (a temporary file renamed over it).
+ * 0 or -errno. */
+int containers_save(struct containers *t);

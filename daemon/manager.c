@@ -515,6 +515,20 @@ static int on_containers_timer(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
+/* The table is written to its state file at most once a second, when it changed: a report
+ * costs the container start no disk write, and a restart loses a second at most. */
+#define CONTAINERS_SAVE_USEC (1000ULL * 1000)
+static int on_containers_save(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        int r = containers_save(&m->containers);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save the container table: %m");
+        sd_event_source_set_time(s, usec + CONTAINERS_SAVE_USEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
 /* A fallback record of the spool: the container is known, with its reason, even when the
  * daemon was down when it started. */
 static void on_fallback_record(const struct fallback_record *r, void *userdata)
@@ -625,6 +639,7 @@ struct manager *manager_free(struct manager *m)
         sd_event_source_unref(m->fallback_source);
         sd_event_source_unref(m->reload_source);
         sd_event_source_unref(m->containers_timer);
+        sd_event_source_unref(m->containers_save_timer);
         sd_event_unref(m->event);
         closep(&m->reload_fd);
         for (size_t i = 0; i < m->n_pending; i++)
@@ -635,6 +650,8 @@ struct manager *manager_free(struct manager *m)
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
+        if (containers_save(&m->containers) < 0)
+                log_warning("Failed to save the container table at exit");
         containers_done(&m->containers);
         for (size_t i = 0; i < CONFIG_MAX_ROOTS; i++)
                 for (size_t k = 0; k < m->too_deep[i].n_listed; k++)
@@ -673,6 +690,10 @@ static int add_sources(struct manager *m)
                                    now0 + CONTAINERS_PRUNE_USEC, 1000 * 1000, on_containers_timer,
                                    m)) < 0)
                 return log_error_errno(r, "Failed to create the containers timer: %m");
+        if ((r = sd_event_add_time(m->event, &m->containers_save_timer, CLOCK_MONOTONIC,
+                                   now0 + CONTAINERS_SAVE_USEC, 100 * 1000, on_containers_save,
+                                   m)) < 0)
+                return log_error_errno(r, "Failed to create the containers save timer: %m");
         uint64_t interval = 0;
         if (sd_watchdog_enabled(false, &interval) > 0) {
                 uint64_t now;
@@ -720,6 +741,20 @@ int manager_start(struct manager *m, int listen_fd)
             (r = sd_event_add_io(m->event, &m->fallback_source, fallbacks_fd(&m->fallbacks),
                                  EPOLLIN, on_fallback, m)) < 0)
                 return log_error_errno(r, "Failed to watch the fallback spool: %m");
+        {
+                _cleanup_free_ char *state = NULL;
+                if ((r = config_containers_file(&m->config, &state)) < 0)
+                        return log_error_errno(r, "Failed to name the container table: %m");
+                r = containers_load(&m->containers, state);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the container table '%s': %m", state);
+                else if (r > 0)
+                        log_info("Container table: %d container%s from '%s', %zu gone since", r,
+                                 r == 1 ? "" : "s", state, containers_prune(&m->containers));
+                if (m->containers.n_bad_loaded > 0)
+                        log_warning("Container table '%s': %zu malformed entries skipped", state,
+                                    m->containers.n_bad_loaded);
+        }
         fallbacks_ingest(&m->fallbacks);
 
         r = server_new(m, listen_fd, &m->server);

@@ -53,7 +53,7 @@ struct manager {
         struct containers containers; /* started through seccompd-oci */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
-                *fallback_source, *reload_source, *containers_timer;
+                *fallback_source, *reload_source, *containers_timer, *containers_save_timer;
         int reload_fd;  /* eventfd: manager_request_reload() from any thread wakes the loop */
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;

@@ -35,7 +35,7 @@ cat >"$T/seccompd.conf" <<EOF
 max-containers = 8
 EOF
 "$DAEMON" --foreground --config "$T/seccompd.conf" --root "r=$T/r:docker:recursive" \
-        --socket "$SOCK" --cache-dir "$T/cache" >"$T/daemon.log" 2>&1 &
+        --socket "$SOCK" --cache-dir "$T/cache" >>"$T/daemon.log" 2>&1 &
 DPID=$!
 until_true 20 ready || { echo "FAIL: seccompd not ready"; cat "$T/daemon.log"; exit 1; }
 
@@ -190,6 +190,42 @@ check "with its reason, the spool as its origin" [ "$(field spooled '[.fallback,
 check "a report of it afterwards: 200" [ "$(report spooled "{\"command\":\"create\",\"bundle\":\"/b/spooled\",\"key\":\"$KEY\"}")" = 200 ]
 check "keeps the spool's reason" [ "$(field spooled .fallback)" = "cannot reach seccompd at '/x': No such file or directory" ]
 check "one entry" [ "$(list | jq '[.containers[] | select(.id == "spooled")] | length')" = 1 ]
+
+# --- the table survives a restart of the daemon ----------------------------------------------
+start_daemon() {
+        "$DAEMON" --foreground --config "$T/seccompd.conf" --root "r=$T/r:docker:recursive" \
+                --socket "$SOCK" --cache-dir "$T/cache" >>"$T/daemon.log" 2>&1 &
+        DPID=$!
+        until_true 20 ready
+}
+stop_daemon() { kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=; }
+sleeper
+check "before a restart: a live container (201)" [ "$(report kept "{\"command\":\"create\",\"key\":\"$KEY\",\"digest\":\"$DIGEST\",\"pid\":$spid,\"pid_start\":$sstart}")" = 201 ]
+keptpid=$spid
+sleeper
+check "before a restart: one that ends while the daemon is down (201)" [ "$(report ends "{\"command\":\"create\",\"key\":\"$KEY\",\"pid\":$spid,\"pid_start\":$sstart}")" = 201 ]
+list | jq -S '.containers | map(select(.id == "kept" or .id == "spooled"))' >"$T/before"
+stop_daemon
+check "the table is saved beside the socket" jqe '.containers | length == 3' "$T/containers.json"
+kill "$spid"
+wait "$spid" 2>/dev/null
+start_daemon
+list | jq -S '.containers | map(select(.id == "kept" or .id == "spooled"))' >"$T/after"
+check "after a restart: the same entries, start times and all" cmp -s "$T/before" "$T/after"
+check "after a restart: the live one's pid" [ "$(field kept .pid)" = "$keptpid" ]
+check "after a restart: the one whose process ended is gone" eval '! has ends'
+check "after a restart: reports go on (201)" [ "$(report after '{"command":"create","fallback":"x"}')" = 201 ]
+stop_daemon
+echo '{"containers": [{"id": "ok1", "command": "create", "fallback": "y", "started": 1}, {"id": "bad one", "command": "create", "fallback": "y"}, {"id": "bad2", "command": "exec", "key": "x"}, 7]}' >"$T/containers.json"
+start_daemon
+check "a tampered state file: the good entry taken" has ok1
+check "the bad ones skipped, and said" grep -q "3 malformed entries skipped" "$T/daemon.log"
+stop_daemon
+echo 'not json' >"$T/containers.json"
+start_daemon
+check "a state file that is not one: the daemon starts, empty, and says why" \
+        sh -c "[ \"\$(curl -s --unix-socket '$SOCK' http://localhost/v1/containers | jq '.containers | length')\" = 0 ] &&
+               grep -q 'Failed to read the container table' '$T/daemon.log'"
 
 # --- daemon down: seccompctl containers fails ------------------------------------------------
 kill "$DPID"
