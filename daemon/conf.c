@@ -92,6 +92,7 @@ void config_done(struct config *c)
         free(c->cache_dir);
         free(c->ready_file);
         free(c->fallback_spool);
+        free(c->containers_file);
         free(c->self_filter_profile);
 }
 
@@ -112,6 +113,10 @@ int config_fallback_spool(const struct config *c, char **ret)
 
 int config_containers_file(const struct config *c, char **ret)
 {
+        if (c->containers_file) {
+                *ret = streq(c->containers_file, "none") ? NULL : strdup(c->containers_file);
+                return streq(c->containers_file, "none") || *ret ? 0 : -ENOMEM;
+        }
         const char *slash = strrchr(c->socket_path, '/');
         if (!slash)
                 *ret = strdup(SECCOMPD_CONTAINERS_FILE_NAME);
@@ -236,6 +241,8 @@ static int config_set(struct config *c, const char *k, const char *v)
                 r = set_string(&c->socket_group, v);
         else if (streq(k, "fallback-spool"))
                 r = *v ? set_string(&c->fallback_spool, v) : -EINVAL;
+        else if (streq(k, "containers-file"))
+                r = *v ? set_string(&c->containers_file, v) : -EINVAL;
         else if (streq(k, "cache-dir"))
                 r = set_string(&c->cache_dir, v);
         else if (streq(k, "cache-max"))

@@ -522,8 +522,14 @@ static int on_containers_save(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
         int r = containers_save(&m->containers);
-        if (r < 0)
+        /* Like the fallback spool, the directory is not created here: without it, the table
+         * is not kept. Any other failure is said once. */
+        if (r == -ENOENT)
+                log_debug("Not saving the container table: %s", strerror(-r));
+        else if (r < 0 && !m->containers_save_warned) {
+                m->containers_save_warned = true;
                 log_warning_errno(r, "Failed to save the container table: %m");
+        }
         sd_event_source_set_time(s, usec + CONTAINERS_SAVE_USEC);
         sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
@@ -650,8 +656,9 @@ struct manager *manager_free(struct manager *m)
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
-        if (containers_save(&m->containers) < 0)
-                log_warning("Failed to save the container table at exit");
+        int rs = containers_save(&m->containers);
+        if (rs < 0 && rs != -ENOENT)
+                log_warning_errno(rs, "Failed to save the container table at exit: %m");
         containers_done(&m->containers);
         for (size_t i = 0; i < CONFIG_MAX_ROOTS; i++)
                 for (size_t k = 0; k < m->too_deep[i].n_listed; k++)

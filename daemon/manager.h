@@ -51,6 +51,7 @@ struct manager {
         struct compile_options compile;
         struct fallbacks fallbacks;   /* seccompd-oci's, from the spool */
         struct containers containers; /* started through seccompd-oci */
+        bool containers_save_warned;
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
                 *fallback_source, *reload_source, *containers_timer, *containers_save_timer;

@@ -156,19 +156,19 @@
  * POST /v1/containers/ID (privileged, body at most SECCOMPD_CONTAINER_BODY_MAX bytes):
  * {"command", "bundle", "key", "digest", "fallback", "pid", "pid_start", "runtime_pid",
  * "runtime_start", "pidns"}; DELETE /v1/containers/ID at `delete`. */
-#define SECCOMPD_CONTAINER_BODY_MAX   16384
-#define SECCOMPD_CONTAINERS_FILE_NAME "containers.json" /* the daemon's table, beside the socket   \
-                                                         */
-#define SECCOMPD_PROFILE_INLINE    "inline"
-#define SECCOMPD_KEY_CONTAINERS    "containers"
-#define SECCOMPD_KEY_ID            "id"
-#define SECCOMPD_KEY_PROFILE       "profile"
-#define SECCOMPD_KEY_FALLBACK      "fallback"
-#define SECCOMPD_KEY_STARTED       "started"
-#define SECCOMPD_KEY_PID           "pid"
-#define SECCOMPD_KEY_PID_START     "pid_start"
-#define SECCOMPD_KEY_RUNTIME_PID   "runtime_pid"
-#define SECCOMPD_KEY_RUNTIME_START "runtime_start"
-#define SECCOMPD_KEY_PIDNS         "pidns"
-#define SECCOMPD_KEY_MAX           "max"
-#define SECCOMPD_KEY_REFUSED       "refused" /* reports refused: the table was full */
+#define SECCOMPD_CONTAINER_BODY_MAX 16384
+/* The daemon's table, beside the socket. */
+#define SECCOMPD_CONTAINERS_FILE_NAME "containers.json"
+#define SECCOMPD_PROFILE_INLINE       "inline"
+#define SECCOMPD_KEY_CONTAINERS       "containers"
+#define SECCOMPD_KEY_ID               "id"
+#define SECCOMPD_KEY_PROFILE          "profile"
+#define SECCOMPD_KEY_FALLBACK         "fallback"
+#define SECCOMPD_KEY_STARTED          "started"
+#define SECCOMPD_KEY_PID              "pid"
+#define SECCOMPD_KEY_PID_START        "pid_start"
+#define SECCOMPD_KEY_RUNTIME_PID      "runtime_pid"
+#define SECCOMPD_KEY_RUNTIME_START    "runtime_start"
+#define SECCOMPD_KEY_PIDNS            "pidns"
+#define SECCOMPD_KEY_MAX              "max"
+#define SECCOMPD_KEY_REFUSED          "refused" /* reports refused: the table was full */
