@@ -504,6 +504,14 @@ int main(int argc, char **argv)
                             : oci_fallback_reason() ? oci_fallback_reason()
                                                     : o.left,
         };
+        /* A bundle left to crun by design is no fallback, but the table says why it has no
+         * blob of seccompd's. */
+        _cleanup_free_ char *left = NULL;
+        if (!derived && !oci_fallback_reason() && o.left) {
+                if (asprintf(&left, "left to crun: %s", o.left) < 0)
+                        left = NULL;
+                report.fallback = left ? left : o.left;
+        }
         if (!report.key && !report.fallback)
                 report.fallback = "out of memory";
         /* The init pid is known once crun create (or run --detach) has returned, from its

@@ -149,5 +149,16 @@ check "4: seccompctl containers: the reason in the table" \
 run_to c4delete oci delete -f "$C4"
 check "4: deleted: not listed" not listed "$C4"
 
+# --- 5. no linux.seccomp: listed, with why it has no blob -----------------------------------
+B5=$T/b5
+make_bundle "$B5" "" sleep 600
+new_id c5
+C5=$id
+run_to c5create oci create --pid-file "$T/c5.pid" -b "$B5" "$C5"
+check "5: no linux.seccomp: listed with why" \
+        [ "$(field "$C5" '[.profile, .key, .fallback] | map(tostring) | join("|")')" = "null|null|left to crun: the bundle has no linux.seccomp" ]
+run_to c5delete oci delete -f "$C5"
+check "5: deleted: not listed" not listed "$C5"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
