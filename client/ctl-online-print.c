@@ -101,7 +101,8 @@ void ctl_print_containers(const struct ctl *c, const struct seccompd_container_l
                 const char *prof = str_or(k->profile, "-");
                 int pad_id = wid - ctl_display_width(k->id);
                 int pad_prof = wprof - ctl_display_width(prof);
-                n_fallback += k->fallback != NULL;
+                /* A bundle left to crun by design did not fall back. */
+                n_fallback += k->fallback && strncmp(k->fallback, "left to crun: ", 14) != 0;
                 printf("%s%*s %s%*s %-19s  %-12s  %-20s  %s\n", k->id, pad_id > 0 ? pad_id : 0, "",
                        prof, pad_prof > 0 ? pad_prof : 0, "", short_hash(k->digest, d, sizeof(d)),
                        short_hash(k->key, key, sizeof(key)), str_or(k->started, "-"),
