@@ -361,9 +361,10 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
 
 /* argv for crun: argv[0] is crun's own path (crun picks its krun handler when called as krun),
  * plus "--config=<derived>" at `insert_at` when `derived` is not NULL. NULL when out of
- * memory (the caller then runs argv as it is). */
+ * memory (the caller then runs argv as it is). The option's string goes to *ret_opt (free it
+ * once crun has run). */
 static char **runtime_args(const char *runtime, int argc, char **argv, const char *derived,
-                           int insert_at)
+                           int insert_at, char **ret_opt)
 {
         argv[0] = (char *)runtime;
         if (!derived)
@@ -383,6 +384,7 @@ static char **runtime_args(const char *runtime, int argc, char **argv, const cha
                 args[n++] = argv[i];
         }
         args[n] = NULL;
+        *ret_opt = opt;
         return args;
 }
 
@@ -452,7 +454,7 @@ int main(int argc, char **argv)
 {
         _cleanup_(settings_done) struct settings s = {};
         _cleanup_(outcome_done) struct outcome o = {};
-        _cleanup_free_ char *runtime = NULL, *derived = NULL, *spool = NULL;
+        _cleanup_free_ char *runtime = NULL, *derived = NULL, *spool = NULL, *opt = NULL;
         _cleanup_free_ char **args = NULL;
         struct oci_args a;
 
@@ -492,7 +494,7 @@ int main(int argc, char **argv)
         });
         if (derive_config(&a, &s, &derived, &o) < 0)
                 oci_fallback_report();
-        args = runtime_args(runtime, argc, argv, derived, a.insert_at);
+        args = runtime_args(runtime, argc, argv, derived, a.insert_at, &opt);
 
         struct oci_report report = {
                 .id = a.id,
