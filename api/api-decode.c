@@ -13,6 +13,7 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_status *, seccompd_status_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_profile *, seccompd_profile_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_profile_list *, seccompd_profile_list_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_container_list *, seccompd_container_list_free);
 
 int api_member_string(const json_t *o, const char *key, bool required, char **ret)
 {
@@ -394,6 +395,72 @@ int api_decode_profiles(const json_t *j, struct seccompd_profile_list **ret)
         r = alloc_array(json_array_size(list), sizeof(*l->profiles), (void **)&l->profiles);
         for (size_t i = 0; r == 0 && i < json_array_size(list); i++, l->n++)
                 r = api_decode_profile(json_array_get(list, i), &l->profiles[i]);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int container_from_json(const json_t *o, struct seccompd_container *c)
+{
+        const json_t *names = json_object_get(o, SECCOMPD_KEY_PROFILES);
+        uint64_t pid = 0;
+        int r = json_is_object(o) && (!names || json_is_array(names)) ? 0 : -EPROTO;
+        const struct {
+                const char *key;
+                bool required;
+                char **field;
+        } strings[] = {
+                {SECCOMPD_KEY_ID, true, &c->id},
+                {SECCOMPD_KEY_BUNDLE, false, &c->bundle},
+                {SECCOMPD_KEY_PROFILE, false, &c->profile},
+                {SECCOMPD_KEY_DIGEST, false, &c->digest},
+                {SECCOMPD_KEY_KEY, false, &c->key},
+                {SECCOMPD_KEY_FALLBACK, false, &c->fallback},
+                {SECCOMPD_KEY_STARTED, false, &c->started},
+                {SECCOMPD_KEY_COMMAND, false, &c->command},
+        };
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(strings); i++)
+                r = api_member_string(o, strings[i].key, strings[i].required, strings[i].field);
+        if (r == 0)
+                r = api_member_uint(o, SECCOMPD_KEY_PID, INT32_MAX, &pid);
+        c->pid = (int64_t)pid;
+        if (r == 0)
+                r = api_member_uint(o, SECCOMPD_KEY_PIDNS, UINT64_MAX, &c->pidns);
+        if (r == 0)
+                r = alloc_array(json_array_size(names), sizeof(*c->profiles),
+                                (void **)&c->profiles);
+        for (size_t i = 0; r == 0 && i < json_array_size(names); i++) {
+                const char *n = json_string_value(json_array_get(names, i));
+                if (!n)
+                        return -EPROTO;
+                c->profiles[i] = strdup(n);
+                if (!c->profiles[i])
+                        return -ENOMEM;
+                c->n_profiles++;
+        }
+        return r;
+}
+
+int api_decode_containers(const json_t *j, struct seccompd_container_list **ret)
+{
+        _cleanup_(seccompd_container_list_freep) struct seccompd_container_list *l = NULL;
+        const json_t *list = json_object_get(j, SECCOMPD_KEY_CONTAINERS);
+        int r;
+
+        if (!json_is_array(list))
+                return -EPROTO;
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        r = api_member_uint(j, SECCOMPD_KEY_MAX, UINT64_MAX, &l->max);
+        if (r == 0)
+                r = api_member_uint(j, SECCOMPD_KEY_REFUSED, UINT64_MAX, &l->refused);
+        if (r == 0)
+                r = alloc_array(json_array_size(list), sizeof(*l->containers),
+                                (void **)&l->containers);
+        for (size_t i = 0; r == 0 && i < json_array_size(list); i++, l->n++)
+                r = container_from_json(json_array_get(list, i), &l->containers[i]);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(l);

@@ -98,3 +98,25 @@ API_PUBLIC void seccompd_source_free(struct seccompd_source *s)
         free(s->digest);
         free(s);
 }
+
+API_PUBLIC void seccompd_container_list_free(struct seccompd_container_list *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++) {
+                struct seccompd_container *c = &l->containers[i];
+                free(c->id);
+                free(c->bundle);
+                free(c->profile);
+                for (size_t k = 0; k < c->n_profiles; k++)
+                        free(c->profiles[k]);
+                free(c->profiles);
+                free(c->digest);
+                free(c->key);
+                free(c->fallback);
+                free(c->started);
+                free(c->command);
+        }
+        free(l->containers);
+        free(l);
+}

@@ -122,6 +122,7 @@ int api_json_object(const char *body, size_t size, json_t **ret);
 int api_decode_status(const json_t *j, struct seccompd_status **ret);
 int api_decode_profile(const json_t *j, struct seccompd_profile **ret);
 int api_decode_profiles(const json_t *j, struct seccompd_profile_list **ret);
+int api_decode_containers(const json_t *j, struct seccompd_container_list **ret);
 int api_decode_diagnostics(const json_t *a, struct seccompd_diagnostic **ret, size_t *ret_n);
 void api_diagnostics_free(struct seccompd_diagnostic *d, size_t n);
 

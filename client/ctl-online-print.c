@@ -69,6 +69,49 @@ void ctl_print_list(const struct ctl *c, const struct seccompd_profile_list *l)
                        n_valid, n_invalid, n_stale, n_missing);
 }
 
+/* "sha256:" + 12 hex digits, or 12 hex digits of a key: as short as list's digests. */
+static const char *short_hash(const char *s, char *buf, size_t size)
+{
+        if (!s)
+                return "-";
+        size_t n = strncmp(s, "sha256:", 7) == 0 ? 19 : 12;
+        snprintf(buf, size, "%.*s", (int)n, s);
+        return buf;
+}
+
+void ctl_print_containers(const struct ctl *c, const struct seccompd_container_list *l)
+{
+        int wid = 2, wprof = 7;
+        size_t n_fallback = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                const struct seccompd_container *k = &l->containers[i];
+                int w = ctl_display_width(str_or(k->id, "?"));
+                if (w > wid)
+                        wid = w < 64 ? w : 64;
+                w = ctl_display_width(str_or(k->profile, "-"));
+                if (w > wprof)
+                        wprof = w < 48 ? w : 48;
+        }
+        printf("%-*s %-*s %-19s  %-12s  %-20s  %s\n", wid, "ID", wprof, "PROFILE", "DIGEST", "KEY",
+               "STARTED", "FALLBACK");
+        for (size_t i = 0; i < l->n; i++) {
+                const struct seccompd_container *k = &l->containers[i];
+                char d[32], key[32];
+                const char *prof = str_or(k->profile, "-");
+                int pad_id = wid - ctl_display_width(k->id);
+                int pad_prof = wprof - ctl_display_width(prof);
+                /* A bundle left to crun by design did not fall back. */
+                n_fallback += k->fallback && strncmp(k->fallback, "left to crun: ", 14) != 0;
+                printf("%s%*s %s%*s %-19s  %-12s  %-20s  %s\n", k->id, pad_id > 0 ? pad_id : 0, "",
+                       prof, pad_prof > 0 ? pad_prof : 0, "", short_hash(k->digest, d, sizeof(d)),
+                       short_hash(k->key, key, sizeof(key)), str_or(k->started, "-"),
+                       str_or(k->fallback, "-"));
+        }
+        if (!c->quiet)
+                printf("\n%zu containers, %zu fell back to crun's own compile\n", l->n, n_fallback);
+}
+
 static void kv(const char *key, const char *value)
 {
         printf("%-15s %s\n", key, value);

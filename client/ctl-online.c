@@ -129,6 +129,29 @@ int verb_list(struct ctl *c, int argc, char **argv)
         return CTL_EXIT_OK;
 }
 
+int verb_containers(struct ctl *c, int argc, char **argv)
+{
+        _cleanup_(seccompd_disconnectp) struct seccompd *h = NULL;
+        struct seccompd_container_list *l = NULL;
+        int r;
+
+        if (argc != 0)
+                return ctl_usage_error("containers: no arguments expected");
+        if (online_connect(c, NULL, &h) < 0)
+                return CTL_EXIT_FAILED;
+        r = seccompd_list_containers(h, &l);
+        if (r < 0)
+                return report_failure(c, h, r, NULL, NULL, c->json);
+        if (c->json)
+                r = print_last_answer(h);
+        else {
+                ctl_print_containers(c, l);
+                r = CTL_EXIT_OK;
+        }
+        seccompd_container_list_free(l);
+        return r;
+}
+
 int verb_show(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(seccompd_disconnectp) struct seccompd *h = NULL;

@@ -22,3 +22,4 @@ void ctl_print_diagnostics(const struct ctl *c, const struct seccompd_diagnostic
 void ctl_print_list(const struct ctl *c, const struct seccompd_profile_list *l);
 void ctl_print_profile(const struct ctl *c, const struct seccompd_profile *p, const char *name);
 void ctl_print_status(const struct seccompd_status *s);
+void ctl_print_containers(const struct ctl *c, const struct seccompd_container_list *l);

@@ -91,6 +91,7 @@ int verb_show(struct ctl *c, int argc, char **argv);
 int verb_reload(struct ctl *c, int argc, char **argv);
 int verb_status(struct ctl *c, int argc, char **argv);
 int verb_digest(struct ctl *c, int argc, char **argv);
+int verb_containers(struct ctl *c, int argc, char **argv);
 /* validate, compile, test and exec of FILE|NAME: an argument that is an existing file (or a
  * path starting with "/", "./" or "../") goes to the offline verb above, anything else is a
  * profile name asked to the daemon. */

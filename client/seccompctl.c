@@ -35,6 +35,8 @@ static void help(void)
                "  digest                       the node digest (equal on nodes with equal "
                "profiles)\n"
                "  reload                       rescan every root (root or the seccompd group)\n"
+               "  containers                   containers started through seccompd-oci: profile,\n"
+               "                               digest, blob key, started, fallback reason\n"
                "An argument of validate, compile, test, export or exec that is an existing file, "
                "or\n"
                "starts with /, ./ or ../, is a file used offline; anything else is a NAME.\n\n"
@@ -74,6 +76,7 @@ static const struct {
         {"reload", verb_reload},
         {"status", verb_status},
         {"digest", verb_digest},
+        {"containers", verb_containers},
 };
 
 enum {

@@ -5,7 +5,8 @@
 # and directories where a command takes them, and the profile NAMEs of a running seccompd.
 # Works with or without the bash-completion package loaded.
 
-_seccompctl_commands='validate compile test export exec stats scan list show status digest reload'
+_seccompctl_commands='validate compile test export exec stats scan list show status digest reload
+        containers'
 _seccompctl_options='--help --quiet --output --dialect --strict --arch --caps --kernel
         --optimize --format --json --version --socket --max-size --no-color'
 _seccompctl_dialects='docker kubernetes-containerd cri-o mesos crun runc'

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "containers.h"
 #include "log.h"
 #include "macro.h"
 #include "seccompd/protocol.h"
@@ -58,6 +59,7 @@ int config_init(struct config *c)
                 .max_connections_per_peer = 32,
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
+                .max_containers = CONTAINERS_MAX_DEFAULT,
                 .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
         };
         int r;
@@ -91,6 +93,7 @@ void config_done(struct config *c)
         free(c->cache_dir);
         free(c->ready_file);
         free(c->fallback_spool);
+        free(c->containers_file);
         free(c->self_filter_profile);
         for (size_t i = 0; i < c->n_log_filters; i++)
                 free(c->log_filters[i]);
@@ -108,6 +111,21 @@ int config_fallback_spool(const struct config *c, char **ret)
                 *ret = strdup(SECCOMPD_FALLBACK_SPOOL_NAME);
         else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
                           SECCOMPD_FALLBACK_SPOOL_NAME) < 0)
+                *ret = NULL;
+        return *ret ? 0 : -ENOMEM;
+}
+
+int config_containers_file(const struct config *c, char **ret)
+{
+        if (c->containers_file) {
+                *ret = streq(c->containers_file, "none") ? NULL : strdup(c->containers_file);
+                return streq(c->containers_file, "none") || *ret ? 0 : -ENOMEM;
+        }
+        const char *slash = strrchr(c->socket_path, '/');
+        if (!slash)
+                *ret = strdup(SECCOMPD_CONTAINERS_FILE_NAME);
+        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
+                          SECCOMPD_CONTAINERS_FILE_NAME) < 0)
                 *ret = NULL;
         return *ret ? 0 : -ENOMEM;
 }
@@ -227,6 +245,8 @@ static int config_set(struct config *c, const char *k, const char *v)
                 r = set_string(&c->socket_group, v);
         else if (streq(k, "fallback-spool"))
                 r = *v ? set_string(&c->fallback_spool, v) : -EINVAL;
+        else if (streq(k, "containers-file"))
+                r = *v ? set_string(&c->containers_file, v) : -EINVAL;
         else if (streq(k, "cache-dir"))
                 r = set_string(&c->cache_dir, v);
         else if (streq(k, "cache-max"))
@@ -258,6 +278,12 @@ static int config_set(struct config *c, const char *k, const char *v)
                         r = -ERANGE;
                 if (r == 0)
                         c->max_contexts = (unsigned)u;
+        } else if (streq(k, "max-containers")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && (u < 1 || u > CONTAINERS_MAX_LIMIT))
+                        r = -ERANGE;
+                if (r == 0)
+                        c->max_containers = (unsigned)u;
         } else if (streq(k, "max-depth")) {
                 r = config_parse_size(v, &u);
                 if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))

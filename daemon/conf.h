@@ -39,7 +39,9 @@ struct config {
         unsigned debounce_ms;
         char *ready_file;          /* test hook: written once READY=1 is true */
         char *fallback_spool;      /* NULL: "fallbacks" next to the socket; "none": off */
+        char *containers_file;     /* NULL: "containers.json" next to the socket; "none": off */
         unsigned max_contexts;     /* on-demand contexts kept per profile */
+        unsigned max_containers;   /* entries of the container table */
         unsigned max_depth;        /* directory levels below a root scanned and watched */
         int self_filter;           /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
         char *self_filter_profile; /* NULL: the shipped seccompd-self.json */
@@ -68,8 +70,9 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
  *   request-timeout = SECONDS   max-connections-per-peer = N   compile-timeout = SECONDS
- *   fallback-spool = DIR|none
+ *   fallback-spool = DIR|none   containers-file = FILE|none
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
+ *   max-containers = N (1 to CONTAINERS_MAX_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
  *   self-filter = yes|no   self-filter-profile = FILE
  *   log-filter = PATTERN (repeatable; fnmatch(3) on profile names: a whole root is its
@@ -87,6 +90,11 @@ bool config_log_filter_matches(const struct config *c, const char *name);
  * "max-connections-per-peer" (0: no bound)
  * from its text. -EINVAL or -ERANGE. */
 int config_set_bound(struct config *c, const char *key, const char *v);
+
+/* The container table's state file: containers_file, else "containers.json" in the socket's
+ * directory (the runtime directory, kept across restarts and gone at reboot, when the pids it
+ * holds are void). NULL (and 0) when "none"; -ENOMEM. */
+int config_containers_file(const struct config *c, char **ret);
 
 /* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its
  * first use). */

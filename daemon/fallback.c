@@ -174,6 +174,8 @@ static void add_locked(struct fallbacks *f, struct fallback_record *r, int64_t n
                         f->hour[b].count++;
         }
         f->total++;
+        if (f->on_record)
+                f->on_record(r, f->on_record_userdata);
         fallback_record_done(&f->recent[f->next]);
         f->recent[f->next] = *r;
         *r = (struct fallback_record){0};

@@ -56,6 +56,10 @@ struct fallbacks {
         } hour[60];
         uint64_t total, rejected;
         bool warned_unsafe;
+        /* Called with each record added, under the lock (the container table's lock nests
+         * inside it, never the other way round); set before any thread runs. */
+        void (*on_record)(const struct fallback_record *r, void *userdata);
+        void *on_record_userdata;
 };
 
 /* `dir`: the spool (copied), NULL for none. */

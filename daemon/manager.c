@@ -501,6 +501,49 @@ static int on_fallback(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+/* Containers whose process is gone are forgotten every CONTAINERS_PRUNE_USEC, besides on
+ * every list: a container killed without `delete` (its manager died) leaves the table. */
+#define CONTAINERS_PRUNE_USEC (30ULL * 1000 * 1000)
+static int on_containers_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        size_t n = containers_prune(&m->containers);
+        if (n > 0)
+                log_debug("Forgot %zu container%s whose process is gone", n, n == 1 ? "" : "s");
+        sd_event_source_set_time(s, usec + CONTAINERS_PRUNE_USEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* The table is written to its state file at most once a second, when it changed: a report
+ * costs the container start no disk write, and a restart loses a second at most. */
+#define CONTAINERS_SAVE_USEC (1000ULL * 1000)
+static int on_containers_save(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        int r = containers_save(&m->containers);
+        /* Like the fallback spool, the directory is not created here: without it, the table
+         * is not kept. Any other failure is said once. */
+        if (r == -ENOENT)
+                log_debug("Not saving the container table: %s", strerror(-r));
+        else if (r < 0 && !m->containers_save_warned) {
+                m->containers_save_warned = true;
+                log_warning_errno(r, "Failed to save the container table: %m");
+        }
+        sd_event_source_set_time(s, usec + CONTAINERS_SAVE_USEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* A fallback record of the spool: the container is known, with its reason, even when the
+ * daemon was down when it started. */
+static void on_fallback_record(const struct fallback_record *r, void *userdata)
+{
+        struct manager *m = userdata;
+        containers_add_fallback(&m->containers, r->container_id, r->bundle, "spool", r->reason,
+                                r->time);
+}
+
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -531,6 +574,7 @@ int manager_new(struct config *config, struct manager **ret)
         if (!m)
                 return -ENOMEM;
         m->fallbacks = (struct fallbacks){.inotify_fd = -1, .wd = -1}; /* for manager_free */
+        containers_init(&m->containers, config->max_containers);
         m->reload_fd = -EBADF;
         pthread_mutex_init(&m->too_deep_lock, NULL);
         m->config = *config;
@@ -543,6 +587,8 @@ int manager_new(struct config *config, struct manager **ret)
             (r = fallbacks_init(&m->fallbacks, spool)) < 0 ||
             (r = roots_init(&m->roots, &m->config)) < 0)
                 return r;
+        m->fallbacks.on_record = on_fallback_record;
+        m->fallbacks.on_record_userdata = m;
         m->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (m->reload_fd < 0)
                 return log_error_errno(-errno, "Failed to create the reload eventfd: %m");
@@ -598,6 +644,8 @@ struct manager *manager_free(struct manager *m)
         sd_event_source_unref(m->watchdog_timer);
         sd_event_source_unref(m->fallback_source);
         sd_event_source_unref(m->reload_source);
+        sd_event_source_unref(m->containers_timer);
+        sd_event_source_unref(m->containers_save_timer);
         sd_event_unref(m->event);
         closep(&m->reload_fd);
         for (size_t i = 0; i < m->n_pending; i++)
@@ -608,6 +656,10 @@ struct manager *manager_free(struct manager *m)
         cache_free(m->cache);
         metrics_done(&m->metrics);
         fallbacks_done(&m->fallbacks);
+        int rs = containers_save(&m->containers);
+        if (rs < 0 && rs != -ENOENT)
+                log_warning_errno(rs, "Failed to save the container table at exit: %m");
+        containers_done(&m->containers);
         for (size_t i = 0; i < CONFIG_MAX_ROOTS; i++)
                 for (size_t k = 0; k < m->too_deep[i].n_listed; k++)
                         free(m->too_deep[i].rel[k]);
@@ -639,6 +691,16 @@ static int add_sources(struct manager *m)
                                    on_debounce, m)) < 0)
                 return log_error_errno(r, "Failed to create the debounce timer: %m");
         sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_OFF);
+        uint64_t now0;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &now0);
+        if ((r = sd_event_add_time(m->event, &m->containers_timer, CLOCK_MONOTONIC,
+                                   now0 + CONTAINERS_PRUNE_USEC, 1000 * 1000, on_containers_timer,
+                                   m)) < 0)
+                return log_error_errno(r, "Failed to create the containers timer: %m");
+        if ((r = sd_event_add_time(m->event, &m->containers_save_timer, CLOCK_MONOTONIC,
+                                   now0 + CONTAINERS_SAVE_USEC, 100 * 1000, on_containers_save,
+                                   m)) < 0)
+                return log_error_errno(r, "Failed to create the containers save timer: %m");
         uint64_t interval = 0;
         if (sd_watchdog_enabled(false, &interval) > 0) {
                 uint64_t now;
@@ -686,6 +748,20 @@ int manager_start(struct manager *m, int listen_fd)
             (r = sd_event_add_io(m->event, &m->fallback_source, fallbacks_fd(&m->fallbacks),
                                  EPOLLIN, on_fallback, m)) < 0)
                 return log_error_errno(r, "Failed to watch the fallback spool: %m");
+        {
+                _cleanup_free_ char *state = NULL;
+                if ((r = config_containers_file(&m->config, &state)) < 0)
+                        return log_error_errno(r, "Failed to name the container table: %m");
+                r = containers_load(&m->containers, state);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the container table '%s': %m", state);
+                else if (r > 0)
+                        log_info("Container table: %d container%s from '%s', %zu gone since", r,
+                                 r == 1 ? "" : "s", state, containers_prune(&m->containers));
+                if (m->containers.n_bad_loaded > 0)
+                        log_warning("Container table '%s': %zu malformed entries skipped", state,
+                                    m->containers.n_bad_loaded);
+        }
         fallbacks_ingest(&m->fallbacks);
 
         r = server_new(m, listen_fd, &m->server);

@@ -8,6 +8,7 @@
 #include "builder.h"
 #include "cache.h"
 #include "conf.h"
+#include "containers.h"
 #include "fallback.h"
 #include "macro.h"
 #include "metrics.h"
@@ -48,10 +49,12 @@ struct manager {
         struct server *server;
         struct context context; /* the default: host arch, Docker's caps, running kernel */
         struct compile_options compile;
-        struct fallbacks fallbacks; /* seccompd-oci's, from the spool */
+        struct fallbacks fallbacks;   /* seccompd-oci's, from the spool */
+        struct containers containers; /* started through seccompd-oci */
+        bool containers_save_warned;
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
-                *fallback_source, *reload_source;
+                *fallback_source, *reload_source, *containers_timer, *containers_save_timer;
         int reload_fd;  /* eventfd: manager_request_reload() from any thread wakes the loop */
         char **pending; /* "root\0rel" paths waiting for the debounce timer */
         size_t n_pending, allocated_pending;

@@ -252,6 +252,26 @@ int registry_find_blob(struct registry *r, const char *key, struct entry_snapsho
         return -ENOENT;
 }
 
+json_t *registry_names_for_key(struct registry *r, const char *key)
+{
+        json_t *names = json_array();
+        if (!names)
+                return NULL;
+        pthread_rwlock_rdlock(&r->lock);
+        for (size_t i = 0; i < r->n; i++) {
+                const struct entry_snapshot *s = r->items[i];
+                if (!s->good || s->state == ENTRY_MISSING)
+                        continue;
+                for (size_t k = 0; k < s->n_blobs; k++)
+                        if (streq(s->blobs[k]->blob->key, key)) {
+                                json_array_append_new(names, json_string(s->name));
+                                break;
+                        }
+        }
+        pthread_rwlock_unlock(&r->lock);
+        return names;
+}
+
 json_t *registry_list_json(struct registry *r)
 {
         json_t *list = json_array();

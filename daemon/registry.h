@@ -63,6 +63,9 @@ bool registry_blob_served_as(struct registry *r, const char *key,
 int registry_find_blob(struct registry *r, const char *key, struct entry_snapshot **ret,
                        const struct entry_blob **ret_blob);
 
+/* The names of the served profiles (valid or stale) that have a blob with cache key `key`,
+ * in the registry's order (by name), as a JSON array; NULL on ENOMEM. */
+json_t *registry_names_for_key(struct registry *r, const char *key);
 /* The list of GET /v1/profiles: every entry in list form, by name. */
 json_t *registry_list_json(struct registry *r);
 /* Counts by state, of every entry (root NULL) or of one root's. */

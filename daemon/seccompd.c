@@ -42,6 +42,8 @@ static void help(void)
                "  --cache-max BYTES       cache bound (default 256M)\n"
                "  --fallback-spool DIR    seccompd-oci's fallback records (default: fallbacks\n"
                "                          next to the socket; none: not read)\n"
+               "  --containers-file FILE  the container table kept across restarts (default:\n"
+               "                          containers.json next to the socket; none: not kept)\n"
                "  --strict                unknown syscalls are errors; stale blobs are refused\n"
                "  --workers N             compile threads (default: one per core)\n"
                "  --request-timeout SECONDS\n"
@@ -89,6 +91,7 @@ enum {
         ARG_VERSION,
         ARG_READY_FILE,
         ARG_FALLBACK_SPOOL,
+        ARG_CONTAINERS_FILE,
         ARG_REQUEST_TIMEOUT,
         ARG_COMPILE_TIMEOUT,
         ARG_MAX_CONNECTIONS_PER_PEER,
@@ -129,6 +132,7 @@ static char **string_field(int opt, struct config *c)
         case ARG_CACHE_DIR: return &c->cache_dir;
         case ARG_READY_FILE: return &c->ready_file;
         case ARG_FALLBACK_SPOOL: return &c->fallback_spool;
+        case ARG_CONTAINERS_FILE: return &c->containers_file;
         case ARG_SELF_FILTER_PROFILE: return &c->self_filter_profile;
         default: return NULL;
         }
@@ -272,6 +276,7 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, ARG_VERSION},
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
+                {"containers-file", required_argument, NULL, ARG_CONTAINERS_FILE},
                 {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
                 {"compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT},
                 {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},

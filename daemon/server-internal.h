@@ -107,5 +107,11 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
                    const struct request *rq, struct reply *rp);
 void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
                   const struct request *rq, struct reply *rp);
+void route_containers(struct server *s, struct MHD_Connection *c, const char *arg,
+                      const struct request *rq, struct reply *rp);
+void route_container_report(struct server *s, struct MHD_Connection *c, const char *id,
+                            const struct request *rq, struct reply *rp);
+void route_container_delete(struct server *s, struct MHD_Connection *c, const char *id,
+                            const struct request *rq, struct reply *rp);
 void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
                    const struct request *rq, struct reply *rp);

@@ -42,24 +42,29 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 static const struct route {
         const char *path;
         bool prefix;            /* path + argument (a name or key) */
-        bool post;              /* POST; otherwise GET or HEAD */
+        const char *method;     /* "POST", "DELETE", or NULL for GET and HEAD */
         const char *name;       /* metrics label */
         const char *privileged; /* the refusal when the peer is not privileged, or NULL */
         route_fn handler;
 } routes[] = {
-        {SECCOMPD_ROUTE_HEALTH, false, false, "health", NULL, route_health},
-        {SECCOMPD_ROUTE_STATUS, false, false, "status", NULL, route_status},
-        {SECCOMPD_ROUTE_PROFILES, false, false, "profiles", NULL, route_profiles},
-        {SECCOMPD_ROUTE_PROFILE_PREFIX, true, false, "profile", NULL, route_profile},
-        {SECCOMPD_ROUTE_BPF_PREFIX, true, false, "bpf", NULL, route_bpf},
-        {SECCOMPD_ROUTE_SOURCE_PREFIX, true, false, "source", NULL, route_source},
-        {SECCOMPD_ROUTE_BLOB_PREFIX, true, false, "blobs", NULL, route_blob},
-        {SECCOMPD_ROUTE_VALIDATE, false, true, "validate", NULL, route_validate},
-        {SECCOMPD_ROUTE_COMPILE, false, true, "compile",
+        {SECCOMPD_ROUTE_HEALTH, false, NULL, "health", NULL, route_health},
+        {SECCOMPD_ROUTE_STATUS, false, NULL, "status", NULL, route_status},
+        {SECCOMPD_ROUTE_PROFILES, false, NULL, "profiles", NULL, route_profiles},
+        {SECCOMPD_ROUTE_PROFILE_PREFIX, true, NULL, "profile", NULL, route_profile},
+        {SECCOMPD_ROUTE_BPF_PREFIX, true, NULL, "bpf", NULL, route_bpf},
+        {SECCOMPD_ROUTE_SOURCE_PREFIX, true, NULL, "source", NULL, route_source},
+        {SECCOMPD_ROUTE_BLOB_PREFIX, true, NULL, "blobs", NULL, route_blob},
+        {SECCOMPD_ROUTE_VALIDATE, false, "POST", "validate", NULL, route_validate},
+        {SECCOMPD_ROUTE_COMPILE, false, "POST", "compile",
          "compiling ad-hoc profiles needs root or the seccompd group", route_compile},
-        {SECCOMPD_ROUTE_RELOAD, false, true, "reload", "reload needs root or the seccompd group",
+        {SECCOMPD_ROUTE_RELOAD, false, "POST", "reload", "reload needs root or the seccompd group",
          route_reload},
-        {SECCOMPD_ROUTE_METRICS, false, false, "metrics", NULL, route_metrics},
+        {SECCOMPD_ROUTE_METRICS, false, NULL, "metrics", NULL, route_metrics},
+        {SECCOMPD_ROUTE_CONTAINERS, false, NULL, "containers", NULL, route_containers},
+        {SECCOMPD_ROUTE_CONTAINER_PREFIX, true, "POST", "container_report",
+         "reporting a container needs root or the seccompd group", route_container_report},
+        {SECCOMPD_ROUTE_CONTAINER_PREFIX, true, "DELETE", "container_delete",
+         "reporting a container needs root or the seccompd group", route_container_delete},
 };
 
 static enum MHD_Result check_argument(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -101,7 +106,6 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *url
                      const char *method, const struct request *rq, struct reply *rp)
 {
         bool get = streq(method, "GET") || streq(method, "HEAD");
-        bool post = streq(method, "POST");
         bool known = false;
 
         if (rq->too_large) {
@@ -116,7 +120,7 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *url
                 if (r->prefix ? strncmp(url, r->path, l) != 0 : !streq(url, r->path))
                         continue;
                 known = true;
-                if (r->post ? !post : !get)
+                if (r->method ? !streq(method, r->method) : !get)
                         continue;
                 rp->route = r->name;
                 if (r->privileged && !peer_privileged(s, c))

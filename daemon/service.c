@@ -195,6 +195,29 @@ json_t *manager_fallbacks_json(struct manager *m)
         return fallbacks_to_json(&m->fallbacks, time(NULL));
 }
 
+static json_t *names_for_key(const char *key, void *userdata)
+{
+        struct manager *m = userdata;
+        return registry_names_for_key(m->registry, key);
+}
+
+json_t *manager_containers_json(struct manager *m)
+{
+        /* A spool record written a moment ago (the daemon was down) names its container. */
+        fallbacks_ingest(&m->fallbacks);
+        return containers_to_json(&m->containers, names_for_key, m);
+}
+
+int manager_container_report(struct manager *m, struct container *c)
+{
+        return containers_report(&m->containers, c);
+}
+
+int manager_container_forget(struct manager *m, const char *id)
+{
+        return containers_forget(&m->containers, id);
+}
+
 void manager_count_request(struct manager *m, const char *route, unsigned status)
 {
         metrics_request(&m->metrics, route, status);
@@ -229,6 +252,7 @@ int manager_write_metrics(struct manager *m, FILE *f)
         metrics_render(&m->metrics, f);
         fallbacks_ingest(&m->fallbacks);
         fallbacks_render_metrics(&m->fallbacks, f, time(NULL));
+        containers_render_metrics(&m->containers, f);
         write_cache_metrics(m, f);
         pthread_mutex_lock(&m->builder.guard.lock);
         unsigned children = m->builder.guard.n_children;

@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "compile.h"
 #include "conf.h"
+#include "containers.h"
 #include "entry.h"
 #include "profile.h"
 #include "resolve.h"
@@ -69,6 +70,13 @@ uint64_t manager_compiles(struct manager *m);
 /* seccompd-oci's fallbacks, the spool read first so that a record written a moment ago
  * counts. */
 json_t *manager_fallbacks_json(struct manager *m);
+
+/* The container table (containers.h): GET /v1/containers after a prune, with the profile
+ * names serving each blob key; a report of seccompd-oci (taken over: see
+ * containers_report()); a container deleted (0 or -ENOENT). */
+json_t *manager_containers_json(struct manager *m);
+int manager_container_report(struct manager *m, struct container *c);
+int manager_container_forget(struct manager *m, const char *id);
 
 /* Counts one request for the metrics. */
 void manager_count_request(struct manager *m, const char *route, unsigned status);

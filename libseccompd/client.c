@@ -294,6 +294,13 @@ _public_ int seccompd_list_profiles(struct seccompd *c, struct seccompd_profile_
         return r < 0 ? r : api_decode_profiles(j, ret);
 }
 
+_public_ int seccompd_list_containers(struct seccompd *c, struct seccompd_container_list **ret)
+{
+        _cleanup_(json_decrefp) json_t *j = NULL;
+        int r = c && ret ? request_json(c, "GET", SECCOMPD_ROUTE_CONTAINERS, &j) : -EINVAL;
+        return r < 0 ? r : api_decode_containers(j, ret);
+}
+
 _public_ int seccompd_status(struct seccompd *c, struct seccompd_status **ret)
 {
         _cleanup_(json_decrefp) json_t *j = NULL;

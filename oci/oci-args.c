@@ -191,6 +191,10 @@ static void parse_run_options(int argc, char *const *argv, int cmd, bool run, st
                         a->bundle = v;
                 else if (id == OPT_CONFIG)
                         a->config = v;
+                else if (id == OPT_PID_FILE)
+                        a->pid_file = v;
+                else if (id == OPT_DETACH)
+                        a->detach = true;
                 else if (id == OPT_HELP || id == OPT_USAGE) {
                         a->why = "--help or --usage";
                         return;
@@ -252,6 +256,16 @@ void oci_args_parse(int argc, char *const *argv, struct oci_args *ret)
                         a.why = "--help, --usage or --version";
                 else
                         parse_run_options(argc, argv, s.next, run, &a);
+        } else if (streq(cmd, "delete")) {
+                /* crun delete [-f|--force] [--regex=RE] ID: the last element, when it is not
+                 * an option, is the container (with --regex it is a pattern: not reported). */
+                a.command = OCI_COMMAND_DELETE;
+                bool regex = false;
+                for (int i = s.next + 1; i < argc; i++)
+                        if (strncmp(argv[i], "-r", 2) == 0 || strncmp(argv[i], "--r", 3) == 0)
+                                regex = true;
+                if (!informational && !regex && argc - 1 > s.next && argv[argc - 1][0] != '-')
+                        a.id = argv[argc - 1];
         } else
                 a.command = OCI_COMMAND_OTHER;
         *ret = a;

@@ -11,7 +11,8 @@ enum oci_command {
         OCI_COMMAND_NONE, /* no command, or the global options could not be read */
         OCI_COMMAND_CREATE,
         OCI_COMMAND_RUN,
-        OCI_COMMAND_OTHER, /* start, state, kill, delete, exec, ps, spec, ... */
+        OCI_COMMAND_DELETE, /* `id` set when the one operand could be read */
+        OCI_COMMAND_OTHER,  /* start, state, kill, exec, ps, spec, ... */
         _OCI_COMMAND_MAX,
 };
 
@@ -22,9 +23,11 @@ struct oci_args {
         const char *log_format; /* --log-format: "text" (crun's default) or "json" */
         bool debug;             /* --debug or --log-level=debug */
         /* create/run only, and only when `usable` (see below); borrowed from argv. */
-        const char *bundle; /* -b/--bundle; NULL: the current directory */
-        const char *config; /* -f/--config; NULL: "config.json" in the bundle */
-        const char *id;     /* the container ID (the one operand) */
+        const char *bundle;   /* -b/--bundle; NULL: the current directory */
+        const char *config;   /* -f/--config; NULL: "config.json" in the bundle */
+        const char *id;       /* the container ID (the one operand); of delete too */
+        const char *pid_file; /* --pid-file: where crun writes the init's pid */
+        bool detach;          /* run -d/--detach */
         /* Where an option added to the command's own options goes: the index in argv of its
          * first operand (the container ID), or of the "--" that ends its options. crun takes
          * the last -f/--config it sees, so an option put there overrides the caller's. */

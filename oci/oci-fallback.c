@@ -52,6 +52,11 @@ void oci_fallback(const char *fmt, ...)
                 state.reason = reason ? TAKE_PTR(reason) : strdup("out of memory");
 }
 
+const char *oci_fallback_reason(void)
+{
+        return state.reason;
+}
+
 size_t oci_journal_field(char *buf, size_t size, size_t len, const char *name, const char *value)
 {
         size_t n = strlen(name), v = strlen(value);

@@ -37,6 +37,9 @@ void oci_fallback_setup(const struct oci_fallback_context *c);
  * reason (the first one) for the report. */
 void oci_fallback(const char *fmt, ...) _printf_(1, 2);
 
+/* The reason of the first oci_fallback(), or NULL when there was none. */
+const char *oci_fallback_reason(void);
+
 /* When oci_fallback() was called: the journal entry and the spool record, once. */
 void oci_fallback_report(void);
 

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -23,6 +25,8 @@
 #include "oci-fallback.h"
 #include "oci-http.h"
 #include "oci-log.h"
+#include "oci-report.h"
+#include "oci-sha256.h"
 #include "seccompd/protocol.h"
 
 #define OCI_CONF_FILE          "/etc/seccompd/seccompd-oci.conf"
@@ -258,10 +262,26 @@ static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section
         return r;
 }
 
+/* What a create/run did with linux.seccomp, for the daemon's container table. */
+struct outcome {
+        char *bundle;                        /* absolute */
+        char *key;                           /* the blob crun loads; NULL otherwise */
+        char digest[OCI_SHA256_DIGEST_SIZE]; /* of the section sent; "" when none */
+        char *left;                          /* why the bundle was left to crun by design */
+};
+
+static void outcome_done(struct outcome *o)
+{
+        free(o->bundle);
+        free(o->key);
+        free(o->left);
+}
+
 /* For create/run: writes the derived config when it can be had. Returns 1 and its path in
  * *ret; 0 when the bundle is left to crun by design; -errno on failure. The reason for the
- * last two is logged here. */
-static int derive_config(const struct oci_args *a, const struct settings *s, char **ret)
+ * last two is logged here. What it found goes to *res (for the report). */
+static int derive_config(const struct oci_args *a, const struct settings *s, char **ret,
+                         struct outcome *res)
 {
         _cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
         _cleanup_(oci_compiled_done) struct oci_compiled blob = {};
@@ -274,6 +294,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
 
         path = config_path(a);
         bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+        res->bundle = bundle ? strdup(bundle) : NULL;
         if (!path || !bundle) {
                 r = -errno;
                 oci_fallback("cannot resolve the bundle '%s': %m", a->bundle ? a->bundle : ".");
@@ -286,7 +307,10 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
                 return r;
         }
 
-        switch (oci_config_verdict(cfg, &why, &why_buf)) {
+        enum oci_verdict v = oci_config_verdict(cfg, &why, &why_buf);
+        if (v != OCI_VERDICT_COMPILE)
+                res->left = strdup(why);
+        switch (v) {
         case OCI_VERDICT_COMPILE: break;
         case OCI_VERDICT_PASS_WARN:
                 oci_log_warning("leaving linux.seccomp to crun: %s", why);
@@ -301,6 +325,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         if (stat(derived, &dst) == 0 && dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
                 oci_log_warning("leaving linux.seccomp to crun: the config is '%s' itself",
                                 derived);
+                res->left = strdup("the config is seccompd-oci's derived config itself");
                 return 0;
         }
 
@@ -311,6 +336,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         }
         const char *sock = socket_path(s);
         /* oci_compile() takes only blobs the kernel can load: 1 to 4096 instructions. */
+        oci_sha256_digest(section, size, res->digest);
         r = fetch_blob(sock, s->timeout_ms, section, size, &blob);
         if (r < 0)
                 return r;
@@ -328,51 +354,108 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         }
         oci_log_debug("crun loads seccompd's blob %s (%u instructions) through %s in '%s'",
                       blob.key, blob.instructions, OCI_ANNOTATION_BPF, derived);
+        res->key = TAKE_PTR(blob.key);
         *ret = TAKE_PTR(derived);
         return 1;
 }
 
-/* Executes `runtime` with argv[1..], plus "--config=<derived>" at `insert_at` when `derived`
- * is not NULL (and memory allows: otherwise crun gets argv as it is). Returns only on
- * failure. */
-static int exec_runtime(const char *runtime, int argc, char **argv, const char *derived,
-                        int insert_at)
+/* argv for crun: argv[0] is crun's own path (crun picks its krun handler when called as krun),
+ * plus "--config=<derived>" at `insert_at` when `derived` is not NULL. NULL when out of
+ * memory (the caller then runs argv as it is). The option's string goes to *ret_opt (free it
+ * once crun has run). */
+static char **runtime_args(const char *runtime, int argc, char **argv, const char *derived,
+                           int insert_at, char **ret_opt)
 {
-        _cleanup_free_ char **args = NULL;
-        _cleanup_free_ char *opt = NULL;
-
-        /* argv[0] is crun's own path: crun picks its krun handler when called as krun. */
         argv[0] = (char *)runtime;
-        if (derived) {
-                args = calloc((size_t)argc + 2, sizeof(char *));
-                if (asprintf(&opt, "--config=%s", derived) < 0)
-                        opt = NULL;
+        if (!derived)
+                return NULL;
+        char **args = calloc((size_t)argc + 3, sizeof(char *));
+        char *opt;
+        if (!args || asprintf(&opt, "--config=%s", derived) < 0) {
+                free(args);
+                oci_fallback("out of memory");
+                oci_fallback_report();
+                return NULL;
         }
-        if (args && opt) {
-                int n = 0;
-                for (int i = 0; i < argc; i++) {
-                        if (i == insert_at)
-                                args[n++] = opt;
-                        args[n++] = argv[i];
-                }
-                args[n] = NULL;
-                execv(runtime, args);
-        } else {
-                if (derived) {
-                        oci_fallback("out of memory");
-                        oci_fallback_report();
-                }
-                execv(runtime, argv);
+        int n = 0;
+        for (int i = 0; i < argc; i++) {
+                if (i == insert_at)
+                        args[n++] = opt;
+                args[n++] = argv[i];
         }
+        args[n] = NULL;
+        *ret_opt = opt;
+        return args;
+}
+
+/* Executes crun. Returns only on failure, with the exit status to use. */
+static int exec_runtime(const char *runtime, char **args)
+{
+        execv(runtime, args);
         int e = errno;
         oci_log_error("Failed to execute '%s': %s", runtime, strerror(e));
         return e == ENOENT ? 127 : 126;
 }
 
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+        if (forward_to > 0)
+                (void)kill(forward_to, sig);
+}
+
+/* Runs crun as a child and waits for it: for `create` with --pid-file, so that the report can
+ * carry the init pid crun wrote there, and for `delete`, reported only once crun did it. The
+ * signals a caller may send the runtime are passed on to crun. Returns crun's exit status; a crun
+ * killed by a signal kills this process with it. */
+static int run_runtime(const char *runtime, char **args, pid_t *ret_child)
+{
+        static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+        sigset_t all, old;
+        int status;
+
+        /* Blocked across fork(): a signal arriving before the handlers are in place is
+         * forwarded once they are. */
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        pid_t pid = fork();
+        if (pid < 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                oci_log_warning("Failed to fork: %m; running crun without reporting the init pid");
+                return exec_runtime(runtime, args);
+        }
+        if (pid == 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                execv(runtime, args);
+                oci_log_error("Failed to execute '%s': %m", runtime);
+                _exit(errno == ENOENT ? 127 : 126);
+        }
+        forward_to = pid;
+        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+                (void)sigaction(
+                        forwarded[i],
+                        &(struct sigaction){.sa_handler = forward_signal, .sa_flags = SA_RESTART},
+                        NULL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return 1;
+        *ret_child = pid;
+        if (WIFSIGNALED(status)) {
+                signal(WTERMSIG(status), SIG_DFL);
+                raise(WTERMSIG(status));
+                return 128 + WTERMSIG(status);
+        }
+        return WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
         _cleanup_(settings_done) struct settings s = {};
-        _cleanup_free_ char *runtime = NULL, *derived = NULL, *spool = NULL;
+        _cleanup_(outcome_done) struct outcome o = {};
+        _cleanup_free_ char *runtime = NULL, *derived = NULL, *spool = NULL, *opt = NULL;
+        _cleanup_free_ char **args = NULL;
         struct oci_args a;
 
         oci_args_parse(argc, argv, &a);
@@ -383,18 +466,75 @@ int main(int argc, char **argv)
         if (!runtime)
                 return 127;
 
-        if (a.usable) {
-                spool = spool_path(&s);
-                oci_fallback_setup(&(struct oci_fallback_context){
-                        .container_id = a.id,
-                        .bundle = a.bundle,
-                        .command = a.command == OCI_COMMAND_RUN ? "run" : "create",
-                        .spool = spool,
-                        .spool_max = s.spool_max,
-                });
-                if (derive_config(&a, &s, &derived) < 0)
-                        oci_fallback_report();
-        } else if (a.why)
-                oci_log_debug("passing the command line through: %s", a.why);
-        return exec_runtime(runtime, argc, argv, derived, a.insert_at);
+        if (a.command == OCI_COMMAND_DELETE && a.id) {
+                /* Reported once crun has deleted it: `delete` of a running container without
+                 * --force fails, and the container is still there. */
+                pid_t child = 0;
+                argv[0] = runtime;
+                int status = run_runtime(runtime, argv, &child);
+                if (status == 0 && child > 0)
+                        oci_report_delete(socket_path(&s), s.timeout_ms, a.id);
+                return status;
+        }
+        if (!a.usable) {
+                if (a.why)
+                        oci_log_debug("passing the command line through: %s", a.why);
+                argv[0] = runtime;
+                return exec_runtime(runtime, argv);
+        }
+
+        const char *command = a.command == OCI_COMMAND_RUN ? "run" : "create";
+        spool = spool_path(&s);
+        oci_fallback_setup(&(struct oci_fallback_context){
+                .container_id = a.id,
+                .bundle = a.bundle,
+                .command = command,
+                .spool = spool,
+                .spool_max = s.spool_max,
+        });
+        if (derive_config(&a, &s, &derived, &o) < 0)
+                oci_fallback_report();
+        args = runtime_args(runtime, argc, argv, derived, a.insert_at, &opt);
+
+        struct oci_report report = {
+                .id = a.id,
+                .command = command,
+                .bundle = o.bundle,
+                .key = derived ? o.key : NULL,
+                .digest = o.digest[0] ? o.digest : NULL,
+                .fallback = derived                 ? NULL
+                            : oci_fallback_reason() ? oci_fallback_reason()
+                                                    : o.left,
+        };
+        /* A bundle left to crun by design is no fallback, but the table says why it has no
+         * blob of seccompd's. */
+        _cleanup_free_ char *left = NULL;
+        if (!derived && !oci_fallback_reason() && o.left) {
+                if (asprintf(&left, "left to crun: %s", o.left) < 0)
+                        left = NULL;
+                report.fallback = left ? left : o.left;
+        }
+        if (!report.key && !report.fallback)
+                report.fallback = "out of memory";
+        /* The init pid is known once crun create (or run --detach) has returned, from its
+         * --pid-file: then crun runs as a child and the report follows it. A foreground run
+         * lasts as long as the container: it is reported before, with crun's pid (this
+         * process's, after exec) to tell when it is gone. */
+        bool after = a.pid_file && (a.command == OCI_COMMAND_CREATE || a.detach);
+        if (!after) {
+                if (a.command == OCI_COMMAND_RUN && !a.detach)
+                        report.runtime_pid = getpid();
+                oci_report_container(socket_path(&s), s.timeout_ms, &report);
+                return exec_runtime(runtime, args ? args : argv);
+        }
+        pid_t child = 0;
+        int status = run_runtime(runtime, args ? args : argv, &child);
+        if (status == 0 && child > 0) {
+                int r = oci_read_pid_file(a.pid_file, &report.pid);
+                if (r < 0)
+                        oci_log_debug("cannot read the init pid from '%s': %s", a.pid_file,
+                                      strerror(-r));
+                oci_report_container(socket_path(&s), s.timeout_ms, &report);
+        }
+        return status;
 }

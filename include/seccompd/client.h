@@ -238,6 +238,37 @@ int seccompd_get_source(struct seccompd *c, const char *name, struct seccompd_so
  * rescan starts at (ret_generation may be NULL); -EPERM: not root nor in the socket's group. */
 int seccompd_reload(struct seccompd *c, uint64_t *ret_generation);
 
+/* Since 0.3 (LIBSECCOMPD_0.3). */
+
+/* A container started through seccompd-oci, as GET /v1/containers lists it. Strings are NULL
+ * when the daemon has none. */
+struct seccompd_container {
+        char *id;
+        char *bundle;
+        char *profile;   /* the first profile name serving `key`, "inline" when none does;
+                          * NULL without a blob (crun compiled the JSON itself) */
+        char **profiles; /* every profile name serving `key`, n_profiles of them */
+        size_t n_profiles;
+        char *digest;   /* "sha256:..." of the linux.seccomp the wrapper sent */
+        char *key;      /* the blob key crun loaded */
+        char *fallback; /* why crun compiled the JSON itself */
+        char *started;  /* RFC 3339, UTC */
+        char *command;  /* "create", "run", or "spool" (known from a fallback record) */
+        int64_t pid;    /* the container's init, 0 when unknown */
+        uint64_t pidns; /* its pid-namespace inode, 0 when unknown */
+};
+
+struct seccompd_container_list {
+        struct seccompd_container *containers; /* n of them, in the order the daemon heard */
+        size_t n;
+        uint64_t max;     /* the daemon's bound on its table */
+        uint64_t refused; /* reports refused because the table was full of live containers */
+};
+void seccompd_container_list_free(struct seccompd_container_list *l);
+
+/* GET /v1/containers: the containers the daemon knows, those whose process is gone left out. */
+int seccompd_list_containers(struct seccompd *c, struct seccompd_container_list **ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,17 +10,19 @@
 #define SECCOMPD_SOCKET_ENV  "SECCOMPD_SOCKET"
 
 /* Routes. Names may contain '/', so profile and blob routes are prefixes. */
-#define SECCOMPD_ROUTE_HEALTH         "/v1/health"
-#define SECCOMPD_ROUTE_STATUS         "/v1/status"
-#define SECCOMPD_ROUTE_PROFILES       "/v1/profiles"
-#define SECCOMPD_ROUTE_PROFILE_PREFIX "/v1/profiles/" /* + name */
-#define SECCOMPD_ROUTE_BPF_PREFIX     "/v1/bpf/"      /* + name */
-#define SECCOMPD_ROUTE_BLOB_PREFIX    "/v1/blobs/"    /* + key */
-#define SECCOMPD_ROUTE_SOURCE_PREFIX  "/v1/source/"   /* + name: the profile's JSON as served */
-#define SECCOMPD_ROUTE_VALIDATE       "/v1/validate"
-#define SECCOMPD_ROUTE_COMPILE        "/v1/compile"
-#define SECCOMPD_ROUTE_RELOAD         "/v1/reload"
-#define SECCOMPD_ROUTE_METRICS        "/metrics"
+#define SECCOMPD_ROUTE_HEALTH           "/v1/health"
+#define SECCOMPD_ROUTE_STATUS           "/v1/status"
+#define SECCOMPD_ROUTE_PROFILES         "/v1/profiles"
+#define SECCOMPD_ROUTE_PROFILE_PREFIX   "/v1/profiles/" /* + name */
+#define SECCOMPD_ROUTE_BPF_PREFIX       "/v1/bpf/"      /* + name */
+#define SECCOMPD_ROUTE_BLOB_PREFIX      "/v1/blobs/"    /* + key */
+#define SECCOMPD_ROUTE_SOURCE_PREFIX    "/v1/source/"   /* + name: the profile's JSON as served */
+#define SECCOMPD_ROUTE_VALIDATE         "/v1/validate"
+#define SECCOMPD_ROUTE_COMPILE          "/v1/compile"
+#define SECCOMPD_ROUTE_RELOAD           "/v1/reload"
+#define SECCOMPD_ROUTE_METRICS          "/metrics"
+#define SECCOMPD_ROUTE_CONTAINERS       "/v1/containers"
+#define SECCOMPD_ROUTE_CONTAINER_PREFIX "/v1/containers/" /* + id: POST a report, DELETE */
 
 /* Query parameters (bpf, compile, validate, profile). */
 #define SECCOMPD_QUERY_ARCH     "arch"     /* x86_64, aarch64, SCMP_ARCH_* */
@@ -147,3 +149,29 @@
 #define SECCOMPD_KEY_BUNDLE          "bundle"
 #define SECCOMPD_KEY_COMMAND         "command"
 #define SECCOMPD_KEY_REASON          "reason"
+
+/* Containers started through seccompd-oci (GET /v1/containers): {"containers": [{"id",
+ * "bundle", "profile" (the first profile name serving "key"; "inline" when none does; null
+ * without a blob), "profiles" (every name serving it), "digest" (of the linux.seccomp sent),
+ * "key", "fallback" (why crun compiled the JSON itself, or null), "started" (RFC 3339, UTC),
+ * "command" ("create", "run", or "spool" for a fallback record), "pid" (init, or null),
+ * "pidns" (its pid-namespace inode, or null)}, ...], "max", "refused"}. The wrapper's report,
+ * POST /v1/containers/ID (privileged, body at most SECCOMPD_CONTAINER_BODY_MAX bytes):
+ * {"command", "bundle", "key", "digest", "fallback", "pid", "pid_start", "runtime_pid",
+ * "runtime_start", "pidns"}; DELETE /v1/containers/ID at `delete`. */
+#define SECCOMPD_CONTAINER_BODY_MAX 16384
+/* The daemon's table, beside the socket. */
+#define SECCOMPD_CONTAINERS_FILE_NAME "containers.json"
+#define SECCOMPD_PROFILE_INLINE       "inline"
+#define SECCOMPD_KEY_CONTAINERS       "containers"
+#define SECCOMPD_KEY_ID               "id"
+#define SECCOMPD_KEY_PROFILE          "profile"
+#define SECCOMPD_KEY_FALLBACK         "fallback"
+#define SECCOMPD_KEY_STARTED          "started"
+#define SECCOMPD_KEY_PID              "pid"
+#define SECCOMPD_KEY_PID_START        "pid_start"
+#define SECCOMPD_KEY_RUNTIME_PID      "runtime_pid"
+#define SECCOMPD_KEY_RUNTIME_START    "runtime_start"
+#define SECCOMPD_KEY_PIDNS            "pidns"
+#define SECCOMPD_KEY_MAX              "max"
+#define SECCOMPD_KEY_REFUSED          "refused" /* reports refused: the table was full */

@@ -204,7 +204,17 @@ check "no seccomp: run through seccompd-oci exits 0" [ "$rc" = 0 ]
 check "no seccomp: Seccomp 0, unshare allowed" \
         eval 'has_line pre-oci "$(printf "Seccomp:\t0")" && has_line pre-oci unshare=allowed'
 
+# The custom profile is also a file seccompd serves: `ctr run --seccomp-profile` inlines its
+# text into the bundle, and seccompctl containers must name the file.
+cp "$T/enomedium.json" "$T/profiles/enomedium.json"
 start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
+ENOMEDIUM_KEY=$(api /v1/profiles/runtime/enomedium.json | jq -r '.blobs[0].key')
+listed_as() { # ID JQ-FILTER: the container is listed and the filter holds on its entry
+        "$CTL" --socket "$SOCK" containers --json |
+                jq -e --arg id "$1" "any(.containers[]; .id == \$id and ($2))" >/dev/null
+}
+not_listed() { ! "$CTL" --socket "$SOCK" containers --json | jq -e --arg id "$1" 'any(.containers[]; .id == $id)' >/dev/null; }
+task_pid() { cctr task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'; }
 
 bundle_of() { echo "$T/c/state/io.containerd.runtime.v2.task/$NS/$1"; }
 task_status() { cctr task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
@@ -252,6 +262,13 @@ cases() {
                 check "$tag: run -d exits 0" [ "$rc" = 0 ] || show "$n"
                 check "$tag: run -d: RUNNING" until_true 10 status_is "$id" RUNNING
                 check_served "$mode" "$tag: run -d" "$before"
+                if [ "$mode" = up ] && [ "$p" = custom ]; then
+                        check "$tag: run -d: seccompctl containers names the profile file, its key, the task's pid" \
+                                listed_as "$id" ".profile == \"runtime/enomedium.json\" and .key == \"$ENOMEDIUM_KEY\" and .pid == $(task_pid "$id")"
+                elif [ "$mode" = up ]; then
+                        check "$tag: run -d: seccompctl containers: containerd's own default is inline" \
+                                listed_as "$id" '.profile == "inline" and (.key | length) == 64'
+                fi
                 check_bundle "$mode" "$tag: run -d" "$(bundle_of "$id")"
                 run_to "$n-exec" cctr task exec --fifo-dir "$T/fifo" --exec-id probe "$id" /bin/sh /probe.sh
                 check "$tag: task exec exits 0" [ "$rc" = 0 ]
@@ -267,6 +284,7 @@ cases() {
                 run_to "$n-rm" cctr containers delete "$id"
                 check "$tag: containers delete exits 0" [ "$rc" = 0 ] || show "$n-rm"
                 check "$tag: delete: no task, no container, no crun state" gone "$id"
+                [ "$mode" = up ] && check "$tag: delete: not in seccompctl containers" not_listed "$id"
         done
 }
 served_if() { if [ "$1" = up ]; then served; else echo -; fi; }

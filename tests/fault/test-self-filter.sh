@@ -139,11 +139,26 @@ mv "$T/rec" "$T/spool/1-1-1.json"
 check "a fallback record counted and deleted" \
         until_true 10 sh -c "[ ! -e '$T/spool/1-1-1.json' ] &&
                 curl -s --unix-socket '$SOCK' http://localhost/v1/status | jq -e '.fallbacks.total == 1' >/dev/null"
+# The container table: the spool record's container listed; a report of a live process,
+# forgotten once it ends (/proc/PID/stat, then kill(PID, 0)); a delete.
+check "the record's container listed" \
+        sh -c "curl -s --unix-socket '$SOCK' http://localhost/v1/containers | jq -e '.containers[0].id == \"c-self-$$\"' >/dev/null"
+sleep 600 &
+SLEEPER=$!
+start=$(awk '{ sub(/.*\) /, ""); split($0, f, " "); print f[20] }' "/proc/$SLEEPER/stat")
+check "a container report (201)" [ "$(status_of /v1/containers/self-1 -X POST --data-binary "{\"command\":\"create\",\"fallback\":\"x\",\"pid\":$SLEEPER,\"pid_start\":$start}")" = 201 ]
+check "listed while its process lives" \
+        sh -c "curl -s --unix-socket '$SOCK' http://localhost/v1/containers | jq -e '[.containers[].id] | index(\"self-1\")' >/dev/null"
+kill "$SLEEPER"
+wait "$SLEEPER" 2>/dev/null
+check "forgotten once it ended" \
+        until_true 5 sh -c "curl -s --unix-socket '$SOCK' http://localhost/v1/containers | jq -e '[.containers[].id] | index(\"self-1\") == null' >/dev/null"
+check "a container deleted (200)" [ "$(status_of /v1/containers/c-self-$$ -X DELETE)" = 200 ]
 check "POST /v1/reload" [ "$(status_of /v1/reload -X POST)" = 202 ]
 kill -HUP "$PID"
 check "SIGHUP: reloaded and ready" until_true 10 sh -c "grep -q Reloading '$T/log'"
 until_true 10 ready
-for route in /v1/profiles /v1/status /metrics; do
+for route in /v1/profiles /v1/status /metrics /v1/containers; do
         code=$(status_of "$route")
         check "GET $route answers ($code)" [ "$code" = 200 ]
 done

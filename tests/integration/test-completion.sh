@@ -105,7 +105,9 @@ run_cases()
         cd "$tmp/work" || return 1
         check "commands" 'validate' -- seccompctl val
         check "commands after an option" 'list' -- seccompctl --json li
-        check "every command" 'validate compile test export exec stats scan list show status digest reload' -- seccompctl ''
+        check "every command" 'validate compile test export exec stats scan list show status digest reload containers' -- seccompctl ''
+        check "containers" 'containers' -- seccompctl --json cont
+        check "containers takes no argument" '' -- seccompctl containers ''
         check "options" '--json' -- seccompctl --js
         check "options after the command" '--dialect' -- seccompctl validate --di
         check "compile formats" 'raw base64 pfc disasm' -- seccompctl compile --format ''

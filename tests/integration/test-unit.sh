@@ -172,7 +172,8 @@ until_true 5 test -S "$T/notify.sock"
 systemd-socket-activate -l "$SOCK" -E NOTIFY_SOCKET="$T/notify.sock" \
         -E ASAN_OPTIONS=detect_leaks=0 -- "${SANDBOX[@]}" \
         "$DAEMON" --foreground --root "runtime=$T/profiles" --cache-dir "$T/cache" \
-        --fallback-spool "$T/spool" >"$T/daemon.log" 2>&1 </dev/null &
+        --fallback-spool "$T/spool" --containers-file "$T/containers.json" \
+        >"$T/daemon.log" 2>&1 </dev/null &
 DPID=$!
 api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
 ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
@@ -207,6 +208,8 @@ wait "$DPID"
 rc=$?
 DPID=
 check "sandboxed: SIGTERM exits 0" [ "$rc" = 0 ]
+check "sandboxed: the container table saved (the spool record's container)" \
+        sh -c "jq -e '.containers[0].id == \"c-sandbox\"' '$T/containers.json' >/dev/null"
 check "sandboxed: nothing was refused (no EPERM, no failure in the log)" \
         not grep -qE 'Operation not permitted|Failed|error' "$T/daemon.log"
 finish
