@@ -8,6 +8,7 @@
 #include "builder.h"
 #include "cache.h"
 #include "conf.h"
+#include "denials.h"
 #include "fallback.h"
 #include "macro.h"
 #include "metrics.h"
@@ -49,6 +50,7 @@ struct manager {
         struct context context; /* the default: host arch, Docker's caps, running kernel */
         struct compile_options compile;
         struct fallbacks fallbacks; /* seccompd-oci's, from the spool */
+        struct denials *denials;    /* the seccomp audit reader and its ring (own lock) */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
                 *fallback_source, *reload_source;
