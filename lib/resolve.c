@@ -356,7 +356,7 @@ void resolved_name_rule(const struct resolved *r, const char *syscall, uint32_t 
 {
         uint32_t data;
         enum action a = action_from_ret(ret, &data);
-        bool conditional = false, unconditional_other = false;
+        bool conditional = false, unconditional = false;
 
         *v = (struct rule_verdict){0};
         for (size_t i = 0; i < r->n_rules; i++) {
@@ -365,11 +365,10 @@ void resolved_name_rule(const struct resolved *r, const char *syscall, uint32_t 
                         continue;
                 bool same = (int)a >= 0 && rule->action == a &&
                             (!data_known || !action_has_data(a) || rule->data == data);
-                if (!same) {
-                        /* Another verdict for every call of it: the default never decides. */
-                        unconditional_other |= rule->n_args == 0;
+                /* A rule for every call of it: the default never decides. */
+                unconditional |= rule->n_args == 0;
+                if (!same)
                         continue;
-                }
                 conditional |= rule->n_args > 0;
                 /* Rules split per condition share their source: name each source once. */
                 bool listed = false;
@@ -390,9 +389,8 @@ void resolved_name_rule(const struct resolved *r, const char *syscall, uint32_t 
         bool default_same = (int)a >= 0 && r->default_action == a &&
                             (!data_known || !action_has_data(a) || r->default_data == data);
         /* The default decides when no rule does: only possible when every rule naming the
-         * call with the same verdict has conditions, and none with another has none. */
-        v->default_candidate =
-                default_same && !unconditional_other && (v->n_sources == 0 || conditional);
+         * call has argument conditions. */
+        v->default_candidate = default_same && !unconditional;
         if (v->n_sources == 1 && !conditional)
                 v->kind = RULE_VERDICT_RULE;
         else if (v->n_sources == 0)
