@@ -573,10 +573,14 @@ json_t *denials_status_json(struct denials *d)
 {
         struct denials_stats s;
         denials_stats(d, &s);
-        return json_pack("{s:b, s:s?, s:I, s:I, s:I, s:I, s:i}", "reading", s.reading, "reason",
-                         s.reason[0] ? s.reason : NULL, "records", (json_int_t)s.records, "lost",
-                         (json_int_t)s.lost, "unattributed", (json_int_t)s.unattributed,
-                         "malformed", (json_int_t)s.malformed, "ring", DENIALS_RING);
+        pthread_mutex_lock(&d->lock);
+        unsigned followers = d->followers;
+        pthread_mutex_unlock(&d->lock);
+        return json_pack("{s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:i}", "followers", (int)followers,
+                         "reading", s.reading, "reason", s.reason[0] ? s.reason : NULL, "records",
+                         (json_int_t)s.records, "lost", (json_int_t)s.lost, "unattributed",
+                         (json_int_t)s.unattributed, "malformed", (json_int_t)s.malformed, "ring",
+                         DENIALS_RING);
 }
 
 void denials_render_metrics(struct denials *d, FILE *f)
