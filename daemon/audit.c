@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <stdio.h>
@@ -158,8 +159,33 @@ int audit_receive(int fd, char *buf, size_t size, const char **ret_text, size_t 
          * nlmsg_len: the datagram's length is the truth. */
         *ret_text = buf + NLMSG_HDRLEN;
         *ret_len = (size_t)n - NLMSG_HDRLEN;
+        if (h->nlmsg_type == AUDIT_GET || h->nlmsg_type == NLMSG_ERROR)
+                return h->nlmsg_type; /* binary */
         while (*ret_len > 0 &&
                ((*ret_text)[*ret_len - 1] == 0 || (*ret_text)[*ret_len - 1] == '\n'))
                 (*ret_len)--;
         return h->nlmsg_type;
+}
+
+int audit_request_status(int fd)
+{
+        struct nlmsghdr h = {
+                .nlmsg_len = NLMSG_LENGTH(0),
+                .nlmsg_type = AUDIT_GET,
+                .nlmsg_flags = NLM_F_REQUEST,
+        };
+        struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+        return sendto(fd, &h, h.nlmsg_len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0
+                       ? -errno
+                       : 0;
+}
+
+int audit_status_lost(const char *payload, size_t len, uint64_t *ret)
+{
+        struct audit_status st;
+        if (len < offsetof(struct audit_status, lost) + sizeof(st.lost))
+                return -EBADMSG;
+        memcpy(&st, payload, len < sizeof(st) ? len : sizeof(st));
+        *ret = st.lost;
+        return 0;
 }

@@ -38,3 +38,11 @@ int audit_open(unsigned timeout_ms);
  * *ret_text / *ret_len (pointing into buf), 0 on timeout, -ENOBUFS when the socket's buffer
  * overran (records lost), other -errno. */
 int audit_receive(int fd, char *buf, size_t size, const char **ret_text, size_t *ret_len);
+
+/* Asks the kernel for its audit status (AUDIT_GET); the answer comes through audit_receive()
+ * as type AUDIT_GET (1000). Needs CAP_AUDIT_CONTROL; without it the kernel answers an
+ * error (type NLMSG_ERROR). 0 or -errno. */
+int audit_request_status(int fd);
+/* The kernel's count of audit records lost since boot (all of them, not only seccomp's:
+ * the backlog overran or the rate limit hit), from the payload of an AUDIT_GET answer. */
+int audit_status_lost(const char *payload, size_t len, uint64_t *ret);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,7 +364,8 @@ static void *reader(void *userdata)
 {
         struct denials *d = userdata;
         static char buf[16384]; /* one reader thread */
-        uint64_t flushed = 0;
+        uint64_t flushed = 0, asked = 0, kernel_lost_base = 0;
+        bool have_base = false;
 
         for (;;) {
                 pthread_mutex_lock(&d->lock);
@@ -375,9 +377,19 @@ static void *reader(void *userdata)
                 size_t len;
                 int r = audit_receive(d->fd, buf, sizeof(buf), &text, &len);
                 uint64_t now = now_ms();
+                uint64_t kl;
                 if (r == -ENOBUFS)
                         denials_lost(d, 1); /* at least one: the socket overran */
-                else if (r == AUDIT_TYPE_SECCOMP) {
+                else if (r == AUDIT_GET && audit_status_lost(text, len, &kl) == 0) {
+                        if (!have_base) {
+                                kernel_lost_base = kl;
+                                have_base = true;
+                        }
+                        pthread_mutex_lock(&d->lock);
+                        d->stats.kernel_lost = kl - kernel_lost_base;
+                        d->stats.kernel_lost_known = true;
+                        pthread_mutex_unlock(&d->lock);
+                } else if (r == AUDIT_TYPE_SECCOMP) {
                         struct audit_seccomp a;
                         if (audit_parse_seccomp(text, len, &a) == 0)
                                 denials_add(d, &a, now);
@@ -390,6 +402,11 @@ static void *reader(void *userdata)
                 if (now - flushed >= 250) {
                         journal_flush(d, now);
                         flushed = now;
+                }
+                /* The kernel's lost count, once a second (AUDIT_GET; answered on this socket). */
+                if (now - asked >= 1000) {
+                        (void)audit_request_status(d->fd);
+                        asked = now;
                 }
         }
         return NULL;
@@ -576,11 +593,17 @@ json_t *denials_status_json(struct denials *d)
         pthread_mutex_lock(&d->lock);
         unsigned followers = d->followers;
         pthread_mutex_unlock(&d->lock);
-        return json_pack("{s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:i}", "followers", (int)followers,
-                         "reading", s.reading, "reason", s.reason[0] ? s.reason : NULL, "records",
-                         (json_int_t)s.records, "lost", (json_int_t)s.lost, "unattributed",
-                         (json_int_t)s.unattributed, "malformed", (json_int_t)s.malformed, "ring",
-                         DENIALS_RING);
+        json_t *o =
+                json_pack("{s:i, s:b, s:s?, s:I, s:I, s:I, s:I, s:i}", "followers", (int)followers,
+                          "reading", s.reading, "reason", s.reason[0] ? s.reason : NULL, "records",
+                          (json_int_t)s.records, "lost", (json_int_t)s.lost, "unattributed",
+                          (json_int_t)s.unattributed, "malformed", (json_int_t)s.malformed, "ring",
+                          DENIALS_RING);
+        if (o)
+                json_object_set_new(o, "kernel_lost",
+                                    s.kernel_lost_known ? json_integer((json_int_t)s.kernel_lost)
+                                                        : json_null());
+        return o;
 }
 
 void denials_render_metrics(struct denials *d, FILE *f)
@@ -608,12 +631,14 @@ void denials_render_metrics(struct denials *d, FILE *f)
                 "overran) or malformed.\n# TYPE seccompd_denials_lost_total counter\n"
                 "seccompd_denials_lost_total{reason=\"overrun\"} %llu\n"
                 "seccompd_denials_lost_total{reason=\"malformed\"} %llu\n"
+                "seccompd_denials_lost_total{reason=\"kernel\"} %llu\n"
                 "# HELP seccompd_denials_unattributed_total Denials of processes not attributed "
                 "to a container.\n# TYPE seccompd_denials_unattributed_total counter\n"
                 "seccompd_denials_unattributed_total %llu\n"
                 "# HELP seccompd_denials_reading Whether the audit records are read.\n"
                 "# TYPE seccompd_denials_reading gauge\nseccompd_denials_reading %d\n",
                 (unsigned long long)d->stats.lost, (unsigned long long)d->stats.malformed,
-                (unsigned long long)d->stats.unattributed, d->stats.reading ? 1 : 0);
+                (unsigned long long)d->stats.kernel_lost, (unsigned long long)d->stats.unattributed,
+                d->stats.reading ? 1 : 0);
         pthread_mutex_unlock(&d->lock);
 }

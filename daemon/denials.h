@@ -66,6 +66,9 @@ struct denial_filter {
 
 struct denials_stats {
         uint64_t records, lost, malformed, unattributed, suppressed;
+        uint64_t kernel_lost; /* audit records the kernel lost since the reader started (all
+                               * kinds: it does not say which), -1 when it cannot be asked */
+        bool kernel_lost_known;
         bool reading;     /* the reader runs */
         char reason[160]; /* why it cannot read, when it cannot */
 };
