@@ -576,13 +576,20 @@ static const char *or_dash(const char *s)
         return s && s[0] ? s : "-";
 }
 
+/* The RULE column of an unattributed denial: why, in short (--json has the whole reason). */
+static const char *unattributed_short(const char *reason)
+{
+        return strncmp(reason, "process gone", 12) == 0 ? "process gone" : reason;
+}
+
 static void print_denial_row(const struct seccompd_denial *e)
 {
         /* "2026-12-02T21:01:26.230Z" → "21:01:26.230": the date is in --json. */
         const char *t = e->time && strlen(e->time) > 11 ? e->time + 11 : or_dash(e->time);
         printf("%-12.12s %-14s %-28s %-16s %-12s %-24s %" PRIu64 "\n", t,
                e->container ? e->container : "unattributed", or_dash(e->profile), e->syscall,
-               e->action, e->unattributed ? e->unattributed : or_dash(e->rule), e->count);
+               e->action, e->unattributed ? unattributed_short(e->unattributed) : or_dash(e->rule),
+               e->count);
 }
 
 static json_t *denial_json(const struct seccompd_denial *e)

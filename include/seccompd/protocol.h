@@ -21,8 +21,9 @@
 #define SECCOMPD_ROUTE_COMPILE        "/v1/compile"
 #define SECCOMPD_ROUTE_RELOAD         "/v1/reload"
 #define SECCOMPD_ROUTE_METRICS        "/metrics"
-#define SECCOMPD_ROUTE_DENIALS        "/v1/denials" /* ?profile= &container= &syscall= &since= &follow=1 \
-                                                     */
+#define SECCOMPD_ROUTE_DENIALS                                                                     \
+        "/v1/denials" /* ?profile= &container= &syscall= &since= &follow=1                         \
+                       */
 
 /* Query parameters (bpf, compile, validate, profile). */
 #define SECCOMPD_QUERY_ARCH      "arch"     /* x86_64, aarch64, SCMP_ARCH_* */
