@@ -179,6 +179,8 @@ rss() { awk '/VmRSS/ {print $2}' /proc/$DPID/status; }
 read -r idle_n idle_p50 idle_p99 < <(python3 "$T/fetch.py" "$SOCK" 2)
 before=$(api /v1/denials | jq .reader)
 rss0=$(rss)
+cpu() { awk '{print $14 + $15}' /proc/$DPID/stat; } # clock ticks, user + system
+cpu0=$(cpu)
 # The storm in a process of its own, under the profile (getppid is LOG): seccompctl exec
 # execs python in its own pid, by which its denials are told apart.
 PY=$(python3 -c 'import sys; print(sys.executable)')
@@ -189,6 +191,7 @@ wait $SP
 made=$(cat "$T/storm.out")
 sleep 1
 rss1=$(rss)
+cpu1=$(cpu)
 after=$(api /v1/denials | jq .reader)
 received=$(( $(jq .records <<<"$after") - $(jq .records <<<"$before") ))
 lost=$(( $(jq .lost <<<"$after") - $(jq .lost <<<"$before") ))
@@ -198,7 +201,7 @@ entries=$(api '/v1/denials?syscall=getppid' | jq "[.denials[] | select(.pid == $
 ring=$(api /v1/denials | jq '.denials | length')
 echo "storm: $made getppid calls made in ${STORM_SECONDS}s; records received $received (all processes), overruns $lost, kernel lost $klost; the storm's entries $entries with counts summing to $stormcount"
 echo "fetch latency idle: $idle_n fetches, p50 ${idle_p50} ms, p99 ${idle_p99} ms; during the storm: $storm_n fetches, p50 ${storm_p50} ms, p99 ${storm_p99} ms"
-echo "RSS before the storm ${rss0} kB, after ${rss1} kB"
+echo "RSS before the storm ${rss0} kB, after ${rss1} kB; daemon CPU during the storm (reader and fetches) $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms"
 [ "$ring" -le 1024 ] && ok || ko "ring over its bound: $ring"
 [ $((rss1 - rss0)) -lt 4096 ] && ok || ko "RSS grew by $((rss1 - rss0)) kB in the storm"
 # Collapsing: one entry per second (and per thread), not one per call.
