@@ -175,15 +175,21 @@ static void count_series(struct denials *d, const char *profile, const char *sys
  * per interval, with the count since the last one. */
 static void journal_write(const struct journal_key *k, uint64_t count)
 {
-        log_fullv(LOG_WARNING, 0,
-                  (const char *const[]){"CONTAINER_ID", k->container, "PROFILE", k->profile,
-                                        "SYSCALL", k->syscall, "ACTION", k->action, "RULE", k->rule,
-                                        NULL},
-                  "Seccomp denial: %s %s by %s%s, profile %s, rule %s (%llu time%s)", k->syscall,
-                  k->action, k->container[0] ? "container " : "",
-                  k->container[0] ? k->container : "an unattributed process",
-                  k->profile[0] ? k->profile : "unknown", k->rule[0] ? k->rule : "unknown",
-                  (unsigned long long)count, count == 1 ? "" : "s");
+        const char *const fields[] = {"CONTAINER_ID", k->container, "PROFILE", k->profile,
+                                      "SYSCALL",      k->syscall,   "ACTION",  k->action,
+                                      "RULE",         k->rule,      NULL};
+        if (!k->container[0])
+                log_fullv(LOG_WARNING, 0, fields + 4,
+                          "Seccomp denial: %s %s by a process not attributed to a container "
+                          "(%llu time%s)",
+                          k->syscall, k->action, (unsigned long long)count, count == 1 ? "" : "s");
+        else
+                log_fullv(LOG_WARNING, 0, fields,
+                          "Seccomp denial: %s %s in container %s, profile %s, rule %s (%llu "
+                          "time%s)",
+                          k->syscall, k->action, k->container,
+                          k->profile[0] ? k->profile : "unknown", k->rule[0] ? k->rule : "unknown",
+                          (unsigned long long)count, count == 1 ? "" : "s");
 }
 
 static void journal_note(struct denials *d, const struct denial *e, uint64_t now)
