@@ -39,7 +39,8 @@ cat >"$T/prof/quiet.json" <<'JSON'
 JSON
 
 "$DAEMON" --root "t=$T/prof" --socket "$SOCK" --cache-dir "$T/cache" --fallback-spool none \
-        --foreground --self-filter-profile "$SRC/profiles/seccompd-self.json" 2>"$T/log" &
+        --foreground --self-filter-profile "$SRC/profiles/seccompd-self.json" \
+        --request-timeout 2 2>"$T/log" &
 DPID=$!
 for _ in $(seq 100); do [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ] && break; sleep 0.05; done
 
@@ -132,6 +133,16 @@ for _ in $(seq 30); do
         [ "$code" = 200 ] && break
 done
 [ "$code" = 200 ] && ok || ko "slots of gone followers were not freed (got $code)"
+
+# The whole-request deadline (2 s here) does not cut a follower: one 3 s old still gets the
+# next denial.
+(timeout 6 curl -sN --unix-socket "$SOCK" 'http://localhost/v1/denials?follow=1&syscall=mkdir' >"$T/follow2") &
+FOLLOW=$!
+sleep 3
+"$CTL" exec "$T/prof/deny.json" -- "$PROBE" mkdir "$T/x2" 2>/dev/null
+sleep 1
+grep -q '"syscall":"mkdir"' "$T/follow2" && ok || ko "a follower past the request deadline was cut: $(head -c 200 "$T/follow2")"
+wait $FOLLOW
 
 # The metrics count them.
 api /metrics >"$T/metrics"

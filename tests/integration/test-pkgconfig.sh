@@ -3,7 +3,7 @@
 # includes only <seccompd/client.h> is built with nothing but `pkg-config --cflags --libs
 # libseccompd` and run against the installed library and a real daemon. Its output is
 # compared with what curl gets from the same daemon. The installed library exports only
-# seccompd_*, under the versions LIBSECCOMPD_0.1 and (added since) LIBSECCOMPD_0.2.
+# seccompd_*, under the versions LIBSECCOMPD_0.1 and (added since) LIBSECCOMPD_0.2 and 0.3.
 #
 # Usage: test-pkgconfig.sh BUILD_DIR SOURCE_DIR SECCOMPD SECCOMPCTL [SANITIZERS]
 set -u
@@ -58,9 +58,10 @@ seccompd_get_blob seccompd_last_error seccompd_list seccompd_profiles_free
 seccompd_status seccompd_status_free"
 want02="seccompd_get_profile seccompd_get_source seccompd_last_answer seccompd_list_profiles
 seccompd_profile_free seccompd_profile_list_free seccompd_reload seccompd_source_free"
+want03="seccompd_denials_free seccompd_get_denials"
 # Defined dynamic symbols, the version nodes themselves ("A LIBSECCOMPD_0.1") aside.
 nm -D --defined-only "$SO" | awk '$2 != "A" {sub(/@.*/, "", $3); print $3}' | sort >"$T/syms"
-echo "$want01 $want02" | tr ' \n' '\n\n' | sort >"$T/want"
+echo "$want01 $want02 $want03" | tr ' \n' '\n\n' | sort >"$T/want"
 if cmp -s "$T/syms" "$T/want"; then ok; else
         ko "exported symbols are not exactly the API's:"; diff "$T/want" "$T/syms" | sed 's/^/  /'
 fi
@@ -68,16 +69,19 @@ check "no http_* exported" [ "$(nm -D --defined-only "$SO" | grep -c ' http_')" 
 check "nothing but seccompd_* exported" \
         [ "$(grep -vc '^seccompd_' "$T/syms")" = 0 ]
 objdump -T "$SO" | awk '/ seccompd_/ {print $(NF-1), $NF}' >"$T/versions"
-check "objdump -T lists the 18 seccompd_* symbols" [ "$(wc -l <"$T/versions")" = 18 ]
-# The ABI only grows: the 0.1 symbols keep their version, the new ones are in 0.2.
+check "objdump -T lists the 20 seccompd_* symbols" [ "$(wc -l <"$T/versions")" = 20 ]
+# The ABI only grows: the 0.1 symbols keep their version, the 0.2 ones theirs, the new ones
+# are in 0.3.
 echo "$want01" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.1 /' >"$T/want-versions"
 echo "$want02" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.2 /' >>"$T/want-versions"
-check "every seccompd_* symbol is versioned LIBSECCOMPD_0.1 or, new, LIBSECCOMPD_0.2" \
+echo "$want03" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.3 /' >>"$T/want-versions"
+check "every seccompd_* symbol is versioned LIBSECCOMPD_0.1, 0.2 or, new, 0.3" \
         cmp -s <(sort "$T/versions") <(sort "$T/want-versions")
 objdump -p "$SO" >"$T/dynamic"
 check "SONAME libseccompd.so.0" grep -Eq 'SONAME +libseccompd\.so\.0$' "$T/dynamic"
 check "version definition LIBSECCOMPD_0.1" grep -q 'LIBSECCOMPD_0\.1' "$T/dynamic"
 check "version definition LIBSECCOMPD_0.2" grep -q 'LIBSECCOMPD_0\.2' "$T/dynamic"
+check "version definition LIBSECCOMPD_0.3" grep -q 'LIBSECCOMPD_0\.3' "$T/dynamic"
 
 # --- pkg-config ---------------------------------------------------------------------
 # The staged tree as a consumer would see it once installed: PKG_CONFIG_SYSROOT_DIR puts the
