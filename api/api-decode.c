@@ -466,3 +466,71 @@ int api_decode_containers(const json_t *j, struct seccompd_container_list **ret)
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_denials *, seccompd_denials_free);
+
+static int denial_from_json(const json_t *o, struct seccompd_denial *d)
+{
+        const json_t *pid = json_object_get(o, "pid"), *nr = json_object_get(o, "syscall_nr");
+        int r;
+
+        if (!json_is_object(o) || !json_is_integer(pid) || !json_is_integer(nr))
+                return -EPROTO;
+        d->pid = (int)json_integer_value(pid);
+        d->syscall_nr = (int)json_integer_value(nr);
+        r = api_member_uint(o, "seq", UINT64_MAX, &d->seq);
+        if (r == 0)
+                r = api_member_uint(o, "count", UINT64_MAX, &d->count);
+        struct {
+                const char *key;
+                bool required;
+                char **to;
+        } strings[] = {
+                {"time", true, &d->time},          {"last", false, &d->last},
+                {"comm", false, &d->comm},         {"exe", false, &d->exe},
+                {"arch", false, &d->arch},         {"syscall", true, &d->syscall},
+                {"action", true, &d->action},      {"container", false, &d->container},
+                {"blob_key", false, &d->blob_key}, {"profile", false, &d->profile},
+                {"rule", false, &d->rule},         {"unattributed", false, &d->unattributed},
+        };
+        for (size_t i = 0; r == 0 && i < sizeof(strings) / sizeof(strings[0]); i++)
+                r = api_member_string(o, strings[i].key, strings[i].required, strings[i].to);
+        return r;
+}
+
+int api_decode_denials(const json_t *j, struct seccompd_denials **ret)
+{
+        _cleanup_(seccompd_denials_freep) struct seccompd_denials *d = NULL;
+        const json_t *list = json_object_get(j, SECCOMPD_KEY_DENIALS);
+        const json_t *reader = json_object_get(j, "reader");
+        int r;
+
+        if (!json_is_array(list))
+                return -EPROTO;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (json_array_size(list) > 0 &&
+            !(d->denials = calloc(json_array_size(list), sizeof(*d->denials))))
+                return -ENOMEM;
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                d->n = i + 1;
+                if ((r = denial_from_json(json_array_get(list, i), &d->denials[i])) < 0)
+                        return r;
+        }
+        r = api_member_uint(j, SECCOMPD_KEY_LAST, UINT64_MAX, &d->last);
+        if (r == 0 && json_is_object(reader)) {
+                d->reading = json_is_true(json_object_get(reader, "reading"));
+                r = api_member_string(reader, "reason", false, &d->reason);
+                if (r == 0)
+                        r = api_member_uint(reader, "records", UINT64_MAX, &d->records);
+                if (r == 0)
+                        r = api_member_uint(reader, "lost", UINT64_MAX, &d->lost);
+                if (r == 0)
+                        r = api_member_uint(reader, "unattributed", UINT64_MAX, &d->unattributed);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(d);
+        return 0;
+}

@@ -120,3 +120,27 @@ API_PUBLIC void seccompd_container_list_free(struct seccompd_container_list *l)
         free(l->containers);
         free(l);
 }
+
+API_PUBLIC void seccompd_denials_free(struct seccompd_denials *d)
+{
+        if (!d)
+                return;
+        for (size_t i = 0; i < d->n; i++) {
+                struct seccompd_denial *e = &d->denials[i];
+                free(e->time);
+                free(e->last);
+                free(e->comm);
+                free(e->exe);
+                free(e->arch);
+                free(e->syscall);
+                free(e->action);
+                free(e->container);
+                free(e->blob_key);
+                free(e->profile);
+                free(e->rule);
+                free(e->unattributed);
+        }
+        free(d->denials);
+        free(d->reason);
+        free(d);
+}

@@ -78,3 +78,25 @@ int api_target_context(char **target, const struct seccompd_context *ctx)
                 r = api_target_query(target, SECCOMPD_QUERY_KERNEL, ctx->kernel);
         return r;
 }
+
+int api_target_denials(const struct seccompd_denial_filter *f, char **ret)
+{
+        char *t = strdup(SECCOMPD_ROUTE_DENIALS), since[32];
+        int r = t ? 0 : -ENOMEM;
+        if (r == 0 && f && f->profile)
+                r = api_target_query(&t, SECCOMPD_QUERY_PROFILE, f->profile);
+        if (r == 0 && f && f->container)
+                r = api_target_query(&t, SECCOMPD_QUERY_CONTAINER, f->container);
+        if (r == 0 && f && f->syscall)
+                r = api_target_query(&t, SECCOMPD_QUERY_SYSCALL, f->syscall);
+        if (r == 0 && f && f->since) {
+                snprintf(since, sizeof(since), "%llu", (unsigned long long)f->since);
+                r = api_target_query(&t, SECCOMPD_QUERY_SINCE, since);
+        }
+        if (r < 0) {
+                free(t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}

@@ -123,6 +123,9 @@ int api_decode_status(const json_t *j, struct seccompd_status **ret);
 int api_decode_profile(const json_t *j, struct seccompd_profile **ret);
 int api_decode_profiles(const json_t *j, struct seccompd_profile_list **ret);
 int api_decode_containers(const json_t *j, struct seccompd_container_list **ret);
+int api_decode_denials(const json_t *j, struct seccompd_denials **ret);
+/* The target of GET /v1/denials with the filter's query (f may be NULL). */
+int api_target_denials(const struct seccompd_denial_filter *f, char **ret);
 int api_decode_diagnostics(const json_t *a, struct seccompd_diagnostic **ret, size_t *ret_n);
 void api_diagnostics_free(struct seccompd_diagnostic *d, size_t n);
 

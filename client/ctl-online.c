@@ -591,3 +591,85 @@ int verb_exec_dispatch(struct ctl *c, int argc, char **argv)
                 return exec_name(c, argc, argv);
         return verb_exec(c, argc, argv);
 }
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_denials *, seccompd_denials_free);
+
+static const char *or_dash(const char *s)
+{
+        return s && s[0] ? s : "-";
+}
+
+/* The RULE column of an unattributed denial: why, in short (--json has the whole reason). */
+static const char *unattributed_short(const char *reason)
+{
+        return strncmp(reason, "process gone", 12) == 0 ? "process gone" : reason;
+}
+
+static void print_denial_row(const struct seccompd_denial *e)
+{
+        /* "2026-12-02T21:01:26.230Z" → "21:01:26.230": the date is in --json. */
+        const char *t = e->time && strlen(e->time) > 11 ? e->time + 11 : or_dash(e->time);
+        printf("%-12.12s %-14s %-28s %-16s %-12s %-24s %" PRIu64 "\n", t,
+               e->container ? e->container : "unattributed", or_dash(e->profile), e->syscall,
+               e->action, e->unattributed ? unattributed_short(e->unattributed) : or_dash(e->rule),
+               e->count);
+}
+
+static json_t *denial_json(const struct seccompd_denial *e)
+{
+        return json_pack("{s:I, s:s?, s:I, s:i, s:s?, s:s?, s:s?, s:i, s:s, s:s, s:s?, s:s?, "
+                         "s:s?, s:s?, s:s?}",
+                         "seq", (json_int_t)e->seq, "time", e->time, "count", (json_int_t)e->count,
+                         "pid", e->pid, "comm", e->comm, "exe", e->exe, "arch", e->arch,
+                         "syscall_nr", e->syscall_nr, "syscall", e->syscall, "action", e->action,
+                         "container", e->container, "blob_key", e->blob_key, "profile", e->profile,
+                         "rule", e->rule, "unattributed", e->unattributed);
+}
+
+int verb_denials(struct ctl *c, int argc, char **argv)
+{
+        _cleanup_(seccompd_disconnectp) struct seccompd *h = NULL;
+        struct seccompd_denial_filter f = {
+                .profile = c->denial_profile,
+                .container = c->denial_container,
+                .syscall = c->denial_syscall,
+        };
+        bool header = false;
+        int r;
+
+        if (argc != 0)
+                return ctl_usage_error("denials: no arguments expected (--profile P, "
+                                       "--container ID, --syscall NAME, --follow)");
+        if (online_connect(c, NULL, &h) < 0)
+                return CTL_EXIT_FAILED;
+        for (;;) {
+                _cleanup_(seccompd_denials_freep) struct seccompd_denials *d = NULL;
+                r = seccompd_get_denials(h, &f, &d);
+                if (r < 0)
+                        return report_failure(c, h, r, NULL, NULL, c->json);
+                if (c->json && !c->follow)
+                        return print_last_answer(h);
+                if (!header && !c->json) {
+                        if (!d->reading && !c->quiet)
+                                fprintf(stderr, "seccompctl: seccompd reads no denials: %s\n",
+                                        d->reason ? d->reason : "unknown reason");
+                        printf("%-12s %-14s %-28s %-16s %-12s %-24s %s\n", "TIME", "CONTAINER",
+                               "PROFILE", "SYSCALL", "ACTION", "RULE", "COUNT");
+                        header = true;
+                }
+                for (size_t i = 0; i < d->n; i++) {
+                        if (c->json) {
+                                _cleanup_(json_decrefp) json_t *j = denial_json(&d->denials[i]);
+                                json_dumpf(j, stdout, JSON_COMPACT);
+                                putchar('\n');
+                        } else
+                                print_denial_row(&d->denials[i]);
+                }
+                if (!c->follow)
+                        return CTL_EXIT_OK;
+                fflush(stdout);
+                /* Polled: the next ones are those past the newest the daemon had. */
+                f.since = d->last;
+                usleep(250 * 1000);
+        }
+}

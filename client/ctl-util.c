@@ -196,22 +196,6 @@ int ctl_write_disasm(const char *path, const struct sock_filter *insns, size_t n
         return r < 0 ? r : ctl_write_output(path, text, size);
 }
 
-static enum action action_from_ret(uint32_t ret, uint32_t *ret_data)
-{
-        *ret_data = ret & SECCOMP_RET_DATA;
-        switch (ret & SECCOMP_RET_ACTION_FULL) {
-        case SECCOMP_RET_KILL_PROCESS: return ACTION_KILL_PROCESS;
-        case SECCOMP_RET_KILL_THREAD: return ACTION_KILL_THREAD;
-        case SECCOMP_RET_TRAP: return ACTION_TRAP;
-        case SECCOMP_RET_ERRNO: return ACTION_ERRNO;
-        case SECCOMP_RET_USER_NOTIF: return ACTION_NOTIFY;
-        case SECCOMP_RET_TRACE: return ACTION_TRACE;
-        case SECCOMP_RET_LOG: return ACTION_LOG;
-        case SECCOMP_RET_ALLOW: return ACTION_ALLOW;
-        default: return _ACTION_INVALID;
-        }
-}
-
 const struct resolved_rule *ctl_deciding_rule(const struct profile *p, const struct resolved *res,
                                               const char *name, const uint64_t args[6],
                                               uint32_t ret, const char **ret_comment)

@@ -45,6 +45,9 @@ struct ctl {
         const char *source_name;
         const char *source_data;
         size_t source_size;
+        /* denials: --follow and the filters. */
+        bool follow;
+        const char *denial_profile, *denial_container, *denial_syscall;
 };
 
 /* Prints "seccompctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
@@ -90,6 +93,7 @@ int verb_list(struct ctl *c, int argc, char **argv);
 int verb_show(struct ctl *c, int argc, char **argv);
 int verb_reload(struct ctl *c, int argc, char **argv);
 int verb_status(struct ctl *c, int argc, char **argv);
+int verb_denials(struct ctl *c, int argc, char **argv);
 int verb_digest(struct ctl *c, int argc, char **argv);
 int verb_containers(struct ctl *c, int argc, char **argv);
 /* validate, compile, test and exec of FILE|NAME: an argument that is an existing file (or a

@@ -37,6 +37,8 @@ static void help(void)
                "  reload                       rescan every root (root or the seccompd group)\n"
                "  containers                   containers started through seccompd-oci: profile,\n"
                "                               digest, blob key, started, fallback reason\n"
+               "  denials [--follow]           recent seccomp denials, explained (--profile P,\n"
+               "                               --container ID, --syscall NAME filter them)\n"
                "An argument of validate, compile, test, export or exec that is an existing file, "
                "or\n"
                "starts with /, ./ or ../, is a file used offline; anything else is a NAME.\n\n"
@@ -74,6 +76,7 @@ static const struct {
         {"list", verb_list},
         {"show", verb_show},
         {"reload", verb_reload},
+        {"denials", verb_denials},
         {"status", verb_status},
         {"digest", verb_digest},
         {"containers", verb_containers},
@@ -92,6 +95,10 @@ enum {
         ARG_SOCKET,
         ARG_MAX_SIZE,
         ARG_NO_COLOR,
+        ARG_FOLLOW,
+        ARG_PROFILE,
+        ARG_CONTAINER,
+        ARG_SYSCALL,
 };
 
 static const struct option options[] = {
@@ -110,6 +117,10 @@ static const struct option options[] = {
         {"socket", required_argument, NULL, ARG_SOCKET},
         {"max-size", required_argument, NULL, ARG_MAX_SIZE},
         {"no-color", no_argument, NULL, ARG_NO_COLOR},
+        {"follow", no_argument, NULL, ARG_FOLLOW},
+        {"profile", required_argument, NULL, ARG_PROFILE},
+        {"container", required_argument, NULL, ARG_CONTAINER},
+        {"syscall", required_argument, NULL, ARG_SYSCALL},
         {},
 };
 
@@ -175,6 +186,10 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                 return -1;
         }
         case ARG_NO_COLOR: c->color = false; return -1;
+        case ARG_FOLLOW: c->follow = true; return -1;
+        case ARG_PROFILE: c->denial_profile = arg; return -1;
+        case ARG_CONTAINER: c->denial_container = arg; return -1;
+        case ARG_SYSCALL: c->denial_syscall = arg; return -1;
         default: return CTL_EXIT_USAGE;
         }
 }

@@ -6,9 +6,10 @@
 # Works with or without the bash-completion package loaded.
 
 _seccompctl_commands='validate compile test export exec stats scan list show status digest reload
-        containers'
+        containers denials'
 _seccompctl_options='--help --quiet --output --dialect --strict --arch --caps --kernel
-        --optimize --format --json --version --socket --max-size --no-color'
+        --optimize --format --json --version --socket --max-size --no-color --follow
+        --profile --container --syscall'
 _seccompctl_dialects='docker kubernetes-containerd cri-o mesos crun runc'
 # The architectures libseccomp 2.5 builds filters for.
 _seccompctl_arches='x86_64 x86 x32 aarch64 arm riscv64 ppc64le ppc64 ppc s390x s390 mips
@@ -97,7 +98,7 @@ _seccompctl()
                         after_dashdash=$i
                         ;;
                 -o | --output | --dialect | --arch | --caps | --kernel | --optimize | \
-                        --format | --max-size)
+                        --format | --max-size | --profile | --container | --syscall)
                         ((i++))
                         [[ ${words[i]} == = ]] && ((i++))
                         ;;
@@ -178,7 +179,11 @@ _seccompctl()
                 _seccompctl_files -f "$cur"
                 return 0
                 ;;
-        --kernel | --max-size)
+        --kernel | --max-size | --container | --syscall)
+                return 0
+                ;;
+        --profile)
+                _seccompctl_names "${words[0]}" "$cur" "${socket[@]}"
                 return 0
                 ;;
         esac

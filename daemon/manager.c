@@ -608,6 +608,11 @@ int manager_new(struct config *config, struct manager **ret)
         r = pool_new(m->config.workers, &m->pool);
         if (r < 0)
                 return log_error_errno(r, "Failed to start compile workers: %m");
+        /* The audit socket is opened here, before the self filter refuses AF_NETLINK. */
+        if ((r = denials_new(&m->denials)) < 0)
+                return r;
+        denials_open(m->denials);
+        denials_set_hooks(m->denials, manager_attribute_denial, manager_denial_rule, m);
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -623,6 +628,7 @@ struct manager *manager_free(struct manager *m)
         /* Compiles in child processes end now: neither the HTTP threads (server_free waits for
          * them) nor the pool wait for one. */
         builder_cancel(&m->builder);
+        denials_stop(m->denials); /* followers end their streams: the server can stop */
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
         m->reload_pending = false; /* the last loads done in pool_free() must not start one */
@@ -652,6 +658,7 @@ struct manager *manager_free(struct manager *m)
                 free(m->pending[i]);
         free(m->pending);
         builder_done(&m->builder);
+        m->denials = denials_free(m->denials);
         registry_free(m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
         metrics_done(&m->metrics);
@@ -766,6 +773,8 @@ int manager_start(struct manager *m, int listen_fd)
 
         r = server_new(m, listen_fd, &m->server);
         if (r < 0)
+                return r;
+        if ((r = denials_start(m->denials)) < 0)
                 return r;
         sd_notify(false, "STATUS=Scanning profiles");
         full_scan(m);

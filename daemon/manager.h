@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "containers.h"
+#include "denials.h"
 #include "fallback.h"
 #include "macro.h"
 #include "metrics.h"
@@ -52,6 +53,7 @@ struct manager {
         struct fallbacks fallbacks;   /* seccompd-oci's, from the spool */
         struct containers containers; /* started through seccompd-oci */
         bool containers_save_warned;
+        struct denials *denials; /* the seccomp audit reader and its ring (own lock) */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
                 *fallback_source, *reload_source, *containers_timer, *containers_save_timer;

@@ -23,6 +23,7 @@ enum conn_phase {
         CONN_RECEIVING, /* a request's headers and body are arriving: the deadline runs */
         CONN_HANDLING,  /* a route runs: its own bounds apply */
         CONN_SENDING,   /* the answer is queued: the deadline runs again */
+        CONN_STREAMING, /* GET /v1/denials?follow=1: no deadline; a gone client ends it */
 };
 
 struct conn {
@@ -66,6 +67,7 @@ struct reply {
         unsigned status;
         const char *route; /* metrics label */
         struct MHD_Response *response;
+        bool streaming; /* an endless answer: the deadline does not apply */
 };
 
 struct MHD_Response *json_response(json_t *j);                 /* takes j */
@@ -113,5 +115,7 @@ void route_container_report(struct server *s, struct MHD_Connection *c, const ch
                             const struct request *rq, struct reply *rp);
 void route_container_delete(struct server *s, struct MHD_Connection *c, const char *id,
                             const struct request *rq, struct reply *rp);
+void route_denials(struct server *s, struct MHD_Connection *c, const char *arg,
+                   const struct request *rq, struct reply *rp);
 void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
                    const struct request *rq, struct reply *rp);

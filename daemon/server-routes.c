@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base64.h"
 #include "config.h"
@@ -60,8 +61,11 @@ void route_status(struct server *s, struct MHD_Connection *c, const char *arg,
                 SECCOMPD_KEY_CACHE, cache_json(s), SECCOMPD_KEY_COMPILES,
                 (json_int_t)manager_compiles(m), SECCOMPD_KEY_NODE_DIGEST, node,
                 SECCOMPD_KEY_CONTEXT, ctx);
-        if (o)
+        if (o) {
                 json_object_set_new(o, SECCOMPD_KEY_FALLBACKS, manager_fallbacks_json(m));
+                json_object_set_new(o, SECCOMPD_KEY_DENIALS,
+                                    denials_status_json(manager_denials(m)));
+        }
         reply_json(rp, 200, o);
 }
 
@@ -335,4 +339,150 @@ void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
         rp->response = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);
         if (rp->response)
                 MHD_add_response_header(rp->response, "Content-Type", "text/plain; version=0.0.4");
+}
+
+/* A follower of GET /v1/denials?follow=1: NDJSON, one denial a line, as they come. */
+struct follow {
+        struct denials *d;
+        char *profile, *container, *syscall;
+        uint64_t since;
+        int fd;         /* the client's socket: a client gone ends the stream */
+        char buf[8192]; /* encoded lines not sent yet */
+        size_t len, off;
+};
+
+static void follow_free(void *cls)
+{
+        struct follow *f = cls;
+        denials_follower_release(f->d);
+        free(f->profile);
+        free(f->container);
+        free(f->syscall);
+        free(f);
+}
+
+static bool peer_gone(int fd)
+{
+        char b;
+        ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* libmicrohttpd's content reader, in the connection's own thread: blocks until there is
+ * something to send, checking every second that the client is still there. */
+static ssize_t follow_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+        struct follow *f = cls;
+        while (f->off == f->len) {
+                struct denial batch[8];
+                const struct denial_filter filter = {
+                        .profile = f->profile, .container = f->container, .syscall = f->syscall};
+                if (f->fd >= 0 && peer_gone(f->fd))
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+                int n = denials_wait(f->d, &filter, &f->since, batch, ELEMENTSOF(batch), 1000);
+                if (n < 0)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                f->len = f->off = 0;
+                for (int i = 0; i < n; i++) {
+                        json_t *j = denial_to_json(&batch[i]);
+                        char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+                        json_decref(j);
+                        if (line && f->len + strlen(line) + 1 <= sizeof(f->buf)) {
+                                memcpy(f->buf + f->len, line, strlen(line));
+                                f->len += strlen(line);
+                                f->buf[f->len++] = '\n';
+                        }
+                        free(line);
+                }
+        }
+        size_t n = f->len - f->off < max ? f->len - f->off : max;
+        memcpy(out, f->buf + f->off, n);
+        f->off += n;
+        return (ssize_t)n;
+}
+
+static int parse_seq(const char *s, uint64_t *ret)
+{
+        char *end;
+        if (!s || !*s || *s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || *end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+void route_denials(struct server *s, struct MHD_Connection *c, const char *arg,
+                   const struct request *rq, struct reply *rp)
+{
+        struct denials *d = manager_denials(s->m);
+        const char *q[4];
+        static const char *const keys[4] = {SECCOMPD_QUERY_PROFILE, SECCOMPD_QUERY_CONTAINER,
+                                            SECCOMPD_QUERY_SYSCALL, SECCOMPD_QUERY_SINCE};
+        for (size_t i = 0; i < 4; i++)
+                q[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, keys[i]);
+        const char *follow =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_FOLLOW);
+        struct denial_filter f = {.profile = q[0], .container = q[1], .syscall = q[2]};
+        if (q[3] && parse_seq(q[3], &f.since) < 0) {
+                reply_error(rp, -EINVAL, NULL, "since: expected a sequence number");
+                return;
+        }
+        for (size_t i = 0; i < 3; i++)
+                if (q[i] && strlen(q[i]) > 255) {
+                        reply_error(rp, -EINVAL, NULL, "%s: longer than 255 bytes", keys[i]);
+                        return;
+                }
+        if (follow && !streq(follow, "1") && !streq(follow, "0") && !streq(follow, "true")) {
+                reply_error(rp, -EINVAL, NULL, "follow: expected 1 or 0");
+                return;
+        }
+        if (follow && !streq(follow, "0")) {
+                const union MHD_ConnectionInfo *info =
+                        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+                if (denials_follower_acquire(d) < 0) {
+                        reply_error(rp, -EAGAIN, NULL, "more than %d followers of the denials",
+                                    DENIALS_FOLLOWERS);
+                        return;
+                }
+                struct follow *fl = calloc(1, sizeof(*fl));
+                if (!fl || (q[0] && !(fl->profile = strdup(q[0]))) ||
+                    (q[1] && !(fl->container = strdup(q[1]))) ||
+                    (q[2] && !(fl->syscall = strdup(q[2])))) {
+                        if (fl)
+                                follow_free(fl);
+                        else
+                                denials_follower_release(d);
+                        reply_error(rp, -ENOMEM, NULL, "out of memory");
+                        return;
+                }
+                fl->d = d;
+                fl->fd = info ? info->connect_fd : -1;
+                if (q[3])
+                        fl->since = f.since;
+                else
+                        json_decref(denials_to_json(d, &(struct denial_filter){.since = UINT64_MAX},
+                                                    &fl->since)); /* from now on */
+                rp->response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                                                 follow_read, fl, follow_free);
+                if (!rp->response) {
+                        follow_free(fl);
+                        return;
+                }
+                rp->status = 200;
+                rp->streaming = true;
+                MHD_add_response_header(rp->response, "Content-Type", "application/x-ndjson");
+                return;
+        }
+        uint64_t last = 0;
+        json_t *list = denials_to_json(d, &f, &last);
+        if (!list) {
+                reply_error(rp, -ENOMEM, NULL, "out of memory");
+                return;
+        }
+        reply_json(rp, 200,
+                   json_pack("{s:o, s:I, s:o}", SECCOMPD_KEY_DENIALS, list, SECCOMPD_KEY_LAST,
+                             (json_int_t)last, "reader", denials_status_json(d)));
 }

@@ -65,6 +65,7 @@ static const struct route {
          "reporting a container needs root or the seccompd group", route_container_report},
         {SECCOMPD_ROUTE_CONTAINER_PREFIX, true, "DELETE", "container_delete",
          "reporting a container needs root or the seccompd group", route_container_delete},
+        {SECCOMPD_ROUTE_DENIALS, false, NULL, "denials", NULL, route_denials},
 };
 
 static enum MHD_Result check_argument(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -283,7 +284,7 @@ static void *sweeper(void *userdata)
                 uint64_t now = now_usec();
                 unsigned cut = 0;
                 for (struct conn *k = s->conns; k && !s->stopping; k = k->next) {
-                        if (k->cut || k->phase == CONN_HANDLING)
+                        if (k->cut || k->phase == CONN_HANDLING || k->phase == CONN_STREAMING)
                                 continue;
                         uint64_t age = now - k->since;
                         if (k->refused ? age < 1000000 : age < deadline)
@@ -390,7 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (rq->too_large)
                 MHD_add_response_header(rp.response, MHD_HTTP_HEADER_CONNECTION, "close");
         /* Before queueing: the answer may be sent, and on_completed() run, inside it. */
-        conn_set_phase(s, k, CONN_SENDING);
+        conn_set_phase(s, k, rp.streaming ? CONN_STREAMING : CONN_SENDING);
         enum MHD_Result ret = MHD_queue_response(c, rp.status, rp.response);
         MHD_destroy_response(rp.response);
         return ret;

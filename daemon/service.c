@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -265,6 +266,7 @@ int manager_write_metrics(struct manager *m, FILE *f)
                 "# TYPE seccompd_compile_children gauge\nseccompd_compile_children %u\n",
                 (unsigned long long)__atomic_load_n(&m->builder.guard.timeouts, __ATOMIC_RELAXED),
                 children);
+        denials_render_metrics(m->denials, f);
         fprintf(f,
                 "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"
                 "# TYPE seccompd_watch_overflows_total counter\n"
@@ -274,4 +276,44 @@ int manager_write_metrics(struct manager *m, FILE *f)
                 (unsigned long long)(m->watcher ? watcher_overflows(m->watcher) : 0),
                 manager_is_ready(m));
         return ferror(f) ? -EIO : 0;
+}
+
+struct denials *manager_denials(struct manager *m)
+{
+        return m->denials;
+}
+
+/* Attributes nothing yet: every denial is "unattributed" (not a container, or the process is
+ * gone) until the container table answers here. To wire it: look `pid` up (its pid namespace
+ * inode, or its init pid's descendants) in the table seccompd-oci reports to, and fill
+ * ret->container_id and ret->blob_key; return 1, 0 for no container, -ESRCH when gone. */
+int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attribution *ret)
+{
+        (void)userdata;
+        (void)pid;
+        (void)ret;
+        return 0;
+}
+
+int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
+                        char *profile, size_t profile_size, char *rule, size_t rule_size)
+{
+        struct manager *m = userdata;
+        _cleanup_(entry_snapshot_unrefp) struct entry_snapshot *s = NULL;
+        _cleanup_(resolved_freep) struct resolved *res = NULL;
+        const struct entry_blob *eb;
+        struct context ctx;
+        struct rule_verdict v;
+
+        if (registry_find_blob(m->registry, blob_key, &s, &eb) < 0 || !s->good)
+                return -ENOENT;
+        snprintf(profile, profile_size, "%s", s->name);
+        if (context_from_string(eb->context, &ctx) < 0 ||
+            profile_resolve(s->good->profile, &ctx, &res) < 0) {
+                snprintf(rule, rule_size, "unknown: cannot resolve for %s", eb->context);
+                return 0;
+        }
+        resolved_name_rule(res, syscall, code, false, &v); /* audit logs no errno */
+        rule_verdict_to_string(&v, rule, rule_size);
+        return 0;
 }

@@ -10,6 +10,7 @@
 #include "compile.h"
 #include "conf.h"
 #include "containers.h"
+#include "denials.h"
 #include "entry.h"
 #include "profile.h"
 #include "resolve.h"
@@ -82,3 +83,13 @@ int manager_container_forget(struct manager *m, const char *id);
 void manager_count_request(struct manager *m, const char *route, unsigned status);
 /* Writes every metric of GET /metrics (Prometheus text). Returns 0 or -errno. */
 int manager_write_metrics(struct manager *m, FILE *f);
+
+/* The denials of GET /v1/denials and their reader. */
+struct denials *manager_denials(struct manager *m);
+/* The attribution hook of the denials (denial_attribute_fn): which container a pid belongs
+ * to, with its blob key. The one place the container table is asked. */
+int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attribution *ret);
+/* The rule hook of the denials (denial_rule_fn): the served profile of a blob key and the
+ * rule that decided, through the registry and the simulator's rule naming. */
+int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
+                        char *profile, size_t profile_size, char *rule, size_t rule_size);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/utsname.h>
 
 #include "profile-internal.h"
@@ -308,4 +309,114 @@ const struct resolved_rule *resolved_find_rule(const struct resolved *r, const c
                         return rule;
         }
         return NULL;
+}
+
+int context_from_string(const char *s, struct context *ret)
+{
+        char arch[64], caps[1024], kernel[32];
+        struct context c = {0};
+        const char *bad;
+
+        if (sscanf(s, "arch=%63s caps=%1023s kernel=%31s", arch, caps, kernel) != 3 ||
+            context_set_arch(&c, arch) < 0 || context_set_kernel(&c, kernel) < 0)
+                return -EINVAL;
+        c.caps = 0;
+        if (context_set_caps(&c, caps, &bad) < 0)
+                return -EINVAL;
+        *ret = c;
+        return 0;
+}
+
+enum action action_from_ret(uint32_t ret, uint32_t *ret_data)
+{
+        *ret_data = ret & SECCOMP_RET_DATA;
+        switch (ret & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_KILL_PROCESS: return ACTION_KILL_PROCESS;
+        case SECCOMP_RET_KILL_THREAD: return ACTION_KILL_THREAD;
+        case SECCOMP_RET_TRAP: return ACTION_TRAP;
+        case SECCOMP_RET_ERRNO: return ACTION_ERRNO;
+        case SECCOMP_RET_USER_NOTIF: return ACTION_NOTIFY;
+        case SECCOMP_RET_TRACE: return ACTION_TRACE;
+        case SECCOMP_RET_LOG: return ACTION_LOG;
+        case SECCOMP_RET_ALLOW: return ACTION_ALLOW;
+        default: return _ACTION_INVALID;
+        }
+}
+
+static bool rule_names(const struct resolved_rule *rule, const char *syscall)
+{
+        for (size_t k = 0; k < rule->n_names; k++)
+                if (streq(rule->names[k], syscall))
+                        return true;
+        return false;
+}
+
+void resolved_name_rule(const struct resolved *r, const char *syscall, uint32_t ret,
+                        bool data_known, struct rule_verdict *v)
+{
+        uint32_t data;
+        enum action a = action_from_ret(ret, &data);
+        bool conditional = false, unconditional = false;
+
+        *v = (struct rule_verdict){0};
+        for (size_t i = 0; i < r->n_rules; i++) {
+                const struct resolved_rule *rule = &r->rules[i];
+                if (!rule_names(rule, syscall))
+                        continue;
+                bool same = (int)a >= 0 && rule->action == a &&
+                            (!data_known || !action_has_data(a) || rule->data == data);
+                /* A rule for every call of it: the default never decides. */
+                unconditional |= rule->n_args == 0;
+                if (!same)
+                        continue;
+                conditional |= rule->n_args > 0;
+                /* Rules split per condition share their source: name each source once. */
+                bool listed = false;
+                for (size_t k = 0; k < v->n_sources && k < RULE_CANDIDATES_MAX; k++)
+                        listed |= v->sources[k] == rule->source;
+                if (listed)
+                        continue;
+                if (v->n_sources < RULE_CANDIDATES_MAX) {
+                        size_t k = v->n_sources;
+                        while (k > 0 && v->sources[k - 1] > rule->source) {
+                                v->sources[k] = v->sources[k - 1];
+                                k--;
+                        }
+                        v->sources[k] = rule->source;
+                }
+                v->n_sources++;
+        }
+        bool default_same = (int)a >= 0 && r->default_action == a &&
+                            (!data_known || !action_has_data(a) || r->default_data == data);
+        /* The default decides when no rule does: only possible when every rule naming the
+         * call has argument conditions. */
+        v->default_candidate = default_same && !unconditional;
+        if (v->n_sources == 1 && !conditional)
+                v->kind = RULE_VERDICT_RULE;
+        else if (v->n_sources == 0)
+                v->kind = v->default_candidate ? RULE_VERDICT_DEFAULT : RULE_VERDICT_NONE;
+        else
+                v->kind = RULE_VERDICT_CANDIDATES;
+}
+
+void rule_verdict_to_string(const struct rule_verdict *v, char *buf, size_t size)
+{
+        size_t n = 0;
+        if (size == 0)
+                return;
+        buf[0] = 0;
+        switch (v->kind) {
+        case RULE_VERDICT_RULE: snprintf(buf, size, "/syscalls/%zu", v->sources[0]); return;
+        case RULE_VERDICT_DEFAULT: snprintf(buf, size, "defaultAction"); return;
+        case RULE_VERDICT_NONE: snprintf(buf, size, "none"); return;
+        default: break;
+        }
+        for (size_t k = 0; k < v->n_sources && k < RULE_CANDIDATES_MAX && n < size; k++)
+                n += (size_t)snprintf(buf + n, size - n, "%s/syscalls/%zu", k ? "|" : "",
+                                      v->sources[k]);
+        if (v->n_sources > RULE_CANDIDATES_MAX && n < size)
+                n += (size_t)snprintf(buf + n, size - n, "|+%zu",
+                                      v->n_sources - RULE_CANDIDATES_MAX);
+        if (v->default_candidate && n < size)
+                snprintf(buf + n, size - n, "|defaultAction");
 }

@@ -26,6 +26,8 @@ int context_set_caps(struct context *c, const char *list, const char **ret_bad);
 int context_set_kernel(struct context *c, const char *version);
 /* "arch=x86_64 caps=CAP_A,CAP_B kernel=6.1": canonical, used in the blob key. */
 int context_to_string(const struct context *c, char **ret);
+/* The reverse of context_to_string(). 0 or -EINVAL. */
+int context_from_string(const char *s, struct context *ret);
 
 struct resolved_rule {
         char *const *names; /* borrowed from the profile rule */
@@ -68,3 +70,33 @@ bool resolved_rule_matches(const struct resolved_rule *rule, const uint64_t args
 const struct resolved_rule *resolved_find_rule(const struct resolved *r, const char *syscall,
                                                const uint64_t args[6], enum action action,
                                                uint32_t data);
+
+/* The action of a filter's return value (SECCOMP_RET_*), with its errno or trace value in
+ * *ret_data; _ACTION_INVALID for a value no action has. */
+enum action action_from_ret(uint32_t ret, uint32_t *ret_data);
+
+/* What can be said of the rule that decided a verdict `ret` for `syscall` without the call's
+ * arguments (an audit record carries none): the rules naming it whose action and data equal
+ * the verdict's, and whether the default action may have decided. */
+#define RULE_CANDIDATES_MAX 8
+enum rule_verdict_kind {
+        RULE_VERDICT_RULE,       /* exactly one rule, without argument conditions */
+        RULE_VERDICT_DEFAULT,    /* no rule: the default action, which matches */
+        RULE_VERDICT_CANDIDATES, /* several, or rules with argument conditions */
+        RULE_VERDICT_NONE,       /* neither a rule nor the default gives this verdict */
+};
+struct rule_verdict {
+        enum rule_verdict_kind kind;
+        size_t sources[RULE_CANDIDATES_MAX]; /* /syscalls/N of the candidate rules, ascending */
+        size_t n_sources;                    /* how many there are (only the first
+                                              * RULE_CANDIDATES_MAX listed) */
+        bool default_candidate;              /* the default action may have decided too */
+};
+/* `data_known`: whether ret's SECCOMP_RET_DATA is the verdict's (a filter's return value) or
+ * unknown (an audit record logs the action alone: ERRNO without its errno); when unknown, rules
+ * are compared by action only. */
+void resolved_name_rule(const struct resolved *r, const char *syscall, uint32_t ret,
+                        bool data_known, struct rule_verdict *v);
+/* "/syscalls/3", "defaultAction", "/syscalls/3|/syscalls/5|defaultAction" (candidates, with
+ * "|+N" when more than listed), "none". Cut at `size` - 1 bytes. */
+void rule_verdict_to_string(const struct rule_verdict *v, char *buf, size_t size);

@@ -362,3 +362,19 @@ _public_ int seccompd_reload(struct seccompd *c, uint64_t *ret_generation)
                 *ret_generation = generation;
         return 0;
 }
+
+_public_ int seccompd_get_denials(struct seccompd *c, const struct seccompd_denial_filter *f,
+                                  struct seccompd_denials **ret)
+{
+        _cleanup_(json_decrefp) json_t *j = NULL;
+        _cleanup_free_ char *target = NULL;
+        int r;
+
+        if (!c || !ret)
+                return -EINVAL;
+        forget_answer(c);
+        r = api_target_denials(f, &target);
+        if (r == 0)
+                r = request_json(c, "GET", target, &j);
+        return r < 0 ? r : api_decode_denials(j, ret);
+}

@@ -268,6 +268,40 @@ void seccompd_container_list_free(struct seccompd_container_list *l);
 
 /* GET /v1/containers: the containers the daemon knows, those whose process is gone left out. */
 int seccompd_list_containers(struct seccompd *c, struct seccompd_container_list **ret);
+/* One seccomp denial as the daemon read it from the kernel's audit records. */
+struct seccompd_denial {
+        uint64_t seq;      /* 1, 2, ...: pass the last one seen as `since` */
+        char *time, *last; /* RFC 3339 with ms: the first and the last of `count` */
+        uint64_t count;    /* identical ones (pid, syscall, action) within a second */
+        int pid;
+        char *comm, *exe, *arch; /* may be NULL */
+        int syscall_nr;
+        char *syscall; /* the name for that arch, or "#NR" */
+        char *action;  /* "KILL_PROCESS", "KILL_THREAD", "TRAP", "ERRNO", "TRACE", "LOG",
+                        * "USER_NOTIF" (the kernel logs no errno) */
+        char *container, *blob_key, *profile; /* NULL when unattributed */
+        char *rule;         /* "/syscalls/3", "defaultAction", candidates joined by '|' */
+        char *unattributed; /* why it is not attributed, or NULL */
+};
+
+struct seccompd_denial_filter {
+        const char *profile, *container, *syscall; /* NULL: any */
+        uint64_t since;                            /* only seq > since */
+};
+
+struct seccompd_denials {
+        struct seccompd_denial *denials; /* n of them, oldest first */
+        size_t n;
+        uint64_t last; /* the newest seq the daemon has (matching or not) */
+        int reading;   /* the daemon reads the audit records */
+        char *reason;  /* why not, or NULL */
+        uint64_t records, lost, unattributed;
+};
+void seccompd_denials_free(struct seccompd_denials *d);
+
+/* GET /v1/denials: the recent denials matching `f` (may be NULL). */
+int seccompd_get_denials(struct seccompd *c, const struct seccompd_denial_filter *f,
+                         struct seccompd_denials **ret);
 
 #ifdef __cplusplus
 }

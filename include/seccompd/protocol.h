@@ -23,15 +23,22 @@
 #define SECCOMPD_ROUTE_METRICS          "/metrics"
 #define SECCOMPD_ROUTE_CONTAINERS       "/v1/containers"
 #define SECCOMPD_ROUTE_CONTAINER_PREFIX "/v1/containers/" /* + id: POST a report, DELETE */
+/* ?profile= &container= &syscall= &since= &follow=1 */
+#define SECCOMPD_ROUTE_DENIALS "/v1/denials"
 
 /* Query parameters (bpf, compile, validate, profile). */
-#define SECCOMPD_QUERY_ARCH     "arch"     /* x86_64, aarch64, SCMP_ARCH_* */
-#define SECCOMPD_QUERY_CAPS     "caps"     /* CAP_A,CAP_B | all | none | default */
-#define SECCOMPD_QUERY_KERNEL   "kernel"   /* X.Y */
-#define SECCOMPD_QUERY_ENCODING "encoding" /* raw (default) | base64 */
-#define SECCOMPD_QUERY_DIALECT  "dialect"
-#define SECCOMPD_QUERY_STRICT   "strict"   /* 1 | true */
-#define SECCOMPD_QUERY_OPTIMIZE "optimize" /* 0 | 2 */
+#define SECCOMPD_QUERY_ARCH      "arch"     /* x86_64, aarch64, SCMP_ARCH_* */
+#define SECCOMPD_QUERY_CAPS      "caps"     /* CAP_A,CAP_B | all | none | default */
+#define SECCOMPD_QUERY_KERNEL    "kernel"   /* X.Y */
+#define SECCOMPD_QUERY_ENCODING  "encoding" /* raw (default) | base64 */
+#define SECCOMPD_QUERY_DIALECT   "dialect"
+#define SECCOMPD_QUERY_STRICT    "strict"    /* 1 | true */
+#define SECCOMPD_QUERY_OPTIMIZE  "optimize"  /* 0 | 2 */
+#define SECCOMPD_QUERY_PROFILE   "profile"   /* GET /v1/denials: the profile's name */
+#define SECCOMPD_QUERY_CONTAINER "container" /* GET /v1/denials: the container's id */
+#define SECCOMPD_QUERY_SYSCALL   "syscall"   /* GET /v1/denials: the syscall's name */
+#define SECCOMPD_QUERY_SINCE     "since"     /* GET /v1/denials: only seq > this */
+#define SECCOMPD_QUERY_FOLLOW    "follow"    /* GET /v1/denials: 1: stream NDJSON */
 
 /* Response headers of blob routes. */
 #define SECCOMPD_HEADER_DIGEST  "Seccompd-Profile-Digest"
@@ -139,6 +146,8 @@
 #define SECCOMPD_FALLBACK_RECORD_MAX 4096 /* bytes: a larger file is rejected */
 #define SECCOMPD_FALLBACK_SPOOL_MAX  128  /* files: the wrapper writes none beyond this */
 #define SECCOMPD_KEY_FALLBACKS       "fallbacks"
+#define SECCOMPD_KEY_DENIALS         "denials" /* /v1/status: the reader; /v1/denials: the list */
+#define SECCOMPD_KEY_LAST            "last"    /* /v1/denials: the newest seq */
 #define SECCOMPD_KEY_SPOOL           "spool"
 #define SECCOMPD_KEY_TOTAL           "total"
 #define SECCOMPD_KEY_LAST_HOUR       "last_hour"

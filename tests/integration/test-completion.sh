@@ -105,9 +105,11 @@ run_cases()
         cd "$tmp/work" || return 1
         check "commands" 'validate' -- seccompctl val
         check "commands after an option" 'list' -- seccompctl --json li
-        check "every command" 'validate compile test export exec stats scan list show status digest reload containers' -- seccompctl ''
+        check "every command" 'validate compile test export exec stats scan list show status digest reload containers denials' -- seccompctl ''
         check "containers" 'containers' -- seccompctl --json cont
         check "containers takes no argument" '' -- seccompctl containers ''
+        check "denials options" '--follow' -- seccompctl denials --fol
+        check "denials --syscall takes a value" '' -- seccompctl denials --syscall ''
         check "options" '--json' -- seccompctl --js
         check "options after the command" '--dialect' -- seccompctl validate --di
         check "compile formats" 'raw base64 pfc disasm' -- seccompctl compile --format ''

@@ -58,7 +58,7 @@ seccompd_get_blob seccompd_last_error seccompd_list seccompd_profiles_free
 seccompd_status seccompd_status_free"
 want02="seccompd_get_profile seccompd_get_source seccompd_last_answer seccompd_list_profiles
 seccompd_profile_free seccompd_profile_list_free seccompd_reload seccompd_source_free"
-want03="seccompd_container_list_free seccompd_list_containers"
+want03="seccompd_container_list_free seccompd_denials_free seccompd_get_denials seccompd_list_containers"
 # Defined dynamic symbols, the version nodes themselves ("A LIBSECCOMPD_0.1") aside.
 nm -D --defined-only "$SO" | awk '$2 != "A" {sub(/@.*/, "", $3); print $3}' | sort >"$T/syms"
 echo "$want01 $want02 $want03" | tr ' \n' '\n\n' | sort >"$T/want"
@@ -70,7 +70,8 @@ check "nothing but seccompd_* exported" \
         [ "$(grep -vc '^seccompd_' "$T/syms")" = 0 ]
 objdump -T "$SO" | awk '/ seccompd_/ {print $(NF-1), $NF}' >"$T/versions"
 check "objdump -T lists the 20 seccompd_* symbols" [ "$(wc -l <"$T/versions")" = 20 ]
-# The ABI only grows: the 0.1 symbols keep their version, the new ones are in 0.2 and 0.3.
+# The ABI only grows: the 0.1 symbols keep their version, the 0.2 ones theirs, the new ones
+# are in 0.3.
 echo "$want01" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.1 /' >"$T/want-versions"
 echo "$want02" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.2 /' >>"$T/want-versions"
 echo "$want03" | tr ' \n' '\n\n' | sed 's/^/LIBSECCOMPD_0.3 /' >>"$T/want-versions"
