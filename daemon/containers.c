@@ -438,6 +438,43 @@ char *containers_id_by_pidns(struct containers *t, uint64_t pidns)
         return id;
 }
 
+int containers_attribute(struct containers *t, pid_t pid, uint64_t host_pidns, char **ret_id,
+                         char **ret_key)
+{
+        uint64_t start = 0, pidns = 0;
+        int r = proc_start_time(pid, &start);
+        if (r >= 0)
+                r = proc_pidns(pid, &pidns);
+        bool gone = r == -ENOENT || r == -ESRCH;
+        if (r < 0)
+                start = pidns = 0; /* gone, hidden or unreadable: the init pid alone may tell */
+        *ret_id = *ret_key = NULL;
+        int found = 0;
+        pthread_mutex_lock(&t->lock);
+        for (size_t i = 0; i < t->n && !found; i++) {
+                const struct container *c = &t->items[i];
+                /* An init gone since its record was written (a KILL) is still that init: its
+                 * pid cannot have been reused in the milliseconds since, and the table still
+                 * holds it (the prune runs on lists and every 30 s). */
+                bool init = pid > 0 && c->pid == pid &&
+                            (!start || !c->pid_start || c->pid_start == start);
+                bool ns = pidns && c->pidns == pidns && pidns != host_pidns;
+                if (!init && !ns)
+                        continue;
+                found = 1;
+                *ret_id = strdup(c->id);
+                *ret_key = c->key ? strdup(c->key) : NULL;
+                if (!*ret_id || (c->key && !*ret_key)) {
+                        free(*ret_id);
+                        free(*ret_key);
+                        *ret_id = *ret_key = NULL;
+                        found = -ENOMEM;
+                }
+        }
+        pthread_mutex_unlock(&t->lock);
+        return found == 0 && gone ? -ESRCH : found;
+}
+
 void containers_render_metrics(struct containers *t, FILE *out)
 {
         pthread_mutex_lock(&t->lock);

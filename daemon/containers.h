@@ -93,6 +93,13 @@ json_t *containers_to_json(struct containers *t, containers_names_fn names, void
 /* Lookups for the attribution of a process: a copy of the entry's id, or NULL. */
 char *containers_id_by_pid(struct containers *t, pid_t pid);
 char *containers_id_by_pidns(struct containers *t, uint64_t pidns);
+/* The container process `pid` belongs to, for a denial: its init (the pid with its start
+ * time), or a process of the init's pid namespace unless that namespace is `host_pidns` (a
+ * container without a pid namespace of its own cannot be told from the host). Copies of its
+ * id and blob key (the key NULL after a fallback). 1, 0 when it is no container's, -ESRCH
+ * when the process is gone before it could be identified. */
+int containers_attribute(struct containers *t, pid_t pid, uint64_t host_pidns, char **ret_id,
+                         char **ret_key);
 
 /* seccompd_containers, seccompd_containers_max, seccompd_container_reports_refused_total and
  * seccompd_containers_gone_total (Prometheus text). */

@@ -37,7 +37,7 @@ struct series {
 };
 
 struct journal_key {
-        char container[128], syscall[40], action[24], profile[256], rule[192];
+        char container[CONTAINERS_ID_MAX + 1], syscall[40], action[24], profile[256], rule[192];
         uint64_t pending;   /* since the last entry written */
         uint64_t logged_ms; /* when it was last written */
 };

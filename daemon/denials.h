@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "audit.h"
+#include "containers.h"
 
 /* Denials: the kernel's seccomp audit records turned into explained denials, kept in a
  * bounded ring. One reader thread (started by denials_start()) receives the records, names
@@ -24,7 +25,7 @@
 
 /* What the attribution hook finds for a pid. */
 struct denial_attribution {
-        char container_id[128];
+        char container_id[CONTAINERS_ID_MAX + 1];
         char blob_key[65]; /* 64 hex digits, or "" when the container's blob is unknown */
 };
 
@@ -52,7 +53,7 @@ struct denial {
         uint32_t code;
         char syscall[40]; /* the name for that arch, or "#NR" */
         char action[24];  /* "KILL_THREAD", "ERRNO(1)" ... */
-        char container[128];
+        char container[CONTAINERS_ID_MAX + 1];
         char blob_key[65];
         char profile[256];
         char rule[192];

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "proc-stat.h"
 #include "server.h"
 #include "watcher.h"
 
@@ -612,6 +613,9 @@ int manager_new(struct config *config, struct manager **ret)
         if ((r = denials_new(&m->denials)) < 0)
                 return r;
         denials_open(m->denials);
+        /* The daemon's own pid namespace: a container in it cannot be told from the host. */
+        if (proc_pidns(getpid(), &m->host_pidns) < 0)
+                m->host_pidns = 0;
         denials_set_hooks(m->denials, manager_attribute_denial, manager_denial_rule, m);
         *ret = TAKE_PTR(m);
         return 0;

@@ -283,16 +283,19 @@ struct denials *manager_denials(struct manager *m)
         return m->denials;
 }
 
-/* Attributes nothing yet: every denial is "unattributed" (not a container, or the process is
- * gone) until the container table answers here. To wire it: look `pid` up (its pid namespace
- * inode, or its init pid's descendants) in the table seccompd-oci reports to, and fill
- * ret->container_id and ret->blob_key; return 1, 0 for no container, -ESRCH when gone. */
+/* A denial's container, from the table seccompd-oci reports to: the process is a container's
+ * init, or in the init's pid namespace (not the daemon's own: a container sharing the host's
+ * cannot be told apart). Called from the denials reader thread. */
 int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attribution *ret)
 {
-        (void)userdata;
-        (void)pid;
-        (void)ret;
-        return 0;
+        struct manager *m = userdata;
+        _cleanup_free_ char *id = NULL, *key = NULL;
+        int r = containers_attribute(&m->containers, pid, m->host_pidns, &id, &key);
+        if (r <= 0)
+                return r == -ENOMEM ? 0 : r;
+        snprintf(ret->container_id, sizeof(ret->container_id), "%s", id);
+        snprintf(ret->blob_key, sizeof(ret->blob_key), "%s", key ? key : "");
+        return 1;
 }
 
 int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
