@@ -30,7 +30,6 @@ struct seccompd {
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd *, seccompd_disconnect);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_blob *, seccompd_blob_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct seccompd_profile_list *, seccompd_profile_list_free);
 
 static void forget_answer(struct seccompd *c)
