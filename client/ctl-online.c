@@ -605,14 +605,22 @@ static const char *unattributed_short(const char *reason)
         return strncmp(reason, "process gone", 12) == 0 ? "process gone" : reason;
 }
 
+/* A container id as `docker ps` and `crictl ps` show it: 64 hex digits cut to 12 (--json has
+ * them all); any other id whole. */
+static int container_width(const char *id)
+{
+        size_t n = strlen(id);
+        return n == 64 && strspn(id, "0123456789abcdef") == 64 ? 12 : (int)n;
+}
+
 static void print_denial_row(const struct seccompd_denial *e)
 {
         /* "2026-12-02T21:01:26.230Z" → "21:01:26.230": the date is in --json. */
         const char *t = e->time && strlen(e->time) > 11 ? e->time + 11 : or_dash(e->time);
-        printf("%-12.12s %-14s %-28s %-16s %-12s %-24s %" PRIu64 "\n", t,
-               e->container ? e->container : "unattributed", or_dash(e->profile), e->syscall,
-               e->action, e->unattributed ? unattributed_short(e->unattributed) : or_dash(e->rule),
-               e->count);
+        const char *id = e->container ? e->container : "unattributed";
+        printf("%-12.12s %-21.*s %-28s %-16s %-12s %-24s %" PRIu64 "\n", t, container_width(id), id,
+               or_dash(e->profile), e->syscall, e->action,
+               e->unattributed ? unattributed_short(e->unattributed) : or_dash(e->rule), e->count);
 }
 
 static json_t *denial_json(const struct seccompd_denial *e)
@@ -653,7 +661,7 @@ int verb_denials(struct ctl *c, int argc, char **argv)
                         if (!d->reading && !c->quiet)
                                 fprintf(stderr, "seccompctl: seccompd reads no denials: %s\n",
                                         d->reason ? d->reason : "unknown reason");
-                        printf("%-12s %-14s %-28s %-16s %-12s %-24s %s\n", "TIME", "CONTAINER",
+                        printf("%-12s %-21s %-28s %-16s %-12s %-24s %s\n", "TIME", "CONTAINER",
                                "PROFILE", "SYSCALL", "ACTION", "RULE", "COUNT");
                         header = true;
                 }

@@ -128,9 +128,11 @@ code=$(api '/v1/denials?follow=1' -o /dev/null -w '%{http_code}' -m 2)
 kill $pids 2>/dev/null
 wait $pids 2>/dev/null
 code=000
+# A 503 comes back at once: poll for 3 s (a gone client is noticed within a second).
 for _ in $(seq 30); do
         code=$(api '/v1/denials?follow=1' -o /dev/null -w '%{http_code}' -m 1.5)
         [ "$code" = 200 ] && break
+        sleep 0.1
 done
 [ "$code" = 200 ] && ok || ko "slots of gone followers were not freed (got $code)"
 
