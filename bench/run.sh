@@ -3,7 +3,7 @@
 # The benchmarks of DESIGN.md §9. Every figure is measured next to its baseline in the same run
 # and reported as a ratio; nothing here is a pass/fail test.
 #
-#   sudo bench/run.sh [start|fetch|startup|reaction|filter]...   (default: all five)
+#   sudo bench/run.sh [start|fetch|startup|reaction|filter|denials]...   (default: all six)
 #
 # Builds build-bench (meson, release) and the programs of bench/ (plain cc) if needed, runs the
 # benchmarks in a temp dir, prints each table as it is done and writes them all to
@@ -23,7 +23,7 @@ OUT=${BENCH_OUT:-$SRC/bench/results.md}
 SECCOMPD=${BENCH_SECCOMPD:-$BUILD/seccompd}
 . "$SRC/bench/lib.sh"
 
-ALL="start fetch startup reaction filter"
+ALL="start fetch startup reaction filter denials"
 WANT=${*:-$ALL}
 for b in $WANT; do
         case " $ALL " in *" $b "*) ;; *) fail "unknown benchmark '$b' (one of: $ALL)" ;; esac
@@ -67,6 +67,7 @@ cc_bench() { # NAME SOURCE FLAGS...: rebuilt when the source, bench.h or the eng
 {
         cc_bench bench-runner runner.c
         cc_bench bench-spawn spawn.c
+        cc_bench bench-storm storm.c
         cc_bench bench-compile compile.c $ENGINE $CLIENT
         cc_bench bench-fetch fetch.c $ENGINE $CLIENT
         cc_bench bench-filter filter.c $ENGINE
