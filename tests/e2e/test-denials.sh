@@ -3,7 +3,8 @@
 # End to end (issue 11): every denial explained. Real crun containers through seccompd-oci
 # (create --pid-file + start, as containerd's shim and conmon run it), the real daemon reading
 # the kernel's audit records. A profile in a kubelet root KILLs mkdir, LOGs getppid (every
-# busybox sh calls it at start) and returns errno 77 for rmdir, with seccompd asked to have
+# busybox sh calls it at start), returns errno 77 for rmdir and EPERM for chmod to 0777 (an
+# argument-dependent rule), with seccompd asked to have
 # crun load it with SECCOMP_FILTER_FLAG_LOG (--log-filter); a second container runs another
 # profile at the same time, and a process outside any container is denied too:
 #   - seccompctl denials shows each denial within a second with the right container id,
@@ -31,6 +32,7 @@ mkdir -p "$T/kubelet/op" "$T/cache"
 : >"$T/oci.conf"
 make_rootfs || { echo "FAIL: cannot build the rootfs"; exit 1; }
 ln -sf busybox "$T/rootfs/bin/rmdir"
+ln -sf busybox "$T/rootfs/bin/chmod"
 
 cat >"$T/kubelet/op/deny.json" <<'JSON'
 {
@@ -39,7 +41,11 @@ cat >"$T/kubelet/op/deny.json" <<'JSON'
   "syscalls": [
     { "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL" },
     { "names": ["getppid"], "action": "SCMP_ACT_LOG" },
-    { "names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 77 }
+    { "names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 77 },
+    { "names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+      "args": [ { "index": 1, "value": 511, "op": "SCMP_CMP_EQ" } ] },
+    { "names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+      "args": [ { "index": 2, "value": 511, "op": "SCMP_CMP_EQ" } ] }
   ]
 }
 JSON
@@ -80,7 +86,7 @@ ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 # The children make their denied call in the background and stay unreaped (pid 1 execs
 # sleep, which never waits): their audit records are read while the process still exists.
 B1=$T/b1
-make_bundle "$B1" "$T/kubelet/op/deny.json" sh -c 'mkdir /tmp/x & rmdir /tmp/nothing & exec sleep 600'
+make_bundle "$B1" "$T/kubelet/op/deny.json" sh -c 'mkdir /tmp/x & rmdir /tmp/nothing & chmod 777 /tmp & exec sleep 600'
 new_id d1
 C1=$id
 B2=$T/b2
@@ -103,6 +109,15 @@ check "KILL: mkdir, within a second, explained" \
 check "ERRNO (logged): rmdir, explained" until_true 1 has_denial "$C1" rmdir ERRNO "$P" /syscalls/2
 check "LOG: getppid, explained" until_true 1 has_denial "$C1" getppid LOG "$P" /syscalls/1
 echo "# three denials seen after $(ms_since "$t0") ms (from create)"
+# An argument-dependent rule: the record has no arguments, so the rule is named as what it
+# is, one of the rules whose conditions may have held (chmod: /syscalls/3; fchmodat: /4).
+arg_rule() {
+        denials_json | jq -e --arg c "$C1" '[.denials[] | select(.container == $c and
+                ((.syscall == "chmod" and (.rule | contains("/syscalls/3"))) or
+                 (.syscall == "fchmodat" and (.rule | contains("/syscalls/4")))) and
+                .action == "ERRNO")] | length > 0' >/dev/null
+}
+check "ERRNO by an argument-dependent rule: chmod 777, its candidate rule" until_true 1 arg_rule
 check "the other container's getppid: its own profile and rule" \
         until_true 1 has_denial "$C2" getppid LOG kubernetes/op/other.json /syscalls/0
 
