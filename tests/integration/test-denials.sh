@@ -216,15 +216,25 @@ echo "storm: $made getppid calls made in ${STORM_SECONDS}s; records received $re
 echo "fetch latency idle: $idle_n fetches, p50 ${idle_p50} ms, p99 ${idle_p99} ms; during the storm: $storm_n fetches, p50 ${storm_p50} ms, p99 ${storm_p99} ms"
 echo "RSS before the storm ${rss0} kB, after ${rss1} kB; daemon CPU during the storm (reader and fetches) $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms"
 [ "$ring" -le 1024 ] && ok || ko "ring over its bound: $ring"
-[ $((rss1 - rss0)) -lt 4096 ] && ok || ko "RSS grew by $((rss1 - rss0)) kB in the storm"
+# Under AddressSanitizer freed memory sits in its quarantine (up to 256 MB): RSS says nothing.
+if ldd "$DAEMON" 2>/dev/null | grep -q libasan; then
+        echo "# RSS not checked: an ASan build (its quarantine holds freed memory)"
+else
+        [ $((rss1 - rss0)) -lt 4096 ] && ok || ko "RSS grew by $((rss1 - rss0)) kB in the storm"
+fi
 # Collapsing: one entry per second (and per thread), not one per call.
 [ "$entries" -ge 1 ] && [ "$entries" -le $((STORM_SECONDS * 2 + 2)) ] && ok || ko "storm entries: $entries"
 # Every record of the storm that arrived is counted, never more than were made.
 [ "$stormcount" -le "$made" ] && [ "$stormcount" -ge 1 ] && ok || ko "storm counted $stormcount of $made"
 [ "$stormcount" -le "$received" ] && ok || ko "storm count $stormcount > records $received"
-# What was made and not counted was lost, and counted as lost (by the socket or the kernel).
-if [ "$klost" != unknown ]; then
-        [ $((made - stormcount)) -le $((lost + klost)) ] && ok || ko "$((made - stormcount)) records unaccounted (lost $lost, kernel $klost)"
+# What was made and not counted was lost, and the loss is reported: by the kernel (its count
+# of records) or by the socket (its overruns: each drops records the daemon cannot count, as
+# in a slow sanitizer build). With no overrun, every record not counted is the kernel's.
+if [ "$lost" -gt 0 ]; then
+        echo "# $lost overruns of the audit socket: $((made - stormcount)) records not counted, reported as lost"
+        [ "$stormcount" -lt "$made" ] && ok || ko "overruns reported ($lost) but every record counted"
+elif [ "$klost" != unknown ]; then
+        [ $((made - stormcount)) -le "$klost" ] && ok || ko "$((made - stormcount)) records unaccounted (no overrun, kernel lost $klost)"
 fi
 [ "$storm_n" -ge 10 ] && ok || ko "only $storm_n fetches during the storm"
 # The log (the journal's fallback here) is never a storm: one line per distinct (container,
