@@ -298,7 +298,7 @@ static void attribute(struct denials *d, struct denial *e)
         snprintf(proc, sizeof(proc), "/proc/%d", (int)e->pid);
         bool gone = r == -ESRCH || stat(proc, &st) < 0;
         snprintf(e->unattributed, sizeof(e->unattributed), "%s",
-                 gone ? "process gone before it could be identified" : "not a container");
+                 gone ? "process gone before it could be identified" : "not a known container");
 }
 
 void denials_add(struct denials *d, const struct audit_seccomp *a, uint64_t now)

@@ -2,7 +2,7 @@
 # Denials end to end: the real daemon reads the kernel's seccomp audit records; real denials
 # made by `seccompctl exec` (KILL, LOG, and ERRNO with SECCOMP_FILTER_FLAG_LOG) appear in
 # `seccompctl denials` within a second with the right syscall, action and "unattributed"
-# (not a container); ?follow=1 streams them; then a storm of LOG denials while a client
+# (not a known container); ?follow=1 streams them; then a storm of LOG denials while a client
 # fetches blobs: RSS and the ring bounded, counts right, fetch latency idle vs storm.
 # Skips (77) where the audit multicast group cannot be read (no CAP_AUDIT_READ).
 set -u
@@ -73,15 +73,15 @@ sleep 0.3
 if until_denial 'select(.syscall == "mkdir")'; then
         ok
         # Killed at once: the reader may find it gone already; either way unattributed.
-        jq -e '.action == "KILL_THREAD" and (.unattributed == "not a container" or .unattributed == "process gone before it could be identified") and .container == null and .syscall_nr == 83 and .arch == "x86_64"' "$T/match" >/dev/null \
+        jq -e '.action == "KILL_THREAD" and (.unattributed == "not a known container" or .unattributed == "process gone before it could be identified") and .container == null and .syscall_nr == 83 and .arch == "x86_64"' "$T/match" >/dev/null \
                 && ok || ko "mkdir denial: $(cat "$T/match")"
 else ko "no mkdir denial within 1 s"; fi
 
 # LOG: allowed and logged.
 "$CTL" exec "$T/prof/deny.json" -- "$PROBE" sh -c "$PROBE sleep 0.5" 2>/dev/null
 if until_denial 'select(.syscall == "getppid")'; then
-        # Alive while the reader looks (the shell waits for sleep): not a container.
-        jq -e '.action == "LOG" and .unattributed == "not a container" and .container == null' "$T/match" >/dev/null && ok || ko "getppid denial: $(cat "$T/match")"
+        # Alive while the reader looks (the shell waits for sleep): not a known container.
+        jq -e '.action == "LOG" and .unattributed == "not a known container" and .container == null' "$T/match" >/dev/null && ok || ko "getppid denial: $(cat "$T/match")"
 else ko "no getppid (LOG) denial within 1 s"; fi
 
 # ERRNO with SECCOMP_FILTER_FLAG_LOG: rmdir fails with EACCES and is logged.
@@ -101,7 +101,7 @@ n=$("$CTL" denials --json --syscall rmdir | jq "[.denials[] | select(.exe == \"$
 # The table and the filters.
 "$CTL" denials --syscall mkdir >"$T/table"
 head -1 "$T/table" | grep -q "TIME *CONTAINER *PROFILE *SYSCALL *ACTION *RULE *COUNT" && ok || ko "table header: $(head -1 "$T/table")"
-grep -Eq "unattributed .* mkdir .* KILL_THREAD .* (not a container|process gone)" "$T/table" && ok || ko "table row: $(cat "$T/table")"
+grep -Eq "unattributed .* mkdir .* KILL_THREAD .* (not a known container|process gone)" "$T/table" && ok || ko "table row: $(cat "$T/table")"
 [ "$("$CTL" denials --json --syscall rmdir | jq '[.denials[] | select(.syscall != "rmdir")] | length')" = 0 ] && ok || ko "?syscall= did not filter"
 [ "$("$CTL" denials --json --container nope | jq '.denials | length')" = 0 ] && ok || ko "?container= did not filter"
 last=$(api /v1/denials | jq .last)
