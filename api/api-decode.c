@@ -478,6 +478,11 @@ static int denial_from_json(const json_t *o, struct seccompd_denial *d)
                 return -EPROTO;
         d->pid = (int)json_integer_value(pid);
         d->syscall_nr = (int)json_integer_value(nr);
+        const json_t *en = json_object_get(o, "errno");
+        if (en && !json_is_null(en) &&
+            (!json_is_integer(en) || json_integer_value(en) < 0 || json_integer_value(en) > 65535))
+                return -EPROTO;
+        d->errnum = json_is_integer(en) ? (int)json_integer_value(en) : -1;
         r = api_member_uint(o, "seq", UINT64_MAX, &d->seq);
         if (r == 0)
                 r = api_member_uint(o, "count", UINT64_MAX, &d->count);

@@ -618,20 +618,30 @@ static void print_denial_row(const struct seccompd_denial *e)
         /* "2026-12-02T21:01:26.230Z" → "21:01:26.230": the date is in --json. */
         const char *t = e->time && strlen(e->time) > 11 ? e->time + 11 : or_dash(e->time);
         const char *id = e->container ? e->container : "unattributed";
+        char action[32];
+        if (e->errnum >= 0)
+                snprintf(action, sizeof(action), "%s(%d)", e->action, e->errnum);
+        else
+                snprintf(action, sizeof(action), "%s", e->action);
         printf("%-12.12s %-21.*s %-28s %-16s %-12s %-24s %" PRIu64 "\n", t, container_width(id), id,
-               or_dash(e->profile), e->syscall, e->action,
+               or_dash(e->profile), e->syscall, action,
                e->unattributed ? unattributed_short(e->unattributed) : or_dash(e->rule), e->count);
 }
 
 static json_t *denial_json(const struct seccompd_denial *e)
 {
-        return json_pack("{s:I, s:s?, s:I, s:i, s:s?, s:s?, s:s?, s:i, s:s, s:s, s:s?, s:s?, "
-                         "s:s?, s:s?, s:s?}",
-                         "seq", (json_int_t)e->seq, "time", e->time, "count", (json_int_t)e->count,
-                         "pid", e->pid, "comm", e->comm, "exe", e->exe, "arch", e->arch,
-                         "syscall_nr", e->syscall_nr, "syscall", e->syscall, "action", e->action,
-                         "container", e->container, "blob_key", e->blob_key, "profile", e->profile,
-                         "rule", e->rule, "unattributed", e->unattributed);
+        json_t *j =
+                json_pack("{s:I, s:s?, s:I, s:i, s:s?, s:s?, s:s?, s:i, s:s, s:s, s:s?, s:s?, "
+                          "s:s?, s:s?, s:s?}",
+                          "seq", (json_int_t)e->seq, "time", e->time, "count", (json_int_t)e->count,
+                          "pid", e->pid, "comm", e->comm, "exe", e->exe, "arch", e->arch,
+                          "syscall_nr", e->syscall_nr, "syscall", e->syscall, "action", e->action,
+                          "container", e->container, "blob_key", e->blob_key, "profile", e->profile,
+                          "rule", e->rule, "unattributed", e->unattributed);
+        if (j)
+                json_object_set_new(j, "errno",
+                                    e->errnum >= 0 ? json_integer(e->errnum) : json_null());
+        return j;
 }
 
 int verb_denials(struct ctl *c, int argc, char **argv)

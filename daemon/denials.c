@@ -28,6 +28,7 @@ struct rule_cached {
         uint32_t arch, code;
         int nr;
         int found; /* 0 or -ENOENT */
+        int errnum;
         char profile[256], rule[192];
 };
 
@@ -257,12 +258,15 @@ static void name_rule(struct denials *d, struct denial *e)
         struct rule_cached *c = &d->rules[h];
         if (!c->used || !streq(c->key, e->blob_key) || c->arch != e->arch ||
             c->nr != e->syscall_nr || c->code != e->code) {
-                *c = (struct rule_cached){
-                        .used = true, .arch = e->arch, .nr = e->syscall_nr, .code = e->code};
+                *c = (struct rule_cached){.used = true,
+                                          .arch = e->arch,
+                                          .nr = e->syscall_nr,
+                                          .code = e->code,
+                                          .errnum = -1};
                 snprintf(c->key, sizeof(c->key), "%s", e->blob_key);
                 c->found =
                         d->rule ? d->rule(d->userdata, e->blob_key, e->syscall, e->code, c->profile,
-                                          sizeof(c->profile), c->rule, sizeof(c->rule))
+                                          sizeof(c->profile), c->rule, sizeof(c->rule), &c->errnum)
                                 : -ENOENT;
         }
         if (c->found < 0) {
@@ -272,6 +276,7 @@ static void name_rule(struct denials *d, struct denial *e)
         } else {
                 snprintf(e->profile, sizeof(e->profile), "%s", c->profile);
                 snprintf(e->rule, sizeof(e->rule), "%s", c->rule);
+                e->errnum = c->errnum;
         }
 }
 
@@ -335,6 +340,7 @@ void denials_add(struct denials *d, const struct audit_seccomp *a, uint64_t now)
                 .syscall_nr = a->syscall,
                 .compat = a->compat,
                 .code = a->code,
+                .errnum = -1,
         };
         snprintf(e.comm, sizeof(e.comm), "%s", a->comm);
         snprintf(e.exe, sizeof(e.exe), "%s", a->exe);
@@ -500,6 +506,7 @@ json_t *denial_to_json(const struct denial *e)
         json_object_set_new(o, "blob_key", e->blob_key[0] ? json_string(e->blob_key) : json_null());
         json_object_set_new(o, "profile", e->profile[0] ? json_string(e->profile) : json_null());
         json_object_set_new(o, "rule", e->rule[0] ? json_string(e->rule) : json_null());
+        json_object_set_new(o, "errno", e->errnum >= 0 ? json_integer(e->errnum) : json_null());
         json_object_set_new(o, "unattributed",
                             e->unattributed[0] ? json_string(e->unattributed) : json_null());
         return o;

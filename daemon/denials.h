@@ -34,10 +34,12 @@ struct denial_attribution {
 typedef int (*denial_attribute_fn)(void *userdata, pid_t pid, struct denial_attribution *ret);
 
 /* The served profile of a blob key: its name and the rule that decided `code` for syscall
- * `name` (see resolved_name_rule()). 0, or -ENOENT when no served profile has that blob. */
+ * `name` (see resolved_name_rule()), and for an ERRNO the errno that rule (or the default
+ * action) returns when it alone can have decided (*ret_errno -1 otherwise: the kernel logs no
+ * errno). 0, or -ENOENT when no served profile has that blob. */
 typedef int (*denial_rule_fn)(void *userdata, const char *blob_key, const char *syscall,
                               uint32_t code, char *profile, size_t profile_size, char *rule,
-                              size_t rule_size);
+                              size_t rule_size, int *ret_errno);
 
 struct denial {
         uint64_t seq; /* 1, 2, ... in the order they were made */
@@ -52,7 +54,8 @@ struct denial {
         bool compat;
         uint32_t code;
         char syscall[40]; /* the name for that arch, or "#NR" */
-        char action[24];  /* "KILL_THREAD", "ERRNO(1)" ... */
+        char action[24];  /* "KILL_THREAD", "ERRNO" ... */
+        int errnum;       /* an ERRNO's errno, from the deciding rule; -1 when not known */
         char container[CONTAINERS_ID_MAX + 1];
         char blob_key[65];
         char profile[256];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <assert.h>
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,8 +299,30 @@ int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attributio
         return 1;
 }
 
+/* The errno the blob returned for an ERRNO denial: the one every rule (and the default action)
+ * that can have decided returns; -1 when they differ, or there are more than listed. */
+static int denial_errno(const struct resolved *res, const struct rule_verdict *v, uint32_t code)
+{
+        long e = -1;
+        bool differ = false;
+        if ((code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ERRNO ||
+            v->n_sources > RULE_CANDIDATES_MAX || v->kind == RULE_VERDICT_NONE)
+                return -1;
+        if (v->kind == RULE_VERDICT_DEFAULT || v->default_candidate)
+                e = res->default_action == ACTION_ERRNO ? (long)res->default_data : -1;
+        for (size_t k = 0; k < v->n_sources; k++)
+                for (size_t i = 0; i < res->n_rules; i++)
+                        if (res->rules[i].source == v->sources[k] &&
+                            res->rules[i].action == ACTION_ERRNO) {
+                                differ = differ || (e >= 0 && e != (long)res->rules[i].data);
+                                e = (long)res->rules[i].data;
+                        }
+        return differ ? -1 : (int)e;
+}
+
 int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
-                        char *profile, size_t profile_size, char *rule, size_t rule_size)
+                        char *profile, size_t profile_size, char *rule, size_t rule_size,
+                        int *ret_errno)
 {
         struct manager *m = userdata;
         _cleanup_(entry_snapshot_unrefp) struct entry_snapshot *s = NULL;
@@ -318,5 +341,6 @@ int manager_denial_rule(void *userdata, const char *blob_key, const char *syscal
         }
         resolved_name_rule(res, syscall, code, false, &v); /* audit logs no errno */
         rule_verdict_to_string(&v, rule, rule_size);
+        *ret_errno = denial_errno(res, &v, code);
         return 0;
 }

@@ -92,4 +92,5 @@ int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attributio
 /* The rule hook of the denials (denial_rule_fn): the served profile of a blob key and the
  * rule that decided, through the registry and the simulator's rule naming. */
 int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
-                        char *profile, size_t profile_size, char *rule, size_t rule_size);
+                        char *profile, size_t profile_size, char *rule, size_t rule_size,
+                        int *ret_errno);

@@ -280,7 +280,9 @@ struct seccompd_denial {
         char *action;  /* "KILL_PROCESS", "KILL_THREAD", "TRAP", "ERRNO", "TRACE", "LOG",
                         * "USER_NOTIF" (the kernel logs no errno) */
         char *container, *blob_key, *profile; /* NULL when unattributed */
-        char *rule;         /* "/syscalls/3", "defaultAction", candidates joined by '|' */
+        char *rule; /* "/syscalls/3", "defaultAction", candidates joined by '|' */
+        int errnum; /* an ERRNO's errno, from the rule that decided (the kernel logs none); -1
+                     * when unknown (no profile, or candidates returning different ones) */
         char *unattributed; /* why it is not attributed, or NULL */
 };
 

@@ -107,6 +107,14 @@ P=kubernetes/op/deny.json
 check "KILL: mkdir, within a second, explained" \
         until_true 1 has_denial "$C1" mkdir KILL_THREAD "$P" /syscalls/0
 check "ERRNO (logged): rmdir, explained" until_true 1 has_denial "$C1" rmdir ERRNO "$P" /syscalls/2
+# The kernel logs no errno: it comes from the rule that decided.
+# errno_is SYSCALLS-REGEX ERRNO-JSON: a denial of the container with that errno (or null)
+errno_is() {
+        denials_json | jq -e --arg c "$C1" --arg s "$1" --argjson e "$2" \
+                '[.denials[] | select(.container == $c and (.syscall | test("^(" + $s + ")$")) and .errno == $e)] | length > 0' >/dev/null
+}
+check "... with the rule's errno (77)" errno_is rmdir 77
+check "a KILL has no errno" errno_is mkdir null
 check "LOG: getppid, explained" until_true 1 has_denial "$C1" getppid LOG "$P" /syscalls/1
 echo "# three denials seen after $(ms_since "$t0") ms (from create)"
 # An argument-dependent rule: the record has no arguments, so the rule is named as what it
@@ -118,6 +126,7 @@ arg_rule() {
                 .action == "ERRNO")] | length > 0' >/dev/null
 }
 check "ERRNO by an argument-dependent rule: chmod 777, its candidate rule" until_true 1 arg_rule
+check "... and its errno (1: the only rule that can return ERRNO for it)" errno_is 'chmod|fchmodat' 1
 check "the other container's getppid: its own profile and rule" \
         until_true 1 has_denial "$C2" getppid LOG kubernetes/op/other.json /syscalls/0
 
@@ -130,6 +139,8 @@ check "a process that is no container's: unattributed, with why" until_true 1 sh
 sed 's/^/  /' "$T/table"
 check "seccompctl denials: the table row of the KILL" \
         grep -qE "$C1 +$P +mkdir +KILL_THREAD +/syscalls/0" <(sed "s/^[^ ]* *//" "$T/table")
+check "seccompctl denials: ERRNO(77) for rmdir" \
+        grep -qE "$C1 +$P +rmdir +ERRNO\(77\) +/syscalls/2" <(sed "s/^[^ ]* *//" "$T/table")
 curl -s --unix-socket "$SOCK" http://localhost/metrics >"$T/metrics"
 for sa in mkdir,KILL_THREAD rmdir,ERRNO getppid,LOG; do
         s=${sa%,*} a=${sa#*,}

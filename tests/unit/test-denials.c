@@ -197,11 +197,12 @@ static int attribute_even(void *userdata, pid_t pid, struct denial_attribution *
 }
 
 static int rule_of(void *userdata, const char *key, const char *syscall, uint32_t code,
-                   char *profile_name, size_t ps, char *rule, size_t rs)
+                   char *profile_name, size_t ps, char *rule, size_t rs, int *ret_errno)
 {
         (*(unsigned *)userdata)++;
         snprintf(profile_name, ps, "t/p.json");
         snprintf(rule, rs, "/syscalls/1");
+        *ret_errno = -1;
         return 0;
 }
 
