@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "recorder.h"
 #include "config.h"
 #include "containers.h"
 #include "log.h"
@@ -60,6 +61,7 @@ int config_init(struct config *c)
                 .debounce_ms = 100,
                 .max_contexts = 16, /* REGISTRY_MAX_CONTEXTS_DEFAULT */
                 .max_containers = CONTAINERS_MAX_DEFAULT,
+                .max_recordings = RECORDER_MAX_DEFAULT,
                 .max_depth = CONFIG_MAX_DEPTH_DEFAULT,
         };
         int r;
@@ -90,6 +92,7 @@ void config_done(struct config *c)
         clear_roots(c);
         free(c->socket_path);
         free(c->socket_group);
+        free(c->record_socket);
         free(c->cache_dir);
         free(c->ready_file);
         free(c->fallback_spool);
@@ -100,34 +103,34 @@ void config_done(struct config *c)
         free(c->log_filters);
 }
 
-int config_fallback_spool(const struct config *c, char **ret)
+/* `value` ("none": NULL), else `name` in the socket's directory. */
+static int beside_socket(const struct config *c, const char *value, const char *name, char **ret)
 {
-        if (c->fallback_spool) {
-                *ret = streq(c->fallback_spool, "none") ? NULL : strdup(c->fallback_spool);
-                return streq(c->fallback_spool, "none") || *ret ? 0 : -ENOMEM;
+        if (value) {
+                *ret = streq(value, "none") ? NULL : strdup(value);
+                return streq(value, "none") || *ret ? 0 : -ENOMEM;
         }
         const char *slash = strrchr(c->socket_path, '/');
         if (!slash)
-                *ret = strdup(SECCOMPD_FALLBACK_SPOOL_NAME);
-        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
-                          SECCOMPD_FALLBACK_SPOOL_NAME) < 0)
+                *ret = strdup(name);
+        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path, name) < 0)
                 *ret = NULL;
         return *ret ? 0 : -ENOMEM;
 }
 
+int config_fallback_spool(const struct config *c, char **ret)
+{
+        return beside_socket(c, c->fallback_spool, SECCOMPD_FALLBACK_SPOOL_NAME, ret);
+}
+
 int config_containers_file(const struct config *c, char **ret)
 {
-        if (c->containers_file) {
-                *ret = streq(c->containers_file, "none") ? NULL : strdup(c->containers_file);
-                return streq(c->containers_file, "none") || *ret ? 0 : -ENOMEM;
-        }
-        const char *slash = strrchr(c->socket_path, '/');
-        if (!slash)
-                *ret = strdup(SECCOMPD_CONTAINERS_FILE_NAME);
-        else if (asprintf(ret, "%.*s/%s", (int)(slash - c->socket_path), c->socket_path,
-                          SECCOMPD_CONTAINERS_FILE_NAME) < 0)
-                *ret = NULL;
-        return *ret ? 0 : -ENOMEM;
+        return beside_socket(c, c->containers_file, SECCOMPD_CONTAINERS_FILE_NAME, ret);
+}
+
+int config_record_socket(const struct config *c, char **ret)
+{
+        return beside_socket(c, c->record_socket, SECCOMPD_RECORD_SOCKET_NAME, ret);
 }
 
 int config_add_root(struct config *c, const char *spec)
@@ -284,6 +287,14 @@ static int config_set(struct config *c, const char *k, const char *v)
                         r = -ERANGE;
                 if (r == 0)
                         c->max_containers = (unsigned)u;
+        } else if (streq(k, "max-recordings")) {
+                r = config_parse_size(v, &u);
+                if (r == 0 && (u < 1 || u > RECORDER_MAX_LIMIT))
+                        r = -ERANGE;
+                if (r == 0)
+                        c->max_recordings = (unsigned)u;
+        } else if (streq(k, "record-socket")) {
+                r = *v ? set_string(&c->record_socket, v) : -EINVAL;
         } else if (streq(k, "max-depth")) {
                 r = config_parse_size(v, &u);
                 if (r == 0 && (u < 1 || u > CONFIG_MAX_DEPTH_LIMIT))

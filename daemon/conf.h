@@ -42,6 +42,8 @@ struct config {
         char *containers_file;     /* NULL: "containers.json" next to the socket; "none": off */
         unsigned max_contexts;     /* on-demand contexts kept per profile */
         unsigned max_containers;   /* entries of the container table */
+        unsigned max_recordings;   /* containers recorded at once */
+        char *record_socket;       /* NULL: "record.sock" next to the socket; "none": off */
         unsigned max_depth;        /* directory levels below a root scanned and watched */
         int self_filter;           /* 1 yes, -1 no, 0 default: yes (no in a sanitizer build) */
         char *self_filter_profile; /* NULL: the shipped seccompd-self.json */
@@ -73,6 +75,7 @@ int config_fallback_spool(const struct config *c, char **ret);
  *   fallback-spool = DIR|none   containers-file = FILE|none
  *   max-contexts = N (0 to CONFIG_MAX_CONTEXTS_LIMIT)
  *   max-containers = N (1 to CONTAINERS_MAX_LIMIT)
+ *   record-socket = PATH|none   max-recordings = N (1 to RECORDER_MAX_LIMIT)
  *   max-depth = N (1 to CONFIG_MAX_DEPTH_LIMIT)
  *   self-filter = yes|no   self-filter-profile = FILE
  *   log-filter = PATTERN (repeatable; fnmatch(3) on profile names: a whole root is its
@@ -95,6 +98,10 @@ int config_set_bound(struct config *c, const char *key, const char *v);
  * directory (the runtime directory, kept across restarts and gone at reboot, when the pids it
  * holds are void). NULL (and 0) when "none"; -ENOMEM. */
 int config_containers_file(const struct config *c, char **ret);
+
+/* The socket crun hands a recorded container's listener to: record_socket, else
+ * "record.sock" in the socket's directory. NULL (and 0) when "none"; -ENOMEM. */
+int config_record_socket(const struct config *c, char **ret);
 
 /* Parses "NAME=DIR[:DIALECT][:recursive]" into a root (replacing the default roots on its
  * first use). */

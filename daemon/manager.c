@@ -17,6 +17,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "recorder.h"
 #include "proc-stat.h"
 #include "server.h"
 #include "watcher.h"
@@ -617,6 +618,13 @@ int manager_new(struct config *config, struct manager **ret)
         if (proc_pidns(getpid(), &m->host_pidns) < 0)
                 m->host_pidns = 0;
         denials_set_hooks(m->denials, manager_attribute_denial, manager_denial_rule, m);
+        /* The record socket is bound here too, before the self filter. */
+        {
+                _cleanup_free_ char *rs = NULL;
+                if ((r = config_record_socket(&m->config, &rs)) < 0 ||
+                    (r = recorder_new(rs, m->config.max_recordings, &m->recorder)) < 0)
+                        return r;
+        }
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -633,6 +641,7 @@ struct manager *manager_free(struct manager *m)
          * them) nor the pool wait for one. */
         builder_cancel(&m->builder);
         denials_stop(m->denials); /* followers end their streams: the server can stop */
+        recorder_stop(m->recorder);
         m->server = server_free(m->server);
         m->watcher = watcher_free(m->watcher);
         m->reload_pending = false; /* the last loads done in pool_free() must not start one */
@@ -663,6 +672,7 @@ struct manager *manager_free(struct manager *m)
         free(m->pending);
         builder_done(&m->builder);
         m->denials = denials_free(m->denials);
+        m->recorder = recorder_free(m->recorder);
         registry_free(m->registry); /* unpins its blobs: before the cache goes */
         cache_free(m->cache);
         metrics_done(&m->metrics);
@@ -778,7 +788,7 @@ int manager_start(struct manager *m, int listen_fd)
         r = server_new(m, listen_fd, &m->server);
         if (r < 0)
                 return r;
-        if ((r = denials_start(m->denials)) < 0)
+        if ((r = denials_start(m->denials)) < 0 || (r = recorder_start(m->recorder)) < 0)
                 return r;
         sd_notify(false, "STATUS=Scanning profiles");
         full_scan(m);

@@ -55,6 +55,7 @@ struct manager {
         bool containers_save_warned;
         struct denials *denials; /* the seccomp audit reader and its ring (own lock) */
         uint64_t host_pidns;     /* the daemon's pid namespace inode (0: unknown) */
+        struct recorder *recorder; /* containers recorded through seccompd-oci (own lock) */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,
                 *fallback_source, *reload_source, *containers_timer, *containers_save_timer;

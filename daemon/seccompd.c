@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "recorder.h"
 #include "self-filter.h"
 
 /* LeakSanitizer stops the world with ptrace at exit, and the sanitizers' runtimes make calls
@@ -44,6 +45,10 @@ static void help(void)
                "                          next to the socket; none: not read)\n"
                "  --containers-file FILE  the container table kept across restarts (default:\n"
                "                          containers.json next to the socket; none: not kept)\n"
+               "  --record-socket PATH    where crun hands over the listener of a container\n"
+               "                          recorded through seccompd-oci (default: record.sock\n"
+               "                          next to the socket; none: recording is off)\n"
+               "  --max-recordings N      containers recorded at once (default 16; 1 to 256)\n"
                "  --strict                unknown syscalls are errors; stale blobs are refused\n"
                "  --workers N             compile threads (default: one per core)\n"
                "  --request-timeout SECONDS\n"
@@ -92,6 +97,8 @@ enum {
         ARG_READY_FILE,
         ARG_FALLBACK_SPOOL,
         ARG_CONTAINERS_FILE,
+        ARG_RECORD_SOCKET,
+        ARG_MAX_RECORDINGS,
         ARG_REQUEST_TIMEOUT,
         ARG_COMPILE_TIMEOUT,
         ARG_MAX_CONNECTIONS_PER_PEER,
@@ -133,6 +140,7 @@ static char **string_field(int opt, struct config *c)
         case ARG_READY_FILE: return &c->ready_file;
         case ARG_FALLBACK_SPOOL: return &c->fallback_spool;
         case ARG_CONTAINERS_FILE: return &c->containers_file;
+        case ARG_RECORD_SOCKET: return &c->record_socket;
         case ARG_SELF_FILTER_PROFILE: return &c->self_filter_profile;
         default: return NULL;
         }
@@ -206,6 +214,14 @@ static int apply_option(int opt, const char *arg, struct config *c)
                 }
                 c->max_contexts = (unsigned)w;
                 return GO_ON;
+        case ARG_MAX_RECORDINGS:
+                if (config_parse_size(arg, &w) < 0 || w < 1 || w > RECORDER_MAX_LIMIT) {
+                        log_error("Invalid --max-recordings '%s': expected 1 to %d", arg,
+                                  RECORDER_MAX_LIMIT);
+                        return EXIT_FAILURE;
+                }
+                c->max_recordings = (unsigned)w;
+                return GO_ON;
         case ARG_MAX_DEPTH:
                 if (config_parse_size(arg, &w) < 0 || w < 1 || w > CONFIG_MAX_DEPTH_LIMIT) {
                         log_error("Invalid --max-depth '%s': expected 1 to %d", arg,
@@ -277,6 +293,8 @@ int main(int argc, char **argv)
                 {"ready-file", required_argument, NULL, ARG_READY_FILE},
                 {"fallback-spool", required_argument, NULL, ARG_FALLBACK_SPOOL},
                 {"containers-file", required_argument, NULL, ARG_CONTAINERS_FILE},
+                {"record-socket", required_argument, NULL, ARG_RECORD_SOCKET},
+                {"max-recordings", required_argument, NULL, ARG_MAX_RECORDINGS},
                 {"request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT},
                 {"compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT},
                 {"max-connections-per-peer", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_PEER},

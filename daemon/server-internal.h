@@ -115,6 +115,10 @@ void route_container_report(struct server *s, struct MHD_Connection *c, const ch
                             const struct request *rq, struct reply *rp);
 void route_container_delete(struct server *s, struct MHD_Connection *c, const char *id,
                             const struct request *rq, struct reply *rp);
+void route_recordings(struct server *s, struct MHD_Connection *c, const char *arg,
+                      const struct request *rq, struct reply *rp);
+void route_recording_reserve(struct server *s, struct MHD_Connection *c, const char *id,
+                             const struct request *rq, struct reply *rp);
 void route_denials(struct server *s, struct MHD_Connection *c, const char *arg,
                    const struct request *rq, struct reply *rp);
 void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,

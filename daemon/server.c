@@ -66,6 +66,9 @@ static const struct route {
         {SECCOMPD_ROUTE_CONTAINER_PREFIX, true, "DELETE", "container_delete",
          "reporting a container needs root or the seccompd group", route_container_delete},
         {SECCOMPD_ROUTE_DENIALS, false, NULL, "denials", NULL, route_denials},
+        {SECCOMPD_ROUTE_RECORDINGS, false, NULL, "recordings", NULL, route_recordings},
+        {SECCOMPD_ROUTE_RECORDING_PREFIX, true, "POST", "recording_reserve",
+         "recording a container needs root or the seccompd group", route_recording_reserve},
 };
 
 static enum MHD_Result check_argument(void *cls, enum MHD_ValueKind kind, const char *key,

@@ -11,6 +11,8 @@
 
 #include "manager.h"
 #include "seccompd/protocol.h"
+#include "recorder.h"
+#include "roots.h"
 #include "service.h"
 #include "watcher.h"
 
@@ -268,6 +270,7 @@ int manager_write_metrics(struct manager *m, FILE *f)
                 (unsigned long long)__atomic_load_n(&m->builder.guard.timeouts, __ATOMIC_RELAXED),
                 children);
         denials_render_metrics(m->denials, f);
+        recorder_render_metrics(m->recorder, f);
         fprintf(f,
                 "# HELP seccompd_watch_overflows_total inotify queue overflows (full rescans).\n"
                 "# TYPE seccompd_watch_overflows_total counter\n"
@@ -342,5 +345,59 @@ int manager_denial_rule(void *userdata, const char *blob_key, const char *syscal
         resolved_name_rule(res, syscall, code, false, &v); /* audit logs no errno */
         rule_verdict_to_string(&v, rule, rule_size);
         *ret_errno = denial_errno(res, &v, code);
+        return 0;
+}
+
+struct recorder *manager_recorder(struct manager *m)
+{
+        return m->recorder;
+}
+
+/* "ROOT/REL[.json]": the root, its file below (with .json), and the name it is served as. */
+int manager_record_target(struct manager *m, const char *profile, char **ret_path, char **ret_name,
+                          const char **ret_why)
+{
+        const char *slash = strchr(profile, '/');
+        if (!slash || slash == profile) {
+                *ret_why = "the profile to record is ROOT/NAME, such as kubernetes/recorded/web";
+                return -EINVAL;
+        }
+        _cleanup_free_ char *root_name = strndup(profile, (size_t)(slash - profile));
+        if (!root_name)
+                return -ENOMEM;
+        const struct root *root = roots_find(&m->roots, root_name);
+        if (!root) {
+                *ret_why = "the profile to record is not in any root of seccompd";
+                return -EINVAL;
+        }
+        const char *rel = slash + 1;
+        size_t l = strlen(rel);
+        bool has_ext = l > 5 && streq(rel + l - 5, ".json");
+        size_t depth = 0;
+        for (const char *p = rel; *p; p++) {
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/",
+                            *p)) {
+                        *ret_why = "the profile to record may hold letters, digits, '.', '_', "
+                                   "'-' and '/' only";
+                        return -EINVAL;
+                }
+                depth += *p == '/';
+        }
+        if (!name_is_safe(rel) || rel[0] == '.' || strstr(rel, "/.") || rel[l - 1] == '/' ||
+            l > 1024) {
+                *ret_why = "the profile to record must be a plain relative name below its root "
+                           "(no '..', no hidden file, at most 1024 bytes)";
+                return -EINVAL;
+        }
+        if (depth >= m->config.max_depth) {
+                *ret_why = "the profile to record is deeper than max-depth";
+                return -EINVAL;
+        }
+        if (asprintf(ret_path, "%s/%s%s", root->config->path, rel, has_ext ? "" : ".json") < 0)
+                return -ENOMEM;
+        if (asprintf(ret_name, "%s/%.*s", root_name, (int)(has_ext ? l - 5 : l), rel) < 0) {
+                free(*ret_path);
+                return -ENOMEM;
+        }
         return 0;
 }

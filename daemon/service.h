@@ -94,3 +94,12 @@ int manager_attribute_denial(void *userdata, pid_t pid, struct denial_attributio
 int manager_denial_rule(void *userdata, const char *blob_key, const char *syscall, uint32_t code,
                         char *profile, size_t profile_size, char *rule, size_t rule_size,
                         int *ret_errno);
+
+/* The recorder of containers (daemon/recorder.h). */
+struct recorder *manager_recorder(struct manager *m);
+/* The file and the served name of profile "ROOT/REL[.json]" to be recorded: REL below an
+ * existing root's name, a plain relative name ([A-Za-z0-9._/-], no hidden component, no "..",
+ * at most 1024 bytes, less deep than max-depth). Returns 0, -EINVAL with why in *ret_why, or
+ * -ENOMEM. */
+int manager_record_target(struct manager *m, const char *profile, char **ret_path, char **ret_name,
+                          const char **ret_why);

@@ -321,7 +321,14 @@ static json_t *flags_only(const json_t *section, bool log, int *ret_error)
         return s;
 }
 
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log, char **ret)
+const char *oci_config_annotation(const struct oci_config *c, const char *key)
+{
+        const json_t *ann = json_object_get(c->root, "annotations");
+        return json_is_object(ann) ? json_string_value(json_object_get(ann, key)) : NULL;
+}
+
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log,
+                      const char *receiver, char **ret)
 {
         /* Work on a deep copy: the loaded config stays as read. */
         json_t *root = json_deep_copy(c->root);
@@ -352,7 +359,9 @@ int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log
                 json_decref(root);
                 return -EINVAL;
         }
-        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(blob_b64)) < 0) {
+        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(blob_b64)) < 0 ||
+            (receiver &&
+             json_object_set_new(ann, OCI_ANNOTATION_RECEIVER, json_string(receiver)) < 0)) {
                 json_decref(root);
                 return -ENOMEM;
         }

@@ -19,6 +19,8 @@
 
 #define OCI_ANNOTATION_BPF          "run.oci.seccomp_bpf_data"
 #define OCI_ANNOTATION_FAIL_UNKNOWN "run.oci.seccomp_fail_unknown_syscall"
+#define OCI_ANNOTATION_RECEIVER     "run.oci.seccomp.receiver"
+#define OCI_ANNOTATION_PLUGINS      "run.oci.seccomp.plugins"
 #define OCI_FLAG_SPEC_ALLOW         "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
 #define OCI_FLAG_LOG                "SECCOMP_FILTER_FLAG_LOG"
 
@@ -63,9 +65,15 @@ int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size)
  * SECCOMP_FILTER_FLAG_SPEC_ALLOW alone when there is no linux.seccomp. So a section with
  * "flags" keeps {"defaultAction", "flags"}; `log` (the daemon's --log-filter) adds
  * SECCOMP_FILTER_FLAG_LOG to them (to crun's default when the section had none). Everything
- * else as in the original. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or "linux") is
- * not an object. */
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log, char **ret);
+ * else as in the original. `receiver` (a recording: NULL otherwise) is set as the annotation
+ * OCI_ANNOTATION_RECEIVER: crun then loads the blob with SECCOMP_FILTER_FLAG_NEW_LISTENER and
+ * sends the listener to that socket. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or
+ * "linux") is not an object. */
+int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log,
+                      const char *receiver, char **ret);
+
+/* The string value of annotation `key`, or NULL. */
+const char *oci_config_annotation(const struct oci_config *c, const char *key);
 
 /* Writes `data` to `dir`/`name` atomically (a temp file in `dir`, mode 0600, renamed over
  * `name`). Returns 0 or -errno. */

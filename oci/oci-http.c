@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "api-socket.h"
 #include "api.h"
@@ -113,8 +115,10 @@ static int compiled_from_answer(const struct api_response *resp, const char *sec
         return 0;
 }
 
-int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                struct oci_compiled *ret, char **ret_error)
+/* Sends `req` to the daemon; 0 and the 2xx answer in *ret_resp, or an error as oci_compile()
+ * describes. */
+static int call(const char *socket_path, unsigned timeout_ms, const struct api_request *req,
+                struct api_response **ret_resp, char **ret_error)
 {
         struct api_socket sock = {
                 .socket_path = socket_path,
@@ -122,21 +126,13 @@ int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, 
                 .deadline_ms = api_socket_now_ms() + timeout_ms,
         };
         const struct api_transport t = {.send = api_socket_send, .userdata = &sock};
-        /* The JSON answer: its base64 goes into the derived config as it is. */
-        const struct api_request req = {
-                .method = "POST",
-                .target = SECCOMPD_ROUTE_COMPILE,
-                .body = body,
-                .body_size = size,
-        };
-        _cleanup_(api_response_freep) struct api_response *resp = NULL, *answer = NULL;
+        _cleanup_(api_response_freep) struct api_response *answer = NULL;
         _cleanup_(api_error_freep) struct api_error *e = NULL;
-        int r;
 
         *ret_error = NULL;
-        r = api_call(&t, &req, &resp, &answer, &e);
+        int r = api_call(&t, req, ret_resp, &answer, &e);
         if (r == 0)
-                return compiled_from_answer(resp, body, size, ret, ret_error);
+                return 0;
         if (r == -EPROTO && sock.why[0]) {
                 *ret_error = strdup(sock.why);
                 return r; /* an answer framed wrong */
@@ -147,4 +143,76 @@ int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, 
                 return -EPROTO; /* not the API's error answer */
         *ret_error = api_error_describe(e);
         return r;
+}
+
+void oci_recording_done(struct oci_recording *r)
+{
+        free(r->blob_b64);
+        free(r->receiver);
+        free(r->profile);
+        free(r->path);
+        *r = (struct oci_recording){0};
+}
+
+int oci_record(const char *socket_path, unsigned timeout_ms, const char *id, const char *profile,
+               struct oci_recording *ret, char **ret_error)
+{
+        _cleanup_free_ char *target = NULL, *body = NULL;
+        _cleanup_(json_decrefp) json_t *req_body =
+                json_pack("{s:s}", SECCOMPD_KEY_PROFILE, profile);
+        _cleanup_(api_response_freep) struct api_response *resp = NULL;
+        _cleanup_(json_decrefp) json_t *j = NULL;
+
+        *ret_error = NULL;
+        if (!req_body || !(body = json_dumps(req_body, JSON_COMPACT)) ||
+            asprintf(&target, "%s%s", SECCOMPD_ROUTE_RECORDING_PREFIX, id) < 0)
+                return -ENOMEM;
+        const struct api_request req = {
+                .method = "POST", .target = target, .body = body, .body_size = strlen(body)};
+        int r = call(socket_path, timeout_ms, &req, &resp, ret_error);
+        if (r < 0)
+                return r;
+        if (api_json_object(resp->body, resp->body_size, &j) < 0)
+                return refuse(ret_error, "the answer is not a JSON object");
+        const char *b64 = json_string_value(json_object_get(j, SECCOMPD_KEY_BLOB));
+        const char *receiver = json_string_value(json_object_get(j, SECCOMPD_KEY_RECEIVER));
+        const char *name = json_string_value(json_object_get(j, SECCOMPD_KEY_PROFILE));
+        const char *path = json_string_value(json_object_get(j, SECCOMPD_KEY_PATH));
+        if (!b64 || !receiver || !name || !path)
+                return refuse(ret_error, "the answer lacks one of blob, receiver, profile, path");
+        const struct sock_filter notify = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+        struct sock_filter got;
+        if (base64_decoded_size(b64, strlen(b64)) != (long long)sizeof(got))
+                return refuse(ret_error, "the recording filter is not one instruction");
+        base64_decode(b64, strlen(b64), (uint8_t *)&got, sizeof(got));
+        if (memcmp(&got, &notify, sizeof(got)) != 0)
+                return refuse(ret_error, "the recording filter is not SECCOMP_RET_USER_NOTIF");
+        if (receiver[0] != '/')
+                return refuse(ret_error, "the receiver '%.80s' is not an absolute path", receiver);
+        *ret = (struct oci_recording){.blob_b64 = strdup(b64),
+                                      .receiver = strdup(receiver),
+                                      .profile = strdup(name),
+                                      .path = strdup(path)};
+        if (!ret->blob_b64 || !ret->receiver || !ret->profile || !ret->path) {
+                oci_recording_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
+                struct oci_compiled *ret, char **ret_error)
+{
+        /* The JSON answer: its base64 goes into the derived config as it is. */
+        const struct api_request req = {
+                .method = "POST",
+                .target = SECCOMPD_ROUTE_COMPILE,
+                .body = body,
+                .body_size = size,
+        };
+        _cleanup_(api_response_freep) struct api_response *resp = NULL;
+        int r = call(socket_path, timeout_ms, &req, &resp, ret_error);
+        if (r < 0)
+                return r;
+        return compiled_from_answer(resp, body, size, ret, ret_error);
 }

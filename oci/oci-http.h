@@ -38,3 +38,20 @@ void oci_compiled_done(struct oci_compiled *c);
  * (free it; may be NULL). */
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
                 struct oci_compiled *ret, char **ret_error);
+
+/* A recording reserved by the daemon (POST /v1/recordings/ID). */
+struct oci_recording {
+        char *blob_b64; /* the one-instruction notify filter, base64 */
+        char *receiver; /* the socket crun sends the listener to */
+        char *profile;  /* the name the recorded profile will be served as */
+        char *path;     /* the file it will be written to */
+};
+void oci_recording_done(struct oci_recording *r);
+
+/* Reserves the recording of container `id` into profile `profile` ("ROOT/NAME"). A 201 answer
+ * is taken only when "blob" decodes to exactly the instruction SECCOMP_RET_USER_NOTIF (the
+ * filter that notifies every call: anything else would run the container under a filter the
+ * wrapper did not check) and "receiver" is an absolute path; else -EPROTO with why in
+ * *ret_error. Other errors as oci_compile(). */
+int oci_record(const char *socket_path, unsigned timeout_ms, const char *id, const char *profile,
+               struct oci_recording *ret, char **ret_error);

@@ -277,6 +277,51 @@ static void outcome_done(struct outcome *o)
         free(o->left);
 }
 
+/* The bundle asks to be recorded (annotation seccompd.record): the daemon reserves the
+ * recording, and the derived config has crun load the notify filter and send its listener to
+ * the daemon. Nothing falls back here: a container that asked to be recorded and cannot be is
+ * not started (-ECANCELED, said why), rather than run under a filter nobody chose. */
+static int derive_recording(const struct oci_args *a, const struct settings *s,
+                            const struct oci_config *cfg, const char *profile, const char *bundle,
+                            char *derived, char **ret, struct outcome *res)
+{
+        _cleanup_(oci_recording_done) struct oci_recording rec = {};
+        _cleanup_free_ char *detail = NULL, *out = NULL;
+        const char *sock = socket_path(s);
+
+        if (oci_config_annotation(cfg, OCI_ANNOTATION_PLUGINS)) {
+                oci_log_error("Cannot record container '%s': its seccomp notifications go to "
+                              "crun's plugins (" OCI_ANNOTATION_PLUGINS ")",
+                              a->id);
+                return -ECANCELED;
+        }
+        int r = oci_record(sock, s->timeout_ms, a->id, profile, &rec, &detail);
+        if (r < 0) {
+                if (detail)
+                        oci_log_error("Cannot record container '%s' into '%s': %s", a->id, profile,
+                                      detail);
+                else
+                        oci_log_error("Cannot record container '%s' into '%s': cannot reach "
+                                      "seccompd at '%s': %s",
+                                      a->id, profile, sock, strerror(-r));
+                return -ECANCELED;
+        }
+        r = oci_config_derive(cfg, rec.blob_b64, false, rec.receiver, &out);
+        if (r == 0)
+                r = oci_write_atomic(bundle, OCI_DERIVED_NAME, out, strlen(out));
+        if (r < 0) {
+                oci_log_error("Cannot record container '%s': cannot write '%s': %s", a->id, derived,
+                              strerror(-r));
+                return -ECANCELED;
+        }
+        oci_log_debug("recording container '%s' into '%s' (%s): crun sends the listener to '%s'",
+                      a->id, rec.profile, rec.path, rec.receiver);
+        if (asprintf(&res->left, "recorded into %s", rec.profile) < 0)
+                res->left = NULL;
+        *ret = derived;
+        return 1;
+}
+
 /* For create/run: writes the derived config when it can be had. Returns 1 and its path in
  * *ret; 0 when the bundle is left to crun by design; -errno on failure. The reason for the
  * last two is logged here. What it found goes to *res (for the report). */
@@ -304,6 +349,16 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         if (r < 0) {
                 oci_fallback("cannot %s '%s': %s", r == -EBADMSG ? "parse" : "read", path,
                              error ? error : strerror(-r));
+                return r;
+        }
+
+        const char *record = oci_config_annotation(cfg, SECCOMPD_ANNOTATION_RECORD);
+        if (record) {
+                if (asprintf(&derived, "%s/%s", bundle, OCI_DERIVED_NAME) < 0)
+                        return -ENOMEM;
+                r = derive_recording(a, s, cfg, record, bundle, derived, ret, res);
+                if (r > 0)
+                        derived = NULL; /* now *ret */
                 return r;
         }
 
@@ -341,7 +396,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         if (r < 0)
                 return r;
 
-        r = oci_config_derive(cfg, blob.blob_b64, blob.filter_log, &out);
+        r = oci_config_derive(cfg, blob.blob_b64, blob.filter_log, NULL, &out);
         if (r < 0) {
                 oci_fallback("cannot derive a config from '%s': %s", path,
                              r == -EINVAL ? "linux or annotations is not an object" : strerror(-r));
@@ -492,7 +547,10 @@ int main(int argc, char **argv)
                 .spool = spool,
                 .spool_max = s.spool_max,
         });
-        if (derive_config(&a, &s, &derived, &o) < 0)
+        int d = derive_config(&a, &s, &derived, &o);
+        if (d == -ECANCELED)
+                return 1; /* a recording that cannot be: not started (said why) */
+        if (d < 0)
                 oci_fallback_report();
         args = runtime_args(runtime, argc, argv, derived, a.insert_at, &opt);
 
@@ -502,7 +560,7 @@ int main(int argc, char **argv)
                 .bundle = o.bundle,
                 .key = derived ? o.key : NULL,
                 .digest = o.digest[0] ? o.digest : NULL,
-                .fallback = derived                 ? NULL
+                .fallback = derived                 ? (o.key ? NULL : o.left)
                             : oci_fallback_reason() ? oci_fallback_reason()
                                                     : o.left,
         };

@@ -184,3 +184,24 @@
 #define SECCOMPD_KEY_PIDNS            "pidns"
 #define SECCOMPD_KEY_MAX              "max"
 #define SECCOMPD_KEY_REFUSED          "refused" /* reports refused: the table was full */
+
+/* Recording a container (issue 12). seccompd-oci, for a bundle with the annotation
+ * SECCOMPD_ANNOTATION_RECORD (value: the profile name to write, "ROOT/REL[.json]"), reserves
+ * a recording: POST /v1/recordings/ID (privileged, body {"profile": NAME}, at most
+ * SECCOMPD_RECORDING_BODY_MAX bytes). 201 {"id", "profile" (the name it will be served as),
+ * "path" (the file), "receiver" (the socket crun sends the listener to), "blob" (base64 of the
+ * one-instruction filter: SECCOMP_RET_USER_NOTIF)}; 400 for a name outside every root, 409
+ * when ID is being recorded already, 503 when every slot is taken (max-recordings) or
+ * recording is off. GET /v1/recordings: {"recordings": [{"id", "profile", "path", "state"
+ * ("reserved", "recording", "written", "failed", "abandoned"), "calls", "syscalls", "started",
+ * "ended", "error"}], "max", "refused"}. */
+#define SECCOMPD_ANNOTATION_RECORD       "seccompd.record"
+#define SECCOMPD_ROUTE_RECORDINGS        "/v1/recordings"
+#define SECCOMPD_ROUTE_RECORDING_PREFIX  "/v1/recordings/" /* + container id */
+#define SECCOMPD_RECORDING_BODY_MAX      4096
+#define SECCOMPD_RECORD_SOCKET_NAME      "record.sock" /* beside the API socket by default */
+#define SECCOMPD_KEY_RECORDINGS          "recordings"
+#define SECCOMPD_KEY_RECEIVER            "receiver"
+#define SECCOMPD_KEY_CALLS               "calls"
+#define SECCOMPD_KEY_SYSCALLS            "syscalls"
+#define SECCOMPD_KEY_ENDED               "ended"
