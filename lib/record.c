@@ -78,22 +78,31 @@ size_t record_set_count(const struct record_set *s)
         return n;
 }
 
-/* What crun and runc do in the container's process after seccomp() loaded its filter, up to
- * and including the execve() of the workload, measured with
- *   strace -f -o LOG crun --cgroup-manager=disabled run -b BUNDLE ID   (crun 1.8.1)
- *   strace -f -o LOG runc run -b BUNDLE ID                             (runc 1.1.5)
- * on Debian 12 (x86_64, kernel 6.1), a busybox bundle with a profile: every call of the
- * container's process after its seccomp(SECCOMP_SET_MODE_FILTER) (crun) or
- * prctl(PR_SET_SECCOMP) / seccomp() (runc, through libseccomp) up to the execve(). Both
- * load the filter last, so this list is short; runc's Go runtime may call any of its signal
- * and scheduling calls there too. */
+/* What crun and runc do in the container's process after they load its filter, up to and
+ * including the execve() of the workload: without these a recorded profile works under
+ * seccompctl exec but fails in a container. Measured on Debian 12 (x86_64, kernel 6.1) with
+ *   strace -f -o LOG unshare -m sh -c 'umount /sys/fs/cgroup/unified; \
+ *           exec crun --cgroup-manager=disabled run -b BUNDLE ID'        (crun 1.8.1)
+ *   strace -f -o LOG unshare -m sh -c '... exec runc run -b BUNDLE ID'  (runc 1.1.5)
+ * of a busybox bundle with a profile, noNewPrivileges true and false (false loads the filter
+ * before the capabilities and the user are set), uid 0 and 1000: the calls of the container's
+ * process after seccomp(SECCOMP_SET_MODE_FILTER) (crun) or prctl(PR_SET_SECCOMP) (runc).
+ *   crun: close, prctl, setresgid, setresuid, capset, rt_sigaction, rt_sigprocmask, write,
+ *         execve.
+ *   runc: openat, epoll_ctl, fstatfs, getdents64, fcntl, close, chdir, capget, read, prctl,
+ *         newfstatat, fstat, setgroups, setgid, setuid, getcwd, capset, getppid (runc fails
+ *         without it: it checks its parent), getpid, write, futex, nanosleep, rt_sigreturn,
+ *         execve.
+ * runc's Go runtime may call more there (a thread started after the load inherits the
+ * filter): its scheduling and signal calls are added too, unmeasured: sched_yield, tgkill,
+ * gettid, mmap, munmap, madvise, clone, sigaltstack. */
 static const char *const runtime_tail[] = {
-        "capget",      "capset",      "close",        "execve",         "exit_group",
-        "fstat",       "futex",       "getpid",       "getppid",        "nanosleep",
-        "newfstatat",  "prctl",       "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-        "sched_yield", "sigaltstack", "tgkill",       "write",          "close_range",
-        "fcntl",       "openat",      "read",         "epoll_pwait",    "getdents64",
-        "mmap",        "munmap",      "madvise",
+        "capget",       "capset",         "chdir",        "clone",       "close",   "epoll_ctl",
+        "execve",       "fcntl",          "fstat",        "fstatfs",     "futex",   "getcwd",
+        "getdents64",   "getpid",         "getppid",      "gettid",      "madvise", "mmap",
+        "munmap",       "nanosleep",      "newfstatat",   "openat",      "prctl",   "read",
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid",  "setgroups",
+        "setresgid",    "setresuid",      "setuid",       "sigaltstack", "tgkill",  "write",
 };
 
 int record_set_add_runtime_tail(struct record_set *s)
