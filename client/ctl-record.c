@@ -323,10 +323,9 @@ int verb_record(struct ctl *c, int argc, char **argv)
         struct context host;
         if (context_default(&host) == 0)
                 c->context.arch = host.arch;
-        json_t *base = NULL;
+        _cleanup_(json_decrefp) json_t *base = NULL;
         if (c->merge && load_json(c, c->merge, &base) != 0)
                 return CTL_EXIT_FAILED;
-        _cleanup_(json_decrefp) json_t *base_ref = base;
 
         struct record_set s;
         record_set_init(&s);
