@@ -119,22 +119,7 @@ int ctl_write_output(const char *path, const void *data, size_t size)
                 return write_all(out, data, size);
         }
 
-        _cleanup_free_ char *tmp = NULL;
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        int r = write_all(fd, data, size);
-        if (r == 0 && fchmod(fd, 0644) < 0)
-                r = -errno;
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                unlink(tmp);
-        return r;
+        return write_file_atomic(path, data, size, 0644);
 }
 
 int ctl_test_input(const struct ctl *c, int argc, char **argv, const char *what,

@@ -48,6 +48,10 @@ struct ctl {
         /* denials: --follow and the filters. */
         bool follow;
         const char *denial_profile, *denial_container, *denial_syscall;
+        /* record and merge: --format as given (record takes docker|oci), --arch as given (a
+         * list for record), --merge, and how many arguments came before "--" (-1: none). */
+        const char *format_arg, *arch_arg, *merge;
+        int n_before_dashdash;
 };
 
 /* Prints "seccompctl: <message>" to stderr and returns CTL_EXIT_FAILED. */
@@ -96,6 +100,8 @@ int verb_status(struct ctl *c, int argc, char **argv);
 int verb_denials(struct ctl *c, int argc, char **argv);
 int verb_digest(struct ctl *c, int argc, char **argv);
 int verb_containers(struct ctl *c, int argc, char **argv);
+int verb_record(struct ctl *c, int argc, char **argv);
+int verb_merge(struct ctl *c, int argc, char **argv);
 /* validate, compile, test and exec of FILE|NAME: an argument that is an existing file (or a
  * path starting with "/", "./" or "../") goes to the offline verb above, anything else is a
  * profile name asked to the daemon. */

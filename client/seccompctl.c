@@ -22,7 +22,19 @@ static void help(void)
                "  export FILE --format oci|lxc resolved plain OCI JSON, or LXC seccomp v2 text\n"
                "  exec FILE -- CMD [ARG...]    install the filter and exec CMD\n"
                "  stats FILE                   instructions, paths, kernel-cacheable syscalls\n"
-               "  scan DIR...                  validate and compile every *.json below DIR\n\n"
+               "  scan DIR...                  validate and compile every *.json below DIR\n"
+               "  record [-o OUT] [--format docker|oci] [--arch A,...] [--merge FILE] -- CMD "
+               "[ARG...]\n"
+               "                               run CMD (its children, threads, exec'd programs) "
+               "and\n"
+               "                               write the allowlist of the syscalls they made; "
+               "exit\n"
+               "                               status: CMD's. As root, CMD runs without "
+               "no_new_privs\n"
+               "                               (setuid programs behave as usual)\n"
+               "  merge FILE FILE... [-o OUT]  the union of the profiles' allowed syscalls, in "
+               "the\n"
+               "                               first one's form\n\n"
                "Commands asked to seccompd (NAME is a profile name such as runtime/default):\n"
                "  list                         profiles with their state and digest\n"
                "  show NAME                    one profile: state, diagnostics, summary, blobs\n"
@@ -80,6 +92,8 @@ static const struct {
         {"status", verb_status},
         {"digest", verb_digest},
         {"containers", verb_containers},
+        {"record", verb_record},
+        {"merge", verb_merge},
 };
 
 enum {
@@ -99,6 +113,7 @@ enum {
         ARG_PROFILE,
         ARG_CONTAINER,
         ARG_SYSCALL,
+        ARG_MERGE,
 };
 
 static const struct option options[] = {
@@ -121,6 +136,7 @@ static const struct option options[] = {
         {"profile", required_argument, NULL, ARG_PROFILE},
         {"container", required_argument, NULL, ARG_CONTAINER},
         {"syscall", required_argument, NULL, ARG_SYSCALL},
+        {"merge", required_argument, NULL, ARG_MERGE},
         {},
 };
 
@@ -141,6 +157,9 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                 return -1;
         case ARG_STRICT: c->strict = true; return -1;
         case ARG_ARCH:
+                c->arch_arg = arg;
+                if (strchr(arg, ',')) /* a list: record's only, checked there */
+                        return -1;
                 if (context_set_arch(&c->context, arg) < 0)
                         return ctl_usage_error("unknown architecture \"%s\"", arg);
                 c->arch_set = true;
@@ -164,7 +183,10 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
                         return ctl_usage_error("--optimize takes 0 or 2");
                 return -1;
         case ARG_FORMAT:
+                c->format_arg = arg;
                 c->format = output_format_from_string(arg);
+                if (c->format < 0 && streq(arg, "docker")) /* record's only, checked there */
+                        return -1;
                 if (c->format < 0)
                         return ctl_usage_error("unknown format \"%s\"", arg);
                 c->format_set = true;
@@ -190,6 +212,7 @@ static int apply_option(struct ctl *c, int opt, const char *arg)
         case ARG_PROFILE: c->denial_profile = arg; return -1;
         case ARG_CONTAINER: c->denial_container = arg; return -1;
         case ARG_SYSCALL: c->denial_syscall = arg; return -1;
+        case ARG_MERGE: c->merge = arg; return -1;
         default: return CTL_EXIT_USAGE;
         }
 }
@@ -200,6 +223,7 @@ int main(int argc, char **argv)
                 .dialect = DIALECT_DEFAULT,
                 .color = isatty(STDERR_FILENO) && !getenv("NO_COLOR"),
                 .compile = {.optimize = -1},
+                .n_before_dashdash = -1,
         };
         _cleanup_free_ char **rest = NULL;
         const char *verb = NULL;
@@ -217,6 +241,7 @@ int main(int argc, char **argv)
          * reordering argv. */
         while (optind < argc) {
                 if (streq(argv[optind], "--")) {
+                        c.n_before_dashdash = n_rest;
                         for (int i = optind + 1; i < argc; i++)
                                 rest[n_rest++] = argv[i];
                         break;
@@ -244,6 +269,13 @@ int main(int argc, char **argv)
         }
         c.parse.dialect = c.dialect;
         c.parse.strict = c.strict;
+        bool recording = streq(verb, "record") || streq(verb, "merge");
+        if (!recording && c.arch_arg && strchr(c.arch_arg, ','))
+                return ctl_usage_error("unknown architecture \"%s\"", c.arch_arg);
+        if (!recording && c.format_arg && streq(c.format_arg, "docker"))
+                return ctl_usage_error("unknown format \"%s\"", c.format_arg);
+        if (!streq(verb, "record") && c.merge)
+                return ctl_usage_error("--merge is an option of record");
 
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(verb, verbs[i].name))

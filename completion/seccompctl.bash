@@ -6,10 +6,10 @@
 # Works with or without the bash-completion package loaded.
 
 _seccompctl_commands='validate compile test export exec stats scan list show status digest reload
-        containers denials'
+        containers denials record merge'
 _seccompctl_options='--help --quiet --output --dialect --strict --arch --caps --kernel
         --optimize --format --json --version --socket --max-size --no-color --follow
-        --profile --container --syscall'
+        --profile --container --syscall --merge'
 _seccompctl_dialects='docker kubernetes-containerd cri-o mesos crun runc'
 # The architectures libseccomp 2.5 builds filters for.
 _seccompctl_arches='x86_64 x86 x32 aarch64 arm riscv64 ppc64le ppc64 ppc s390x s390 mips
@@ -98,7 +98,7 @@ _seccompctl()
                         after_dashdash=$i
                         ;;
                 -o | --output | --dialect | --arch | --caps | --kernel | --optimize | \
-                        --format | --max-size | --profile | --container | --syscall)
+                        --format | --max-size | --profile | --container | --syscall | --merge)
                         ((i++))
                         [[ ${words[i]} == = ]] && ((i++))
                         ;;
@@ -122,7 +122,7 @@ _seccompctl()
         done
 
         if ((after_dashdash)); then
-                # exec FILE -- COMMAND [ARG...]
+                # exec FILE -- COMMAND [ARG...], record -- COMMAND [ARG...]
                 if declare -F _command_offset >/dev/null; then
                         # Outside a completion (tests), its compopt complains: keep quiet.
                         _command_offset $((after_dashdash + 1)) 2>/dev/null
@@ -141,13 +141,22 @@ _seccompctl()
                 return 0
                 ;;
         --arch)
-                _seccompctl_add "$_seccompctl_arches" "$cur"
+                if [[ $cmd == record && $cur == *,* ]]; then
+                        # record takes a comma-separated list
+                        local a head=${cur%,*},
+                        for a in $_seccompctl_arches; do
+                                [[ $a == "${cur##*,}"* ]] && COMPREPLY+=("$head$a")
+                        done
+                else
+                        _seccompctl_add "$_seccompctl_arches" "$cur"
+                fi
                 return 0
                 ;;
         --format)
                 case $cmd in
                 compile) _seccompctl_add 'raw base64 pfc disasm' "$cur" ;;
                 export) _seccompctl_add 'oci lxc' "$cur" ;;
+                record) _seccompctl_add 'docker oci' "$cur" ;;
                 *) _seccompctl_add 'raw base64 pfc disasm oci lxc' "$cur" ;;
                 esac
                 return 0
@@ -175,7 +184,7 @@ _seccompctl()
                 fi
                 return 0
                 ;;
-        -o | --output | --socket)
+        -o | --output | --socket | --merge)
                 _seccompctl_files -f "$cur"
                 return 0
                 ;;
@@ -225,6 +234,13 @@ _seccompctl()
                 ;;
         scan)
                 _seccompctl_files -d "$cur"
+                ;;
+        merge)
+                _seccompctl_files -f "$cur"
+                ;;
+        record)
+                # record [OPTIONS] -- COMMAND [ARG...]
+                _seccompctl_add '--' "$cur"
                 ;;
         esac
         return 0

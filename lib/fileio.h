@@ -16,3 +16,8 @@ ssize_t read_at_most(int fd, void *buf, size_t max);
  * else that is not a regular file, -EFBIG when it holds (or grows to) more than `max_size`
  * bytes, or another -errno. */
 int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_size);
+
+/* Writes `size` bytes to `path` atomically: a temporary file beside it ("PATH.XXXXXX"), mode
+ * `mode`, fsync, rename over `path`. On failure the temporary file is removed and `path` is
+ * untouched. Returns 0 or -errno. */
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);

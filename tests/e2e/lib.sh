@@ -202,3 +202,21 @@ in_private_etc() {
                 echo $$ >"$d/pid"
                 exec "$@"' in_private_etc "$d" "$@"
 }
+
+# with_host_libs BUNDLE: the bundle's container sees the host's /usr, /lib and /lib64
+# (read-only bind mounts; the mount points are made in $T/rootfs), so that a dynamic binary of
+# the host such as /usr/bin/python3 runs in it; it shares the host's network namespace, whose
+# loopback is up (a fresh one's is down and the container may not bring it up).
+with_host_libs() {
+        local d dirs=()
+        for d in /usr /lib /lib64; do
+                [ -d "$d" ] && mkdir -p "$T/rootfs$d" && dirs+=("$d")
+        done
+        jq --args '.mounts += ($ARGS.positional
+                        | map({destination: ., type: "bind", source: .,
+                               options: ["rbind", "ro", "nosuid", "nodev"]}))
+            | .linux.namespaces |= map(select(.type != "network"))' \
+                "${dirs[@]}" <"$1/config.json" >"$1/config.json.new" &&
+                mv "$1/config.json.new" "$1/config.json" &&
+                cp "$1/config.json" "$1/config.json.orig"
+}

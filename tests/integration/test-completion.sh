@@ -105,7 +105,7 @@ run_cases()
         cd "$tmp/work" || return 1
         check "commands" 'validate' -- seccompctl val
         check "commands after an option" 'list' -- seccompctl --json li
-        check "every command" 'validate compile test export exec stats scan list show status digest reload containers denials' -- seccompctl ''
+        check "every command" 'validate compile test export exec stats scan list show status digest reload containers denials record merge' -- seccompctl ''
         check "containers" 'containers' -- seccompctl --json cont
         check "containers takes no argument" '' -- seccompctl containers ''
         check "denials options" '--follow' -- seccompctl denials --fol
@@ -161,6 +161,12 @@ run_cases()
         check "the real seccompctl, no daemon: files only" 'prof.json profiles.d' -- "$seccompctl" --socket "$tmp/none.sock" validate pro
         check "no names for a path" '' -- "$tmp/fakectl" show ./k
         check "exec: the command after --" 'seccompd-test-cmd' -- seccompctl exec prof.json -- seccompd-test-c
+        check "record formats" 'docker oci' -- seccompctl record --format ''
+        check "record: the --" '--' -- seccompctl record -o out.json ''
+        check "record: the command after --" 'seccompd-test-cmd' -- seccompctl record -o out.json -- seccompd-test-c
+        check "record --arch list" 'x86,aarch64' -- seccompctl record --arch x86,aa
+        check "record --merge: files" 'prof.json profiles.d' -- seccompctl record --merge pro
+        check "merge: files" 'prof.json profiles.d' -- seccompctl merge prof.json pro
         echo "[$mode] $pass passed, $fail failed"
         [[ $fail -eq 0 ]]
 }
