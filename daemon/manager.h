@@ -53,8 +53,8 @@ struct manager {
         struct fallbacks fallbacks;   /* seccompd-oci's, from the spool */
         struct containers containers; /* started through seccompd-oci */
         bool containers_save_warned;
-        struct denials *denials; /* the seccomp audit reader and its ring (own lock) */
-        uint64_t host_pidns;     /* the daemon's pid namespace inode (0: unknown) */
+        struct denials *denials;   /* the seccomp audit reader and its ring (own lock) */
+        uint64_t host_pidns;       /* the daemon's pid namespace inode (0: unknown) */
         struct recorder *recorder; /* containers recorded through seccompd-oci (own lock) */
 
         sd_event_source *pool_source, *watch_source, *debounce_timer, *watchdog_timer,

@@ -195,13 +195,13 @@
  * recording is off. GET /v1/recordings: {"recordings": [{"id", "profile", "path", "state"
  * ("reserved", "recording", "written", "failed", "abandoned"), "calls", "syscalls", "started",
  * "ended", "error"}], "max", "refused"}. */
-#define SECCOMPD_ANNOTATION_RECORD       "seccompd.record"
-#define SECCOMPD_ROUTE_RECORDINGS        "/v1/recordings"
-#define SECCOMPD_ROUTE_RECORDING_PREFIX  "/v1/recordings/" /* + container id */
-#define SECCOMPD_RECORDING_BODY_MAX      4096
-#define SECCOMPD_RECORD_SOCKET_NAME      "record.sock" /* beside the API socket by default */
-#define SECCOMPD_KEY_RECORDINGS          "recordings"
-#define SECCOMPD_KEY_RECEIVER            "receiver"
-#define SECCOMPD_KEY_CALLS               "calls"
-#define SECCOMPD_KEY_SYSCALLS            "syscalls"
-#define SECCOMPD_KEY_ENDED               "ended"
+#define SECCOMPD_ANNOTATION_RECORD      "seccompd.record"
+#define SECCOMPD_ROUTE_RECORDINGS       "/v1/recordings"
+#define SECCOMPD_ROUTE_RECORDING_PREFIX "/v1/recordings/" /* + container id */
+#define SECCOMPD_RECORDING_BODY_MAX     4096
+#define SECCOMPD_RECORD_SOCKET_NAME     "record.sock" /* beside the API socket by default */
+#define SECCOMPD_KEY_RECORDINGS         "recordings"
+#define SECCOMPD_KEY_RECEIVER           "receiver"
+#define SECCOMPD_KEY_CALLS              "calls"
+#define SECCOMPD_KEY_SYSCALLS           "syscalls"
+#define SECCOMPD_KEY_ENDED              "ended"
