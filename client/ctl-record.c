@@ -335,6 +335,8 @@ int verb_record(struct ctl *c, int argc, char **argv)
                 return r;
         size_t calls = s.n_calls;
         r = record_set_add_runtime_tail(&s);
+        if (r == 0)
+                r = record_set_add_timing(&s);
         if (r < 0)
                 return ctl_error("Failed to add the runtime's calls: %s", strerror(-r));
 

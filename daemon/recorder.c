@@ -414,7 +414,9 @@ static int write_recording(struct recording *s)
                  "%llu calls",
                  s->id, from, to, (unsigned long long)s->set.n_calls);
         struct record_profile_options o = {.format = RECORD_FORMAT_DOCKER, .comment = comment};
-        int r = record_profile(&s->set, &o, &j);
+        int r = s->set.n_calls == 0 ? -ENODATA : record_set_add_timing(&s->set);
+        if (r == 0)
+                r = record_profile(&s->set, &o, &j);
         if (r < 0) {
                 if (asprintf(&s->error, "%s",
                              r == -ENODATA ? "nothing was recorded" : strerror(-r)) < 0)

@@ -395,7 +395,7 @@ int manager_record_target(struct manager *m, const char *profile, char **ret_pat
         }
         if (asprintf(ret_path, "%s/%s%s", root->config->path, rel, has_ext ? "" : ".json") < 0)
                 return -ENOMEM;
-        if (asprintf(ret_name, "%s/%.*s", root_name, (int)(has_ext ? l - 5 : l), rel) < 0) {
+        if (asprintf(ret_name, "%s/%s%s", root_name, rel, has_ext ? "" : ".json") < 0) {
                 free(*ret_path);
                 return -ENOMEM;
         }

@@ -105,7 +105,8 @@ static const char *const runtime_tail[] = {
         "setresgid",    "setresuid",      "setuid",       "sigaltstack", "tgkill",  "write",
 };
 
-int record_set_add_runtime_tail(struct record_set *s)
+/* Adds `names` (n of them) for every architecture of `s` (the native one when `s` is empty). */
+static int add_names(struct record_set *s, const char *const *names, size_t n)
 {
         if (s->n_arches == 0) {
                 int r = arch_slot(s, seccomp_arch_native());
@@ -113,13 +114,34 @@ int record_set_add_runtime_tail(struct record_set *s)
                         return r;
         }
         for (unsigned i = 0; i < s->n_arches; i++)
-                for (size_t k = 0; k < ELEMENTSOF(runtime_tail); k++) {
-                        int nr = seccomp_syscall_resolve_name_arch(s->arches[i].scmp_arch,
-                                                                   runtime_tail[k]);
+                for (size_t k = 0; k < n; k++) {
+                        int nr =
+                                seccomp_syscall_resolve_name_arch(s->arches[i].scmp_arch, names[k]);
                         if (nr >= 0)
                                 (void)set_bit(s, s->arches[i].scmp_arch, nr);
                 }
         return 0;
+}
+
+int record_set_add_runtime_tail(struct record_set *s)
+{
+        return add_names(s, runtime_tail, ELEMENTSOF(runtime_tail));
+}
+
+/* Calls a run makes or not depending on scheduling alone, so that one recording cannot be
+ * trusted to have seen them (found by e2e-record-container and e2e-record: a busybox sh
+ * recorded while its child had already exited when it waited, then, run again, waiting in
+ * rt_sigsuspend for one that had not, spun on EPERM for ever):
+ *   rt_sigsuspend   a shell's wait for a child still running (ash, dash, bash);
+ *   restart_syscall the kernel's restart of a sleep a stop signal interrupted;
+ *   rt_sigreturn    the return from a signal handler (SIGCHLD arrives at any moment);
+ *   futex, sched_yield  a lock or a join found contended (FUTEX_WAIT only then). */
+static const char *const timing[] = {"rt_sigsuspend", "restart_syscall", "rt_sigreturn", "futex",
+                                     "sched_yield"};
+
+int record_set_add_timing(struct record_set *s)
+{
+        return add_names(s, timing, ELEMENTSOF(timing));
 }
 
 int record_notify_one(int listener, struct record_set *s)

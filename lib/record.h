@@ -45,6 +45,12 @@ size_t record_set_count(const struct record_set *s);
  * container recorded through seccompd-oci has recorded its runtime's own. */
 int record_set_add_runtime_tail(struct record_set *s);
 
+/* The calls a run makes or not by scheduling alone (a shell's rt_sigsuspend when its child
+ * has not exited yet, restart_syscall, rt_sigreturn, a contended futex, sched_yield): a
+ * second run may need them where the recorded one did not. Added like the runtime tail; both
+ * seccompctl record and seccompd add them. */
+int record_set_add_timing(struct record_set *s);
+
 /* The recording filter: one instruction, SECCOMP_RET_USER_NOTIF for every call of every
  * architecture. */
 extern const struct sock_filter record_filter_insns[1];

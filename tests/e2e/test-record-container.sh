@@ -112,8 +112,9 @@ check "the derived config: the notify filter and the receiver" jq_holds \
 F=$T/kubelet/recorded/bb.json
 check "the profile is written into the root when the container ends" until_true 5 test -s "$F"
 echo "# written $((($(date +%s%N) - t0) / 1000000)) ms after the start of crun run"
-check "... and served as valid" until_true 5 served kubernetes/recorded/bb
+check "... and served as valid" until_true 5 served kubernetes/recorded/bb.json
 check "... recording listed as written" [ "$(recording_state "$id")" = written ]
+check "... under the name it is served as" [ "$(api /v1/recordings | jq -r --arg id "$id" '[.recordings[] | select(.id == $id)][0].profile')" = kubernetes/recorded/bb.json ]
 check "the profile: defaultAction SCMP_ACT_ERRNO, names seen (execve, wait4, socket, connect, bind, listen)" jq_holds '
         .defaultAction == "SCMP_ACT_ERRNO" and
         ([.syscalls[].names[]] | index("execve") and index("wait4") and index("socket")
@@ -134,11 +135,11 @@ check "a call never recorded (mkdir) is denied with EPERM" \
 
 # --- 2. python3 (dynamic, host libraries): threads, sockets ---
 if [ -x /usr/bin/python3 ]; then
-        record py kubernetes/recorded/py /usr/bin/python3 -c "$PY_SCRIPT"
+        record py kubernetes/recorded/py.json /usr/bin/python3 -c "$PY_SCRIPT"
         check "python3 recorded: exit 0" [ "$rc" = 0 ] || show py
         check "... output" has_line py "PING OVER A SOCKET PAIR"
         P=$T/kubelet/recorded/py.json
-        check "python3's profile written and served" until_true 5 served kubernetes/recorded/py
+        check "python3's profile written and served" until_true 5 served kubernetes/recorded/py.json
         check "... has the loader's and threads' calls (mmap, openat, clone3 or clone, futex)" jq_holds '
                 [.syscalls[].names[]] | index("mmap") and index("openat") and index("futex")
                 and (index("clone3") or index("clone"))' "$P"
@@ -157,7 +158,7 @@ record bbm kubernetes/recorded/bb sh -c 'mkdir /tmp/d && echo made'
 check "a second recording into bb: exit 0" [ "$rc" = 0 ] || show bbm
 check "... merged into the first: mkdir now, and the first run's calls kept" until_true 5 jq_holds \
         '[.syscalls[].names[]] | index("mkdir") and index("listen")' "$F"
-until_true 5 served kubernetes/recorded/bb
+until_true 5 served kubernetes/recorded/bb.json
 replay bbm2 "$F" sh -c "$BB_SCRIPT; mkdir /tmp/d && echo made"
 check "both runs succeed under the merged profile" \
         sh -c "[ $rc = 0 ] && grep -qx made '$T/bbm2.out' && grep -qx 'served over tcp' '$T/bbm2.out'" || show bbm2
