@@ -188,10 +188,10 @@
 /* Recording a container (issue 12). seccompd-oci, for a bundle with the annotation
  * SECCOMPD_ANNOTATION_RECORD (value: the profile name to write, "ROOT/REL[.json]"), reserves
  * a recording: POST /v1/recordings/ID (privileged, body {"profile": NAME}, at most
- * SECCOMPD_RECORDING_BODY_MAX bytes). 201 {"id", "profile" (the name it will be served as: ROOT/REL.json),
- * "path" (the file), "receiver" (the socket crun sends the listener to), "blob" (base64 of the
- * one-instruction filter: SECCOMP_RET_USER_NOTIF)}; 400 for a name outside every root, 409
- * when ID is being recorded already, 503 when every slot is taken (max-recordings) or
+ * SECCOMPD_RECORDING_BODY_MAX bytes). 201 {"id", "profile" (the name it will be served as:
+ * ROOT/REL.json), "path" (the file), "receiver" (the socket crun sends the listener to), "blob"
+ * (base64 of the one-instruction filter: SECCOMP_RET_USER_NOTIF)}; 400 for a name outside every
+ * root, 409 when ID is being recorded already, 503 when every slot is taken (max-recordings) or
  * recording is off. GET /v1/recordings: {"recordings": [{"id", "profile", "path", "state"
  * ("reserved", "recording", "written", "failed", "abandoned"), "calls", "syscalls", "started",
  * "ended", "error"}], "max", "refused"}. */
