@@ -35,11 +35,11 @@ static _Atomic int handoff_fd = -1;
 struct fd_message {
         char data;
         struct iovec iov;
-        union {
+        struct msghdr m;
+        union { /* last: clang counts CMSG_SPACE() as a variable size */
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u;
-        struct msghdr m;
 };
 
 static void fd_message_init(struct fd_message *f)
