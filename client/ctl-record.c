@@ -31,45 +31,50 @@
  * atomic and sends the fd. Written once in the child, before exec: no other user. */
 static _Atomic int handoff_fd = -1;
 
-static int send_fd(int sock, int fd)
-{
-        char data = 0;
-        struct iovec iov = {.iov_base = &data, .iov_len = 1};
-        union {
+/* One byte with room for one SCM_RIGHTS fd: the message both ends of the hand-off use. */
+struct fd_message {
+        char data;
+        struct iovec iov;
+        struct msghdr m;
+        union { /* last: clang counts CMSG_SPACE() as a variable size */
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
-        } u = {0};
-        struct msghdr m = {.msg_iov = &iov,
-                           .msg_iovlen = 1,
-                           .msg_control = u.buf,
-                           .msg_controllen = sizeof(u.buf)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        } u;
+};
+
+static void fd_message_init(struct fd_message *f)
+{
+        *f = (struct fd_message){0};
+        f->iov = (struct iovec){.iov_base = &f->data, .iov_len = 1};
+        f->m = (struct msghdr){.msg_iov = &f->iov,
+                               .msg_iovlen = 1,
+                               .msg_control = f->u.buf,
+                               .msg_controllen = sizeof(f->u.buf)};
+}
+
+static int send_fd(int sock, int fd)
+{
+        struct fd_message f;
+        fd_message_init(&f);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&f.m);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
+        return sendmsg(sock, &f.m, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
 static int recv_fd(int sock)
 {
-        char data;
-        struct iovec iov = {.iov_base = &data, .iov_len = 1};
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } u = {0};
-        struct msghdr m = {.msg_iov = &iov,
-                           .msg_iovlen = 1,
-                           .msg_control = u.buf,
-                           .msg_controllen = sizeof(u.buf)};
+        struct fd_message f;
+        fd_message_init(&f);
         ssize_t n;
         do
-                n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+                n = recvmsg(sock, &f.m, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&f.m);
         if (n == 0 || !c || c->cmsg_type != SCM_RIGHTS)
                 return -ECHILD; /* the child ended before loading the filter */
         int fd;

@@ -60,7 +60,7 @@ extern const struct sock_filter record_filter_insns[1];
 int record_notify_one(int listener, struct record_set *s);
 
 enum record_format {
-        RECORD_FORMAT_DOCKER, /* architectures + per-arch rules ("includes") and comments */
+        RECORD_FORMAT_DOCKER, /* the rule carries the comment */
         RECORD_FORMAT_OCI,    /* runtime-spec linux.seccomp: one rule, no comments */
 };
 
@@ -72,9 +72,11 @@ struct record_profile_options {
         unsigned default_errno;    /* defaultErrnoRet; 0 means EPERM (1) */
 };
 
-/* The smallest allowlist that lets the recorded run happen: defaultAction SCMP_ACT_ERRNO, the
- * sorted names seen, ALLOW, per architecture seen. Returns 0 or -errno (-ENODATA: nothing
- * recorded). */
+/* The smallest allowlist that lets the recorded run happen: defaultAction SCMP_ACT_ERRNO,
+ * every architecture seen (the native one first) and those of o->arches, one ALLOW rule with the
+ * sorted names seen on any of them. One rule, not one per arch: moby's includes.arches tests
+ * the node's arch, not the calling process's (see record.c). Returns 0, -EINVAL for an unknown
+ * name in o->arches, or -errno (-ENODATA: nothing recorded). */
 int record_profile(const struct record_set *s, const struct record_profile_options *o,
                    json_t **ret);
 

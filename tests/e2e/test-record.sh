@@ -61,14 +61,25 @@ start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exi
 
 # The workloads. Every applet is called as "busybox APPLET": the host's /bin has other
 # programs of the same names. The ports are the host's (with_host_libs shares its network).
-PORT=$((20000 + $$ % 20000))
+# Two free ports: one to listen on, one where nothing listens.
+read -r PORT PORT2 < <("$PY" -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 W_FORK='busybox echo start; for i in 1 2 3; do (busybox echo "child $i"); done;
 busybox echo a b c | busybox wc -w; busybox sh -c "busybox echo nested; exit 3";
 busybox echo "status $?"; x=$(busybox cat /proc/self/stat | busybox cut -d" " -f3);
 busybox echo "state $x"'
-W_NET="busybox nc -l -p $PORT >/tmp/got & busybox sleep 0.3;
-echo hello-over-tcp | busybox nc 127.0.0.1 $PORT; wait; busybox cat /tmp/got;
-busybox rm -f /tmp/got"
+# A recording holds the paths its run took, so the workloads take the same ones every time:
+# a refused connection and a sleep first (as when the client below must try again), and a
+# server that is still running at `wait` (busybox sh waits in rt_sigsuspend then, and in
+# wait4 alone when the job is done already). The server sends (nc -e), the client prints:
+# a server reading from the client could see its own stdin's EOF first. The client tries
+# for at most 30 s; the server gives up after 40 s.
+W_NET="busybox nc 127.0.0.1 $PORT2 </dev/null 2>/dev/null; busybox sleep 0.1;
+{ busybox timeout 40 busybox nc -l -p $PORT -e busybox echo hello-over-tcp; busybox sleep 1; } &
+i=0; until busybox nc 127.0.0.1 $PORT </dev/null 2>/dev/null; do
+i=\$((i + 1)); [ \$i -lt 300 ] || break; busybox sleep 0.1; done; wait"
 W_PY='import socket, threading
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(4)
 port = srv.getsockname()[1]
@@ -85,6 +96,9 @@ print(sorted(got), threading.active_count())'
 W_I386='/bin/hello32; busybox echo "i386 exit $?"'
 W_FILES='busybox mkdir /tmp/m1 && busybox echo data >/tmp/m1/f && busybox mv /tmp/m1/f /tmp/m1/g &&
 busybox cat /tmp/m1/g && busybox rm -r /tmp/m1 && busybox echo files-ok'
+# Every run on the host is bounded: a hang fails its checks instead of stalling the suite
+# (in the containers, the workloads bound themselves).
+bounded() { timeout -s KILL 90 "$@"; }
 one() { echo $1; } # one line: make_bundle passes arguments as lines
 py_one() { "$PY" -c 'import sys; print("exec(%r)" % sys.argv[1])' "$1"; } # the same for Python
 W_PY=$(py_one "$W_PY")
@@ -149,9 +163,9 @@ seccomp_of() { # PROFILE OUT: the linux.seccomp section for a bundle (the OCI fo
 for w in fork net py i386; do
         rm -rf /tmp/probe-bb /tmp/probe-py /tmp/probe32
         host_cmd $w
-        run_to "$w-plain" "${HOST_CMD[@]}"
+        run_to "$w-plain" bounded "${HOST_CMD[@]}"
         check "$w: runs plainly" [ "$rc" = 0 ] || show "$w-plain"
-        run_to "$w-rec" "$CTL" record -o "$T/$w.json" -- "${HOST_CMD[@]}"
+        run_to "$w-rec" bounded "$CTL" record -o "$T/$w.json" -- "${HOST_CMD[@]}"
         check "$w: record exits with the command's status" [ "$rc" = 0 ] || show "$w-rec"
         check "$w: record prints the command's output" cmp -s "$T/$w-plain.out" "$T/$w-rec.out" ||
                 { show "$w-plain"; show "$w-rec"; }
@@ -162,16 +176,16 @@ for w in fork net py i386; do
         check "$w: no mkdir recorded" no_mkdir "$T/$w.json"
 
         # (a) seccompctl exec
-        run_to "$w-exec" "$CTL" exec "$T/$w.json" -- "${HOST_CMD[@]}"
+        run_to "$w-exec" bounded "$CTL" exec "$T/$w.json" -- "${HOST_CMD[@]}"
         check "$w: exec under the recorded profile: exit 0" [ "$rc" = 0 ] || show "$w-exec"
         check "$w: exec under the recorded profile: same output" \
                 cmp -s "$T/$w-plain.out" "$T/$w-exec.out" || show "$w-exec"
         probe_cmd $w "$T/rootfs"
-        run_to "$w-probe-plain" "${PROBE_CMD[@]}"
+        run_to "$w-probe-plain" bounded "${PROBE_CMD[@]}"
         check "$w: the probe's mkdir works unfiltered" not denied_out $w "$w-probe-plain" ||
                 show "$w-probe-plain"
         rm -rf /tmp/probe-bb /tmp/probe-py /tmp/probe32
-        run_to "$w-probe" "$CTL" exec "$T/$w.json" -- "${PROBE_CMD[@]}"
+        run_to "$w-probe" bounded "$CTL" exec "$T/$w.json" -- "${PROBE_CMD[@]}"
         check "$w: exec: mkdir, never recorded, is denied with EPERM" denied_out $w "$w-probe" ||
                 show "$w-probe"
 
@@ -200,6 +214,18 @@ container fork-user "$T/fork.seccomp" fork "${CTR_CMD[@]}"
 BUNDLE_JQ=
 check "fork: container as uid 1000 without noNewPrivileges: exit 0, same output" \
         sh -c "[ $rc = 0 ] && cmp -s '$T/fork-plain.out' '$T/fork-user.out'" || show fork-user
+
+# runc (when installed) loads the same profile itself, as uid 1000 without noNewPrivileges:
+# its own calls after the load (the Go runtime's, getppid) are in the tail too.
+if RUNC=$(command -v runc); then
+        make_bundle "$T/b-runc" "$T/fork.seccomp" "${CTR_CMD[@]}" && with_host_libs "$T/b-runc" &&
+                jq '.process.noNewPrivileges = false | .process.user.uid = 1000 | .process.user.gid = 1000' \
+                        "$T/b-runc/config.json" >"$T/b-runc/c" && mv "$T/b-runc/c" "$T/b-runc/config.json"
+        run_to runc bounded unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' \
+                x "$RUNC" run -b "$T/b-runc" "seccompd-e2e-$$-runc"
+        check "fork: runc as uid 1000 without noNewPrivileges: exit 0, same output" \
+                sh -c "[ $rc = 0 ] && cmp -s '$T/fork-plain.out' '$T/runc.out'" || show runc
+fi
 
 # The 32-bit child: its arch is listed, with its names (x86's int $0x80 write is "write").
 check "i386: SCMP_ARCH_X86 listed beside SCMP_ARCH_X86_64" \
@@ -234,7 +260,7 @@ check "merge: one rule, the first profile's comment kept" \
         jq_holds --slurpfile a "$T/net.json" '(.syscalls | length == 1) and .syscalls[0].comment == $a[0].syscalls[0].comment' "$T/merged.json"
 for w in net files; do
         host_cmd $w
-        run_to "merged-$w" "$CTL" exec "$T/merged.json" -- "${HOST_CMD[@]}"
+        run_to "merged-$w" bounded "$CTL" exec "$T/merged.json" -- "${HOST_CMD[@]}"
         check "merge: $w runs under the merged profile" [ "$rc" = 0 ] || show "merged-$w"
 done
 check "merge: net's output unchanged" cmp -s "$T/net-plain.out" "$T/merged-net.out"
@@ -266,7 +292,7 @@ run_to exit3 "$CTL" record -o "$T/e3.json" -- busybox sh -c 'exit 3'
 check "record: CMD's exit status (3), the profile written" sh -c "[ $rc = 3 ] && [ -s '$T/e3.json' ]"
 run_to sig "$CTL" record -o "$T/sig.json" -- busybox sh -c 'kill -TERM $$'
 check "record: killed by SIGTERM: 143" [ "$rc" = 143 ] || show sig
-run_to orphan "$CTL" record -o "$T/orphan.json" -- busybox sh -c '(busybox sleep 0.5; busybox mkdir /tmp/orphan-made; busybox rmdir /tmp/orphan-made) & exit 0'
+run_to orphan bounded "$CTL" record -o "$T/orphan.json" -- busybox sh -c '(busybox sleep 0.5; busybox mkdir /tmp/orphan-made; busybox rmdir /tmp/orphan-made) & exit 0'
 check "record: a child outliving CMD is recorded too (its mkdir)" \
         jq_holds '[.syscalls[].names[]] | index("mkdir") != null' "$T/orphan.json" || show orphan
 echo '{"defaultAction": "SCMP_ACT_ALLOW"}' >"$T/allow.json"
