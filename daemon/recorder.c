@@ -75,7 +75,7 @@ struct recorder {
         uint64_t n_refused, n_rejected, n_written, n_failed, n_abandoned, calls_total;
         pthread_t thread;
         bool started;
-        volatile bool stopping; /* set before the wake eventfd is written */
+        bool stopping; /* atomic: set before the wake eventfd is written */
 };
 
 static uint64_t now_ms(void)
@@ -414,9 +414,7 @@ static int write_recording(struct recording *s)
                  "%llu calls",
                  s->id, from, to, (unsigned long long)s->set.n_calls);
         struct record_profile_options o = {.format = RECORD_FORMAT_DOCKER, .comment = comment};
-        int r = s->set.n_calls == 0 ? -ENODATA : record_set_add_timing(&s->set);
-        if (r == 0)
-                r = record_profile(&s->set, &o, &j);
+        int r = s->set.n_calls == 0 ? -ENODATA : record_profile(&s->set, &o, &j);
         if (r < 0) {
                 if (asprintf(&s->error, "%s",
                              r == -ENODATA ? "nothing was recorded" : strerror(-r)) < 0)
@@ -462,7 +460,12 @@ static int write_recording(struct recording *s)
 
 static void on_hangup(struct recorder *r, struct recording *s)
 {
-        int w = write_recording(s);
+        /* Under the lock: GET /v1/recordings reads the set. */
+        pthread_mutex_lock(&r->lock);
+        int w = s->set.n_calls > 0 ? record_set_add_timing(&s->set) : 0;
+        pthread_mutex_unlock(&r->lock);
+        if (w == 0)
+                w = write_recording(s);
         pthread_mutex_lock(&r->lock);
         if (w < 0)
                 log_warning("Recording of container '%s' failed: %s", s->id,
@@ -513,18 +516,22 @@ static void *thread_main(void *userdata)
                                 pf[n++] = (struct pollfd){.fd = r->conns[i].fd, .events = POLLIN};
                         }
                 size_t first_listener = n;
+                /* Slots go from free to reserved in HTTP threads, under the lock; only this
+                 * thread makes them recording or frees a recording one. */
+                pthread_mutex_lock(&r->lock);
                 for (unsigned i = 0; i < r->max; i++)
                         if (r->slots[i].state == REC_RECORDING) {
                                 who[n] = &r->slots[i];
                                 pf[n++] = (struct pollfd){.fd = r->slots[i].listener,
                                                           .events = POLLIN};
                         }
+                pthread_mutex_unlock(&r->lock);
                 int k = poll(pf, n, 1000);
                 if (k < 0 && errno != EINTR) {
                         log_error_errno(-errno, "Recorder: poll failed: %m");
                         return NULL;
                 }
-                if (r->stopping)
+                if (__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
                         return NULL;
                 for (size_t i = 2; k > 0 && i < n; i++) {
                         if (!pf[i].revents)
@@ -567,7 +574,7 @@ void recorder_stop(struct recorder *r)
 {
         if (!r || !r->started)
                 return;
-        r->stopping = true;
+        __atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
         (void)eventfd_write(r->wake_fd, 1);
         pthread_join(r->thread, NULL);
         r->started = false;
