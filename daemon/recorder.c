@@ -343,6 +343,7 @@ static void conn_read(struct recorder *r, struct conn *c)
                 if (n != 0 || c->listener >= 0)
                         log_warning("Record socket: a connection %s: closed",
                                     n < 0             ? "failed"
+                                    : n == 0          ? "ended before its state was whole"
                                     : c->listener < 0 ? "sent data without a listener"
                                                       : "sent more than 64 KiB");
                 conn_clear(c);

@@ -153,6 +153,19 @@ else
         echo "SKIP (part): /usr/bin/python3 is not installed"
 fi
 
+# --- 2b. create --pid-file + start (containerd's shim, conmon) ---
+with_bundle "$T/cs" "" kubernetes/recorded/cs sh -c 'echo created then started; cat /out/../proc/self/status >/dev/null'
+new_id cs
+run_to cscreate oci create --pid-file "$T/cs.pid" -b "$T/cs" "$id"
+check "recorded through create --pid-file: created" [ "$rc" = 0 ] || show cscreate
+run_to csstart oci start "$id"
+check "... started" [ "$rc" = 0 ] || show csstart
+check "... written once the container has stopped" until_true 10 test -s "$T/kubelet/recorded/cs.json"
+run_to csdelete oci delete "$id"
+check "... served" until_true 5 served kubernetes/recorded/cs.json
+check "... with the workload's calls (execve, write)" jq_holds \
+        '[.syscalls[].names[]] | index("execve") and index("write")' "$T/kubelet/recorded/cs.json"
+
 # --- 3. merge: a second recording into the same name ---
 record bbm kubernetes/recorded/bb sh -c 'mkdir /tmp/d && echo made'
 check "a second recording into bb: exit 0" [ "$rc" = 0 ] || show bbm
