@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "containers.h"
 #include "macro.h"
 #include "proc-stat.h"
@@ -347,11 +348,8 @@ size_t containers_prune(struct containers *t)
 
 static json_t *container_to_json(const struct container *c, json_t *names)
 {
-        char stamp[32] = "";
-        struct tm tm;
-        time_t tt = (time_t)c->started;
-        if (gmtime_r(&tt, &tm))
-                strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        char stamp[LOG_TIME_MAX];
+        rfc3339_utc((time_t)c->started, stamp, sizeof(stamp));
         /* The profile: the first name serving the key; "inline" when no served profile
          * has it (a section that is no file's); null without a blob. */
         const char *profile = !c->key ? NULL

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "diag-json.h"
 #include "digest.h"
 #include "entry.h"
@@ -344,10 +345,9 @@ static json_t *blobs_json(const struct entry_snapshot *s)
 json_t *entry_to_json(const struct entry_snapshot *s, bool full)
 {
         const struct profile *p = s->good ? s->good->profile : NULL;
-        char updated[32] = "";
-        struct tm tm;
-        if (s->updated && gmtime_r(&s->updated, &tm))
-                strftime(updated, sizeof(updated), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        char updated[LOG_TIME_MAX] = "";
+        if (s->updated)
+                rfc3339_utc(s->updated, updated, sizeof(updated));
         json_t *o = json_pack(
                 "{s:s, s:s, s:s, s:s, s:s?, s:s, s:i, s:i, s:i, s:i, s:s?}", SECCOMPD_KEY_NAME,
                 s->name, SECCOMPD_KEY_ROOT, s->root->config->name, SECCOMPD_KEY_PATH, s->rel,

@@ -381,12 +381,8 @@ json_t *fallbacks_to_json(struct fallbacks *f, int64_t now)
         for (size_t i = 0; recent && i < f->n; i++) {
                 const struct fallback_record *r =
                         &f->recent[(f->next + FALLBACK_RECENT_MAX - 1 - i) % FALLBACK_RECENT_MAX];
-                char stamp[32];
-                struct tm tm;
-                time_t t = (time_t)r->time;
-                if (!gmtime_r(&t, &tm) ||
-                    !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
-                        snprintf(stamp, sizeof(stamp), "?");
+                char stamp[LOG_TIME_MAX];
+                rfc3339_utc((time_t)r->time, stamp, sizeof(stamp));
                 json_array_append_new(
                         recent, json_pack("{s:s, s:s, s:s, s:s, s:s}", SECCOMPD_KEY_TIME, stamp,
                                           SECCOMPD_KEY_CONTAINER_ID, r->container_id,

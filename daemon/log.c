@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,4 +158,11 @@ int log_fullv(int level, int error, const char *const *fields, const char *fmt, 
                 pthread_mutex_unlock(&lock);
         }
         return error;
+}
+
+void rfc3339_utc(time_t t, char *buf, size_t size)
+{
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(buf, size, "?");
 }

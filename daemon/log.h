@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <syslog.h>
 
 /* Logging to the journal (with PROFILE=, ROOT=, DIGEST= fields) when stderr is the journal
@@ -41,3 +42,9 @@ int log_fullv(int level, int error, const char *const *fields, const char *fmt, 
                   (const char *const[]){"ROOT", (root), "PROFILE", (name), "DIGEST", (digest),     \
                                         NULL},                                                     \
                   __VA_ARGS__)
+
+/* `t` as RFC 3339 UTC to the second ("2026-12-03T00:12:45Z") into `buf` (at least
+ * LOG_TIME_MAX bytes); "?" for a time gmtime_r() cannot take. The API's one format of
+ * times to the second. */
+#define LOG_TIME_MAX 32
+void rfc3339_utc(time_t t, char *buf, size_t size);

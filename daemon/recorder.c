@@ -379,37 +379,15 @@ static void accept_one(struct recorder *r)
         close(fd);
 }
 
-static void stamp(time_t t, char *buf, size_t size)
-{
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                snprintf(buf, size, "%lld", (long long)t);
-}
-
-/* mkdir -p of the directories of `path` below an existing root (mode 0755). */
-static int make_parents(const char *path)
-{
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return 0;
-}
-
 /* Writes the profile of a finished recording (lock not held: the slot is REC_RECORDING and
  * only this thread touches it then). Returns 0 or -errno with s->error set. */
 static int write_recording(struct recording *s)
 {
-        char from[32], to[32], comment[512];
+        char from[LOG_TIME_MAX], to[LOG_TIME_MAX], comment[512];
         _cleanup_(json_decrefp) json_t *j = NULL, *base = NULL;
         _cleanup_free_ char *why = NULL;
-        stamp(s->started, from, sizeof(from));
-        stamp(time(NULL), to, sizeof(to));
+        rfc3339_utc(s->started, from, sizeof(from));
+        rfc3339_utc(time(NULL), to, sizeof(to));
         snprintf(comment, sizeof(comment),
                  "recorded by seccompd from container %s (through seccompd-oci) from %s to %s: "
                  "%llu calls",
@@ -422,7 +400,7 @@ static int write_recording(struct recording *s)
                         s->error = NULL;
                 return r;
         }
-        if ((r = make_parents(s->path)) < 0) {
+        if ((r = mkdir_parents(s->path)) < 0) {
                 if (asprintf(&s->error, "cannot create the directories of '%s': %s", s->path,
                              strerror(-r)) < 0)
                         s->error = NULL;
@@ -625,9 +603,9 @@ static json_t *entry_json(const char *id, const char *name, const char *path, en
                           uint64_t calls, size_t syscalls, time_t started, time_t ended,
                           const char *error)
 {
-        char a[32], b[32];
-        stamp(started, a, sizeof(a));
-        stamp(ended, b, sizeof(b));
+        char a[LOG_TIME_MAX], b[LOG_TIME_MAX];
+        rfc3339_utc(started, a, sizeof(a));
+        rfc3339_utc(ended, b, sizeof(b));
         return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s?, s:s?}", SECCOMPD_KEY_ID, id,
                          SECCOMPD_KEY_PROFILE, name, SECCOMPD_KEY_PATH, path, SECCOMPD_KEY_STATE,
                          state_names[state], SECCOMPD_KEY_CALLS, (json_int_t)calls,

@@ -21,3 +21,7 @@ int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_
  * `mode`, fsync, rename over `path`. On failure the temporary file is removed and `path` is
  * untouched. Returns 0 or -errno. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+
+/* mkdir -p of the directories above the last component of `path` (mode 0755; those that
+ * exist are left as they are). Returns 0 or -errno. */
+int mkdir_parents(const char *path);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "oci-fallback.h"
 #include "oci-log.h"
 #include "seccompd/protocol.h"
@@ -108,16 +109,10 @@ static char *cut(const char *s)
 /* mkdir -p: parents 0755 (as /run/seccompd is), the spool itself 0700. */
 static int make_dirs(const char *dir)
 {
-        _cleanup_free_ char *p = strdup(dir);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        int r = mkdir_parents(dir);
+        if (r < 0)
+                return r;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
 }
