@@ -84,6 +84,21 @@ oci() {
                 "$OCI" --cgroup-manager=disabled "$@"
 }
 
+# e2e_tmp [MKTEMP-TEMPLATE]: a fresh temp dir in T, the socket path in SOCK, and at exit the
+# containers deleted, the daemon stopped and T removed (KEEP_TMP=1 keeps it). A test with more
+# to undo defines e2e_more_cleanup, which runs first.
+e2e_tmp() {
+        T=$(mktemp -d ${1:+"$1"}) || exit 1
+        SOCK=$T/seccompd.sock
+        trap e2e_cleanup EXIT
+}
+e2e_cleanup() {
+        if declare -F e2e_more_cleanup >/dev/null; then e2e_more_cleanup; fi
+        delete_containers
+        stop_daemon
+        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+
 # Container IDs handed out, deleted on exit.
 IDS=()
 new_id() { # NAME: a fresh container ID in $id
@@ -100,8 +115,10 @@ delete_containers() {
 api() { curl -s --unix-socket "$SOCK" "http://localhost$1" "${@:2}"; }
 ready() { [ "$(api /v1/health | jq -r .ready 2>/dev/null)" = true ]; }
 DPID=
-start_daemon() { # DAEMON_EXTRA (an array, may be unset): more arguments
-        "$DAEMON" --foreground --root "runtime=$T/profiles" --socket "$SOCK" \
+# start_daemon: seccompd on $SOCK with root DAEMON_ROOT (default runtime=$T/profiles);
+# DAEMON_EXTRA (an array, may be unset): more arguments.
+start_daemon() {
+        "$DAEMON" --foreground --root "${DAEMON_ROOT:-runtime=$T/profiles}" --socket "$SOCK" \
                 --cache-dir "$T/cache" ${DAEMON_EXTRA[@]+"${DAEMON_EXTRA[@]}"} \
                 >>"$T/daemon.log" 2>&1 &
         DPID=$!

@@ -15,16 +15,9 @@ e2e_args "$@"
 [ "$(id -u)" = 0 ] || skip "e2e-containers needs root (crun run of a non-rootless bundle)"
 need_crun_busybox unshare jq curl
 
-T=$(mktemp -d)
-SOCK=$T/seccompd.sock
+e2e_tmp
 RUNPID=
-cleanup() {
-        [ -n "$RUNPID" ] && kill "$RUNPID" 2>/dev/null
-        delete_containers
-        stop_daemon
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+e2e_more_cleanup() { [ -n "$RUNPID" ] && kill "$RUNPID" 2>/dev/null; }
 mkdir -p "$T/kubelet/op" "$T/cache"
 : >"$T/oci.conf"
 make_rootfs || { echo "FAIL: cannot build the rootfs"; exit 1; }
@@ -42,12 +35,7 @@ cat >"$T/adhoc.json" <<'EOF'
 { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 77 } ] }
 EOF
 
-daemon() {
-        "$DAEMON" --foreground --root "kubernetes=$T/kubelet:kubernetes-containerd:recursive" \
-                --socket "$SOCK" --cache-dir "$T/cache" >>"$T/daemon.log" 2>&1 &
-        DPID=$!
-        until_true 20 ready
-}
+DAEMON_ROOT="kubernetes=$T/kubelet:kubernetes-containerd:recursive"
 list_json() { "$CTL" --socket "$SOCK" containers --json; }
 listed() { [ "$(list_json | jq --arg id "$1" '[.containers[] | select(.id == $id)] | length')" = 1 ]; }
 field() { list_json | jq -r --arg id "$1" ".containers[] | select(.id == \$id) | $2"; }
@@ -58,7 +46,7 @@ new_id pre
 run_to pre crun_plain run -b "$T/pre" "$id"
 [ "$rc" = 0 ] || skip "crun cannot run a container on this host: $(head -3 "$T/pre.err")"
 
-daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
+start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
 KEY=$(curl -s -D - -o /dev/null --unix-socket "$SOCK" http://localhost/v1/bpf/kubernetes/op/web.json |
         tr -d '\r' | sed -n 's/^Seccompd-Blob-Key: //p')
 SHOWN=$("$CTL" --socket "$SOCK" show kubernetes/op/web.json --json | jq -r '.blobs[0].key')
@@ -138,7 +126,7 @@ new_id c4
 C4=$id
 run_to c4create oci create --pid-file "$T/c4.pid" -b "$B4" "$C4"
 check "4: create with the daemon down" [ "$rc" = 0 ] || show c4create
-daemon || { echo "FAIL: seccompd not ready again"; exit 1; }
+start_daemon || { echo "FAIL: seccompd not ready again"; exit 1; }
 check "4: listed once the daemon is back" until_true 5 listed "$C4"
 check "4: with the reason" \
         [ "$(field "$C4" .fallback)" = "cannot reach seccompd at '$SOCK': No such file or directory" ]

@@ -20,14 +20,7 @@ e2e_args "$@"
 [ "$(id -u)" = 0 ] || skip "e2e-denials needs root (crun, the audit multicast group)"
 need_crun_busybox unshare jq curl
 
-T=$(mktemp -d)
-SOCK=$T/seccompd.sock
-cleanup() {
-        delete_containers
-        stop_daemon
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+e2e_tmp
 mkdir -p "$T/kubelet/op" "$T/cache"
 : >"$T/oci.conf"
 make_rootfs || { echo "FAIL: cannot build the rootfs"; exit 1; }
@@ -56,11 +49,9 @@ cat >"$T/kubelet/op/other.json" <<'JSON'
 }
 JSON
 
-"$DAEMON" --foreground --root "kubernetes=$T/kubelet:kubernetes-containerd:recursive" \
-        --log-filter 'kubernetes/op/deny.json' --socket "$SOCK" --cache-dir "$T/cache" \
-        >>"$T/daemon.log" 2>&1 &
-DPID=$!
-until_true 20 ready || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
+DAEMON_ROOT="kubernetes=$T/kubelet:kubernetes-containerd:recursive"
+DAEMON_EXTRA=(--log-filter 'kubernetes/op/deny.json')
+start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
 reading=$(curl -s --unix-socket "$SOCK" http://localhost/v1/denials | jq -r .reader.reading)
 [ "$reading" = true ] || skip "the daemon cannot read audit records here: $(curl -s --unix-socket "$SOCK" http://localhost/v1/denials | jq -c .reader)"
 

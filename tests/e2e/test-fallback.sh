@@ -18,15 +18,8 @@ need_crun_busybox unshare jq curl python3 mount
 # nothing is created on the host.
 [ -d /run/systemd/journal ] || skip "no /run/systemd/journal to mount a stand-in journald on"
 
-T=$(mktemp -d /tmp/seccompd-e2e-fallback.XXXXXX)
-SOCK=$T/seccompd.sock
+e2e_tmp /tmp/seccompd-e2e-fallback.XXXXXX
 SPOOL=$T/fallbacks # the default of both ends: "fallbacks" next to the socket
-cleanup() {
-        delete_containers
-        stop_daemon
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
 mkdir -p "$T/profiles" "$T/cache"
 cp "$SRC/profiles/default.json" "$T/profiles/"
 : >"$T/oci.conf"

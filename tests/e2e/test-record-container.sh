@@ -22,14 +22,7 @@ e2e_args "$@"
 [ "$(id -u)" = 0 ] || skip "e2e-record-container needs root (crun)"
 need_crun_busybox unshare jq curl setpriv
 
-T=$(mktemp -d)
-SOCK=$T/seccompd.sock
-cleanup() {
-        delete_containers
-        stop_daemon
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+e2e_tmp
 mkdir -p "$T/kubelet" "$T/cache" "$T/out"
 chmod 711 "$T" # the check as uid 65534 must reach the socket
 : >"$T/oci.conf"
@@ -38,13 +31,9 @@ for a in seq tr wget httpd usleep kill wc cat; do ln -sf busybox "$T/rootfs/bin/
 mkdir -p "$T/rootfs/www" "$T/rootfs/usr" "$T/rootfs/lib" "$T/rootfs/lib64" "$T/rootfs/out"
 echo "served over tcp" >"$T/rootfs/www/index.html"
 
-start_daemon_k() {
-        "$DAEMON" --foreground --root "kubernetes=$T/kubelet:kubernetes-containerd:recursive" \
-                --socket "$SOCK" --cache-dir "$T/cache" "$@" >>"$T/daemon.log" 2>&1 &
-        DPID=$!
-        until_true 20 ready
-}
-start_daemon_k --max-recordings 2 || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
+DAEMON_ROOT="kubernetes=$T/kubelet:kubernetes-containerd:recursive"
+DAEMON_EXTRA=(--max-recordings 2)
+start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
 
 # Preflight: plain crun must run a container at all.
 make_bundle "$T/pre" "" true || { echo "FAIL: crun spec"; exit 1; }
@@ -202,7 +191,8 @@ check "metrics: recordings written counted" grep -qE '^seccompd_recordings_total
 # A runtime pointed at the record socket without a reservation: refused, and the container
 # cannot run (every call ENOSYS), never unfiltered. Plain crun, annotations set by hand.
 stop_daemon
-start_daemon_k || { echo "FAIL: seccompd did not restart"; exit 1; }
+DAEMON_EXTRA=()
+start_daemon || { echo "FAIL: seccompd did not restart"; exit 1; }
 make_bundle "$T/rogue" "" sh -c 'echo escaped' && jq --arg r "$T/record.sock" '
         .annotations["run.oci.seccomp.receiver"] = $r
         | .annotations["run.oci.seccomp_bpf_data"] = "BgAAAAAAwH8="' "$T/rogue/config.json" >"$T/rogue/c.new" &&

@@ -16,14 +16,7 @@ need_crun_busybox unshare jq curl python3 as ld
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is not installed"
 
-T=$(mktemp -d)
-SOCK=$T/seccompd.sock
-cleanup() {
-        delete_containers
-        stop_daemon
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+e2e_tmp
 mkdir -p "$T/profiles" "$T/cache"
 : >"$T/oci.conf"
 make_rootfs || { echo "FAIL: cannot build the rootfs"; exit 1; }
