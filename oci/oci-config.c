@@ -38,14 +38,17 @@ static int restore_numbers(const struct oci_config *c, char *text, char **ret, s
         return *ret ? 0 : -ENOMEM;
 }
 
-static int read_file(int fd, char **ret, size_t *ret_size)
+/* Reads `fd` to its end. `hint`: its size as fstat() saw it, so that a file that does not
+ * change is read into one buffer of the right size (one allocation, one read, and the
+ * read of 0 that says the end). */
+static int read_file(int fd, size_t hint, char **ret, size_t *ret_size)
 {
         _cleanup_free_ char *b = NULL;
         size_t len = 0, allocated = 0;
 
         for (;;) {
-                if (allocated - len < 65536) {
-                        allocated = allocated ? allocated * 2 : 131072;
+                if (allocated - len < 2) {
+                        allocated = allocated ? allocated * 2 : hint + 2;
                         char *nb = realloc(b, allocated);
                         if (!nb)
                                 return -ENOMEM;
@@ -111,7 +114,7 @@ int oci_config_load(const char *path, struct oci_config **ret, struct stat *ret_
                         *ret_error = NULL;
                 return -EFBIG;
         }
-        int r = read_file(fd, &raw, &size);
+        int r = read_file(fd, (size_t)st.st_size, &raw, &size);
         if (r < 0)
                 return r;
         c = calloc(1, sizeof(*c));
@@ -327,49 +330,74 @@ const char *oci_config_annotation(const struct oci_config *c, const char *key)
         return json_is_object(ann) ? json_string_value(json_object_get(ann, key)) : NULL;
 }
 
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log,
-                      const char *receiver, char **ret)
+int oci_config_derive(struct oci_config *c, const char *blob_b64, bool log, const char *receiver,
+                      char **ret)
 {
-        /* Work on a deep copy: the loaded config stays as read. */
-        json_t *root = json_deep_copy(c->root);
-        if (!root)
-                return -ENOMEM;
+        /* In place: a deep copy of the whole config cost a tenth of a millisecond of every
+         * container start, and nothing reads the loaded config after this. */
+        json_t *root = c->root;
         json_t *linux_ = json_object_get(root, "linux");
-        if (!json_is_object(linux_)) {
-                json_decref(root);
-                return -EINVAL;
-        }
+        json_t *ann = json_object_get(root, "annotations");
+        size_t b64_len = strlen(blob_b64);
         int r;
+
+        /* Both checked before anything changes: on -EINVAL the config is still as read. */
+        if (!json_is_object(linux_) || (ann && !json_is_null(ann) && !json_is_object(ann)))
+                return -EINVAL;
+        /* Plain ASCII or it is no base64 (the caller decoded it), so jansson's UTF-8 check
+         * of 13 KB is skipped. */
+        for (size_t i = 0; i < b64_len; i++)
+                if ((unsigned char)blob_b64[i] >= 0x80 || blob_b64[i] < 0x20)
+                        return -EINVAL;
         json_t *kept = flags_only(json_object_get(linux_, "seccomp"), log, &r);
-        if (r < 0 || (kept && json_object_set_new(linux_, "seccomp", kept) < 0)) {
-                json_decref(root);
+        if (r < 0 || (kept && json_object_set_new(linux_, "seccomp", kept) < 0))
                 return -ENOMEM;
-        }
         if (!kept)
                 (void)json_object_del(linux_, "seccomp");
 
-        json_t *ann = json_object_get(root, "annotations");
         if (!ann || json_is_null(ann)) {
                 ann = json_object();
-                if (!ann || json_object_set_new(root, "annotations", ann) < 0) {
-                        json_decref(root);
+                if (!ann || json_object_set_new(root, "annotations", ann) < 0)
                         return -ENOMEM;
-                }
-        } else if (!json_is_object(ann)) {
-                json_decref(root);
-                return -EINVAL;
         }
-        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(blob_b64)) < 0 ||
+        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_stringn_nocheck(blob_b64, b64_len)) <
+                    0 ||
             (receiver &&
-             json_object_set_new(ann, OCI_ANNOTATION_RECEIVER, json_string(receiver)) < 0)) {
-                json_decref(root);
+             json_object_set_new(ann, OCI_ANNOTATION_RECEIVER, json_string(receiver)) < 0))
                 return -ENOMEM;
-        }
         char *text = json_dumps(root, JSON_COMPACT);
-        json_decref(root);
         if (!text)
                 return -ENOMEM;
         return restore_numbers(c, text, ret, NULL);
+}
+
+/* Whether `dir`/`name` already holds exactly `data`: a regular file of this user, mode 0600,
+ * one link (so not the bundle's config.json under another name), `size` bytes equal to
+ * `data`. Only this user can have written such a file, so taking it is taking what a rename
+ * would put in place. */
+static bool holds_already(const char *final, const char *data, size_t size)
+{
+        _cleanup_close_ int fd =
+                open(final, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t got = 0;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & 07777) != 0600 || st.st_nlink != 1 || (size_t)st.st_size != size)
+                return false;
+        buf = malloc(size + 1);
+        if (!buf)
+                return false;
+        while (got <= size) {
+                ssize_t n = read(fd, buf + got, size + 1 - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        return got == size && memcmp(buf, data, size) == 0;
 }
 
 int oci_write_atomic(const char *dir, const char *name, const char *data, size_t size)
@@ -386,6 +414,11 @@ int oci_write_atomic(const char *dir, const char *name, const char *data, size_t
                 final = NULL;
                 return -ENOMEM;
         }
+        /* A bundle started again (a restart, a benchmark) derives the same bytes. Renaming
+         * over the old file costs more than the rest of the start on ext4, whose
+         * auto_da_alloc flushes a file renamed over another (0.5 to 5 ms measured here). */
+        if (holds_already(final, data, size))
+                return 0;
         /* mkostemp creates the file 0600: only crun, running as this user, reads it. */
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)

@@ -282,7 +282,7 @@ static void outcome_done(struct outcome *o)
  * the daemon. Nothing falls back here: a container that asked to be recorded and cannot be is
  * not started (-ECANCELED, said why), rather than run under a filter nobody chose. */
 static int derive_recording(const struct oci_args *a, const struct settings *s,
-                            const struct oci_config *cfg, const char *profile, const char *bundle,
+                            struct oci_config *cfg, const char *profile, const char *bundle,
                             char *derived, char **ret, struct outcome *res)
 {
         _cleanup_(oci_recording_done) struct oci_recording rec = {};
