@@ -216,6 +216,14 @@ void route_blob(struct server *s, struct MHD_Connection *c, const char *key,
                 reply_blob(rp, c, b, NULL, NULL, NULL);
 }
 
+/* The daemon's --strict, or the request's ?strict=1 (or true). */
+static bool request_strict(struct server *s, struct MHD_Connection *c)
+{
+        const char *st =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_STRICT);
+        return manager_config(s->m)->strict || (st && (streq(st, "1") || streq(st, "true")));
+}
+
 /* Parses the request's profile with the ?dialect= and ?strict= of the query. Returns what
  * profile_parse() returns, with *ret_diags set, or 1 once it has answered the request itself
  * (unknown dialect, out of memory). */
@@ -225,11 +233,9 @@ static int parse_body(struct server *s, struct MHD_Connection *c, const struct r
         const struct config *config = manager_config(s->m);
         const char *d =
                 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_DIALECT);
-        const char *st =
-                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_STRICT);
         struct profile_parse_options o = {
                 .dialect = d ? dialect_from_string(d) : DIALECT_DEFAULT,
-                .strict = config->strict || (st && (streq(st, "1") || streq(st, "true"))),
+                .strict = request_strict(s, c),
                 .max_size = config->max_body_size,
         };
         if (o.dialect < 0) {
@@ -260,8 +266,11 @@ void route_validate(struct server *s, struct MHD_Connection *c, const char *arg,
                              diag_list_to_json(d)));
 }
 
-static void reply_compiled(struct reply *rp, const struct blob *b, const struct profile *p,
-                           const char *cs, bool compiled, bool log, const struct diag_list *d)
+/* The answer to a compile; kept in the memo under `memo_request` (when not NULL) with
+ * "compiled": false, what the same request will be answered from then on. */
+static void reply_compiled(struct server *s, struct reply *rp, const struct blob *b,
+                           const struct profile *p, const char *cs, bool compiled, bool log,
+                           const struct diag_list *d, const char *memo_request)
 {
         _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
         json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s?, s:b, s:o}", SECCOMPD_KEY_KEY, b->key,
@@ -272,7 +281,36 @@ static void reply_compiled(struct reply *rp, const struct blob *b, const struct 
         if (j && log)
                 json_object_set_new(j, SECCOMPD_KEY_FILTER_FLAGS,
                                     json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
+        /* Not with the LOG flag: whether a key asks for it changes with the served profiles
+         * (--log-filter), so such answers are built every time. */
+        if (j && memo_request && !log) {
+                size_t size = 0;
+                _cleanup_free_ char *text = NULL;
+                if (json_object_set_new(j, SECCOMPD_KEY_COMPILED, json_false()) == 0 &&
+                    (text = json_text(j, &size)))
+                        compile_memo_put(&s->memo, memo_request, b->key, text, size);
+                (void)json_object_set_new(j, SECCOMPD_KEY_COMPILED, json_boolean(compiled));
+        }
         reply_json(rp, 200, j);
+}
+
+/* Answers from the memo: true when it did. */
+static bool reply_memo(struct server *s, const char *memo_request, struct reply *rp)
+{
+        char key[SHA256_HEX_SIZE];
+        char *text = NULL;
+        size_t size = 0;
+
+        if (compile_memo_get(&s->memo, memo_request, &text, &size, key) < 0)
+                return false;
+        if (manager_filter_log(s->m, key)) {
+                /* Its profile is served under a --log-filter name now: built again. */
+                free(text);
+                return false;
+        }
+        rp->status = 200;
+        rp->response = json_text_response(text, size);
+        return true;
 }
 
 void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
@@ -281,11 +319,23 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         _cleanup_(diag_list_freep) struct diag_list *d = NULL, *bd = NULL;
         _cleanup_(profile_freep) struct profile *p = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
-        _cleanup_free_ char *cs = NULL;
+        _cleanup_free_ char *cs = NULL, *memo_request = NULL;
         struct context ctx;
         bool compiled;
 
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0)
+                return;
+        const char *enc =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ENCODING);
+        bool raw = enc && streq(enc, "raw");
+        /* The same bytes parsed the same way give the same answer: from the memo, without
+         * parsing them again. */
+        if (!raw && compile_memo_request(rq->body, rq->size, cs,
+                                         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                                     SECCOMPD_QUERY_DIALECT),
+                                         request_strict(s, c), &memo_request) < 0)
+                memo_request = NULL;
+        if (memo_request && reply_memo(s, memo_request, rp))
                 return;
         int r = parse_body(s, c, rq, rp, &d, &p);
         if (r == 1)
@@ -301,12 +351,11 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
                                     : "");
                 return;
         }
-        const char *enc =
-                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ENCODING);
-        if (enc && streq(enc, "raw"))
+        if (raw)
                 reply_blob(rp, c, b, p->digest, NULL, cs);
         else
-                reply_compiled(rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d);
+                reply_compiled(s, rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d,
+                               memo_request);
 }
 
 void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
