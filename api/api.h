@@ -45,6 +45,7 @@ struct api_response {
         char *state;        /* Seccompd-Profile-State */
         char *context;      /* Seccompd-Context */
         char *dialect;      /* Seccompd-Dialect */
+        char *filter_flags; /* Seccompd-Filter-Flags */
         char *body;         /* body_size bytes plus a NUL, so text bodies are strings */
         size_t body_size;
 };

@@ -28,13 +28,14 @@ void compile_memo_done(struct compile_memo *m)
 }
 
 int compile_memo_request(const char *body, size_t size, const char *context, const char *dialect,
-                         int strict, char **ret)
+                         int strict, const char *encoding, char **ret)
 {
         char hex[SHA256_HEX_SIZE];
         int r = sha256_hex(body ? body : "", size, hex);
         if (r < 0)
                 return r;
-        if (asprintf(ret, "%s\n%s\n%s\n%d", hex, context, dialect ? dialect : "", strict) < 0)
+        if (asprintf(ret, "%s\n%s\n%s\n%d\n%s", hex, context, dialect ? dialect : "", strict,
+                     encoding) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -24,9 +24,10 @@
 #define COMPILE_MEMO_TEXT_MAX (256u * 1024)
 
 struct compile_memo_entry {
-        char *request;             /* "<sha256 hex of the body>\n<context>\n<dialect>\n<strict>" */
+        /* "<sha256 hex of the body>\n<context>\n<dialect>\n<strict>\n<encoding>" */
+        char *request;
         char key[SHA256_HEX_SIZE]; /* the blob key of the answer */
-        char *text;                /* the whole JSON answer, "compiled": false */
+        char *text;                /* the JSON answer ("compiled": false), or the raw blob */
         size_t size;
         uint64_t used; /* the clock at the last use */
 };
@@ -41,10 +42,10 @@ struct compile_memo {
 void compile_memo_init(struct compile_memo *m);
 void compile_memo_done(struct compile_memo *m);
 
-/* The memo's name of a request: the sha256 of `body` and the parse options. Returns 0 and a
- * string to free, or -ENOMEM. */
+/* The memo's name of a request: the sha256 of `body`, the parse options and the answer's
+ * encoding ("json" or "raw"). Returns 0 and a string to free, or -ENOMEM. */
 int compile_memo_request(const char *body, size_t size, const char *context, const char *dialect,
-                         int strict, char **ret);
+                         int strict, const char *encoding, char **ret);
 
 /* A copy of the answer to `request` in *ret_text (free it), its size and its blob key: 0, or
  * -ENOENT when there is none (counted as a miss), -ENOMEM. */

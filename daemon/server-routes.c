@@ -294,22 +294,41 @@ static void reply_compiled(struct server *s, struct reply *rp, const struct blob
         reply_json(rp, 200, j);
 }
 
-/* Answers from the memo: true when it did. */
-static bool reply_memo(struct server *s, const char *memo_request, struct reply *rp)
+/* The raw answer of POST /v1/compile?encoding=raw: the blob with its headers, and the filter
+ * flags the daemon asks for (always said, so that a client can tell "none" from a daemon that
+ * does not send them). */
+static void reply_compiled_raw(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                               const char *digest, const char *cs, bool log)
 {
-        char key[SHA256_HEX_SIZE];
-        char *text = NULL;
+        reply_blob(rp, c, b, digest, NULL, cs);
+        if (rp->response && rp->status == 200)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_FILTER_FLAGS,
+                                        log ? SECCOMPD_FILTER_FLAG_LOG
+                                            : SECCOMPD_FILTER_FLAGS_NONE);
+}
+
+/* Answers from the memo: true when it did. The profile's digest is the body's sha256, the
+ * first line of `memo_request`. */
+static bool reply_memo(struct server *s, struct MHD_Connection *c, const char *memo_request,
+                       bool raw, const char *cs, struct reply *rp)
+{
+        char key[SHA256_HEX_SIZE], digest[PROFILE_DIGEST_MAX];
+        _cleanup_free_ char *text = NULL;
         size_t size = 0;
 
         if (compile_memo_get(&s->memo, memo_request, &text, &size, key) < 0)
                 return false;
-        if (manager_filter_log(s->m, key)) {
-                /* Its profile is served under a --log-filter name now: built again. */
-                free(text);
-                return false;
+        if (manager_filter_log(s->m, key))
+                return false; /* its profile is served under a --log-filter name now */
+        if (!raw) {
+                rp->status = 200;
+                rp->response = json_text_response(TAKE_PTR(text), size);
+                return true;
         }
-        rp->status = 200;
-        rp->response = json_text_response(text, size);
+        struct blob b = {.insns = (struct sock_filter *)text, .n_insns = size / 8};
+        memcpy(b.key, key, sizeof(key));
+        snprintf(digest, sizeof(digest), "sha256:%.64s", memo_request);
+        reply_compiled_raw(rp, c, &b, digest, cs, false);
         return true;
 }
 
@@ -330,12 +349,12 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         bool raw = enc && streq(enc, "raw");
         /* The same bytes parsed the same way give the same answer: from the memo, without
          * parsing them again. */
-        if (!raw && compile_memo_request(rq->body, rq->size, cs,
-                                         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                                     SECCOMPD_QUERY_DIALECT),
-                                         request_strict(s, c), &memo_request) < 0)
+        if (compile_memo_request(
+                    rq->body, rq->size, cs,
+                    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_DIALECT),
+                    request_strict(s, c), raw ? "raw" : "json", &memo_request) < 0)
                 memo_request = NULL;
-        if (memo_request && reply_memo(s, memo_request, rp))
+        if (memo_request && reply_memo(s, c, memo_request, raw, cs, rp))
                 return;
         int r = parse_body(s, c, rq, rp, &d, &p);
         if (r == 1)
@@ -351,9 +370,13 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
                                     : "");
                 return;
         }
-        if (raw)
-                reply_blob(rp, c, b, p->digest, NULL, cs);
-        else
+        if (raw) {
+                bool log = manager_filter_log(s->m, b->key);
+                reply_compiled_raw(rp, c, b, p->digest, cs, log);
+                if (memo_request && !log)
+                        compile_memo_put(&s->memo, memo_request, b->key, (const char *)b->insns,
+                                         blob_size(b));
+        } else
                 reply_compiled(s, rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d,
                                memo_request);
 }

@@ -47,6 +47,11 @@
 #define SECCOMPD_HEADER_STATE   "Seccompd-Profile-State"
 #define SECCOMPD_HEADER_CONTEXT "Seccompd-Context"
 #define SECCOMPD_HEADER_DIALECT "Seccompd-Dialect" /* of the source route: the root's */
+/* POST /v1/compile?encoding=raw: the filter flags the daemon asks for, "none" or
+ * SECCOMPD_FILTER_FLAG_LOG (--log-filter); always sent on that answer. */
+#define SECCOMPD_HEADER_FILTER_FLAGS "Seccompd-Filter-Flags"
+#define SECCOMPD_FILTER_FLAGS_NONE   "none"
+#define SECCOMPD_FILTER_FLAG_LOG     "SECCOMP_FILTER_FLAG_LOG"
 
 /* JSON keys. */
 #define SECCOMPD_KEY_STATUS       "status"
