@@ -118,6 +118,11 @@ void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
                   const struct request *rq, struct reply *rp);
 void route_containers(struct server *s, struct MHD_Connection *c, const char *arg,
                       const struct request *rq, struct reply *rp);
+/* The container report a POST /v1/compile carries (?report_id=&report=), recorded with the
+ * answer's blob `key` and profile `digest`: NULL when the request carries none, else what
+ * goes in the Seccompd-Container-Report header ("201", "200" or an error code). */
+const char *compile_report(struct server *s, struct MHD_Connection *c, const char *key,
+                           const char *digest);
 void route_container_report(struct server *s, struct MHD_Connection *c, const char *id,
                             const struct request *rq, struct reply *rp);
 void route_container_delete(struct server *s, struct MHD_Connection *c, const char *id,

@@ -307,12 +307,12 @@ static void reply_compiled_raw(struct reply *rp, struct MHD_Connection *c, const
                                             : SECCOMPD_FILTER_FLAGS_NONE);
 }
 
-/* Answers from the memo: true when it did. The profile's digest is the body's sha256, the
- * first line of `memo_request`. */
+/* Answers from the memo: true when it did, with the blob key in `key` and the profile's
+ * digest in `digest` (the body's sha256, the first line of `memo_request`). */
 static bool reply_memo(struct server *s, struct MHD_Connection *c, const char *memo_request,
-                       bool raw, const char *cs, struct reply *rp)
+                       bool raw, const char *cs, struct reply *rp, char key[SHA256_HEX_SIZE],
+                       char digest[PROFILE_DIGEST_MAX])
 {
-        char key[SHA256_HEX_SIZE], digest[PROFILE_DIGEST_MAX];
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
 
@@ -320,16 +320,26 @@ static bool reply_memo(struct server *s, struct MHD_Connection *c, const char *m
                 return false;
         if (manager_filter_log(s->m, key))
                 return false; /* its profile is served under a --log-filter name now */
+        snprintf(digest, PROFILE_DIGEST_MAX, "sha256:%.64s", memo_request);
         if (!raw) {
                 rp->status = 200;
                 rp->response = json_text_response(TAKE_PTR(text), size);
                 return true;
         }
         struct blob b = {.insns = (struct sock_filter *)text, .n_insns = size / 8};
-        memcpy(b.key, key, sizeof(key));
-        snprintf(digest, sizeof(digest), "sha256:%.64s", memo_request);
+        memcpy(b.key, key, SHA256_HEX_SIZE);
         reply_compiled_raw(rp, c, &b, digest, cs, false);
         return true;
+}
+
+/* The container report the request carries, recorded with the answer's key and digest; how it
+ * went is said in a header of the answer. */
+static void reply_report(struct server *s, struct MHD_Connection *c, struct reply *rp,
+                         const char *key, const char *digest)
+{
+        const char *how = compile_report(s, c, key, digest);
+        if (how && rp->response)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_CONTAINER_REPORT, how);
 }
 
 void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
@@ -339,6 +349,7 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         _cleanup_(profile_freep) struct profile *p = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
         _cleanup_free_ char *cs = NULL, *memo_request = NULL;
+        char key[SHA256_HEX_SIZE], digest[PROFILE_DIGEST_MAX];
         struct context ctx;
         bool compiled;
 
@@ -354,8 +365,10 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
                     MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_DIALECT),
                     request_strict(s, c), raw ? "raw" : "json", &memo_request) < 0)
                 memo_request = NULL;
-        if (memo_request && reply_memo(s, c, memo_request, raw, cs, rp))
+        if (memo_request && reply_memo(s, c, memo_request, raw, cs, rp, key, digest)) {
+                reply_report(s, c, rp, key, digest);
                 return;
+        }
         int r = parse_body(s, c, rq, rp, &d, &p);
         if (r == 1)
                 return;
@@ -379,6 +392,7 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         } else
                 reply_compiled(s, rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d,
                                memo_request);
+        reply_report(s, c, rp, b->key, p->digest);
 }
 
 void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,

@@ -192,12 +192,45 @@ int oci_record(const char *socket_path, unsigned timeout_ms, const char *id, con
         return 0;
 }
 
-int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                struct oci_compiled *ret, char **ret_error)
+/* `s` with every byte but the unreserved ones of RFC 3986 as %XX: a new string, or NULL. */
+static char *percent_encode(const char *s)
 {
+        static const char hex[] = "0123456789ABCDEF";
+        char *out = malloc(strlen(s) * 3 + 1), *w = out;
+        if (!out)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+                        *w++ = (char)*p;
+                else {
+                        *w++ = '%';
+                        *w++ = hex[*p >> 4];
+                        *w++ = hex[*p & 15];
+                }
+        }
+        *w = 0;
+        return out;
+}
+
+int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
+                const char *report_id, const char *report, struct oci_compiled *ret,
+                char **ret_error)
+{
+        _cleanup_free_ char *target = NULL, *id_q = NULL, *report_q = NULL;
+
+        *ret_error = NULL;
+        if (report && report_id) {
+                if (!(id_q = percent_encode(report_id)) || !(report_q = percent_encode(report)) ||
+                    asprintf(&target, "%s?%s=raw&%s=%s&%s=%s", SECCOMPD_ROUTE_COMPILE,
+                             SECCOMPD_QUERY_ENCODING, SECCOMPD_QUERY_REPORT_ID, id_q,
+                             SECCOMPD_QUERY_REPORT, report_q) < 0)
+                        return -ENOMEM;
+        }
         const struct api_request req = {
                 .method = "POST",
-                .target = SECCOMPD_ROUTE_COMPILE "?" SECCOMPD_QUERY_ENCODING "=raw",
+                .target =
+                        target ? target : SECCOMPD_ROUTE_COMPILE "?" SECCOMPD_QUERY_ENCODING "=raw",
                 .body = body,
                 .body_size = size,
         };
@@ -205,5 +238,9 @@ int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, 
         int r = call(socket_path, timeout_ms, &req, &resp, ret_error);
         if (r < 0)
                 return r;
-        return compiled_from_answer(resp, body, size, ret, ret_error);
+        r = compiled_from_answer(resp, body, size, ret, ret_error);
+        if (r == 0)
+                ret->reported = resp->container_report && (streq(resp->container_report, "200") ||
+                                                           streq(resp->container_report, "201"));
+        return r;
 }

@@ -19,6 +19,7 @@ struct oci_compiled {
         unsigned instructions; /* size / 8 */
         char *key;             /* the blob key */
         bool filter_log;       /* the daemon asks for SECCOMP_FILTER_FLAG_LOG (--log-filter) */
+        bool reported;         /* the daemon recorded the report sent with the request */
 };
 
 void oci_compiled_done(struct oci_compiled *c);
@@ -39,9 +40,15 @@ void oci_compiled_done(struct oci_compiled *c);
  * and *ret_error for an answer refused as above; or, when the daemon answered
  * with an error, the errno of api_errno_from_status() (-EBADMSG: the profile is invalid,
  * -EPERM, -EAGAIN ...) with the daemon's message and first error diagnostic in *ret_error
- * (free it; may be NULL). */
+ * (free it; may be NULL).
+ *
+ * `report` (may be NULL): the container report of `report_id` (oci-report.h, without key nor
+ * fallback), sent with the request so that the container start costs one round trip; the
+ * daemon records it with the key of its answer. ret->reported says whether it did (a daemon
+ * that does not know the parameters ignores them: then the caller reports on its own). */
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                struct oci_compiled *ret, char **ret_error);
+                const char *report_id, const char *report, struct oci_compiled *ret,
+                char **ret_error);
 
 /* A recording reserved by the daemon (POST /v1/recordings/ID). */
 struct oci_recording {
