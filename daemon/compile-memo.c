@@ -104,10 +104,14 @@ void compile_memo_put(struct compile_memo *m, const char *request, const char *k
         pthread_mutex_unlock(&m->lock);
 }
 
-void compile_memo_counts(struct compile_memo *m, uint64_t *ret_hits, uint64_t *ret_misses)
+void compile_memo_counts(struct compile_memo *m, uint64_t *ret_hits, uint64_t *ret_misses,
+                         size_t *ret_entries)
 {
         pthread_mutex_lock(&m->lock);
         *ret_hits = m->hits;
         *ret_misses = m->misses;
+        *ret_entries = 0;
+        for (size_t i = 0; i < COMPILE_MEMO_ENTRIES; i++)
+                *ret_entries += m->entries[i].request != NULL;
         pthread_mutex_unlock(&m->lock);
 }

@@ -57,5 +57,6 @@ int compile_memo_get(struct compile_memo *m, const char *request, char **ret_tex
 void compile_memo_put(struct compile_memo *m, const char *request, const char *key,
                       const char *text, size_t size);
 
-/* Hits and misses so far. */
-void compile_memo_counts(struct compile_memo *m, uint64_t *ret_hits, uint64_t *ret_misses);
+/* Hits and misses so far, and the answers held. */
+void compile_memo_counts(struct compile_memo *m, uint64_t *ret_hits, uint64_t *ret_misses,
+                         size_t *ret_entries);

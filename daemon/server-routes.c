@@ -420,6 +420,21 @@ void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
                 return;
         }
         (void)manager_write_metrics(s->m, f);
+        uint64_t hits, misses;
+        size_t entries;
+        compile_memo_counts(&s->memo, &hits, &misses, &entries);
+        fprintf(f,
+                "# HELP seccompd_compile_memo_hits_total POST /v1/compile answered from the memo.\n"
+                "# TYPE seccompd_compile_memo_hits_total counter\n"
+                "seccompd_compile_memo_hits_total %llu\n"
+                "# HELP seccompd_compile_memo_misses_total POST /v1/compile not in the memo.\n"
+                "# TYPE seccompd_compile_memo_misses_total counter\n"
+                "seccompd_compile_memo_misses_total %llu\n"
+                "# HELP seccompd_compile_memo_entries Answers the memo holds (at most %d).\n"
+                "# TYPE seccompd_compile_memo_entries gauge\n"
+                "seccompd_compile_memo_entries %zu\n",
+                (unsigned long long)hits, (unsigned long long)misses, COMPILE_MEMO_ENTRIES,
+                entries);
         fclose(f);
         rp->status = 200;
         rp->response = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);

@@ -92,6 +92,43 @@ check "2: annotation = seccompctl compile" cmp -s "$T/annotation.bpf" "$T/local.
 # --- 3. the bundle's config.json is never modified ----------------------------------------
 check "3: config.json byte-identical after create/run" unchanged "$B1"
 
+# --- 4. a start again: one request, and the derived config left as it is (issue 13) --------
+# The same bundle started again derives the same bytes: the file is not renamed over (on ext4
+# that flushes it: auto_da_alloc), and the report goes with the compile.
+requests() { # ROUTE: POST answers of that route so far
+        api /metrics | awk -v r="$1" '$1 ~ "^seccompd_requests_total\\{route=\"" r "\"" { n += $2 }
+                                      END { print n + 0 }'
+}
+inode0=$(stat -c %i "$(derived "$B1")")
+compiles0=$(requests compile) reports0=$(requests container_report)
+new_id b1-again
+OCI_ENV=(SECCOMPD_OCI_DEBUG=1)
+run_to c1again oci run -b "$B1" "$id"
+OCI_ENV=()
+check "4: started again: exits 0, filtered, through the annotation" \
+        sh -c "[ $rc = 0 ] && grep -q \"crun loads seccompd's blob\" '$T/c1again.err'" || show c1again
+check "4: the derived config is the same file (not written again)" \
+        [ "$(stat -c %i "$(derived "$B1")")" = "$inode0" ]
+jq -S "$NORMALIZE" "$(derived "$B1")" >"$T/b2.json"
+check "4: and still the derived config" cmp -s "$T/a.json" "$T/b2.json"
+check "4: one request: a compile carrying the report, no report of its own" \
+        [ "$(($(requests compile) - compiles0)):$(($(requests container_report) - reports0))" = 1:0 ]
+# A derived config that is not the wrapper's own (another owner or mode, other bytes) is
+# replaced, never taken.
+chmod 0644 "$(derived "$B1")"
+new_id b1-mode
+run_to c1mode oci run -b "$B1" "$id"
+check "4: a derived config of another mode is replaced (a new file, 0600)" \
+        sh -c "[ $rc = 0 ] && [ \"\$(stat -c %i:%a '$(derived "$B1")')\" != '$inode0:644' ] &&
+               [ \"\$(stat -c %a '$(derived "$B1")')\" = 600 ]"
+printf ' ' >>"$(derived "$B1")"
+inode1=$(stat -c %i "$(derived "$B1")")
+new_id b1-bytes
+run_to c1bytes oci run -b "$B1" "$id"
+check "4: a derived config with other bytes is replaced" \
+        sh -c "[ $rc = 0 ] && [ \"\$(stat -c %i '$(derived "$B1")')\" != '$inode1' ] &&
+               jq -S '$NORMALIZE' '$(derived "$B1")' | cmp -s - '$T/a.json'"
+
 # --- 5. an unusual errno reaches the container --------------------------------------------
 # ENOMEDIUM (123), "No medium found", cannot be mistaken for a natural failure. The mkdirat
 # rule also carries an argument value above INT64_MAX, which must reach seccompd verbatim.
