@@ -436,15 +436,41 @@ int oci_config_derive(struct oci_config *c, const char *blob_b64, bool log, cons
                 if (!ann || json_object_set_new(root, "annotations", ann) < 0)
                         return -ENOMEM;
         }
-        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_stringn_nocheck(blob_b64, b64_len)) <
-                    0 ||
+        /* The blob goes in as a marker, spliced into the text once written: jansson writes a
+         * string a character at a time, 13 KB of base64 at every start. Base64 needs no
+         * escape, so the text is what jansson would write. The nonce occurs nowhere in the
+         * config (json-u64.h); the marker is taken only when it occurs once. */
+        char marker[32];
+        snprintf(marker, sizeof(marker), "@bpf:%s@", c->numbers.nonce);
+        if (json_object_set_new(ann, OCI_ANNOTATION_BPF, json_string(marker)) < 0 ||
             (receiver &&
              json_object_set_new(ann, OCI_ANNOTATION_RECEIVER, json_string(receiver)) < 0))
                 return -ENOMEM;
-        char *text = json_dumps(root, JSON_COMPACT);
-        if (!text)
+        char *text = json_dumps(root, JSON_COMPACT), *unmarked = NULL;
+        size_t size = 0, ml = strlen(marker);
+        if (!text || restore_numbers(c, text, &unmarked, &size) < 0)
                 return -ENOMEM;
-        return restore_numbers(c, text, ret, NULL);
+        char *at = memmem(unmarked, size, marker, ml);
+        if (!at || memmem(at + ml, size - (size_t)(at - unmarked) - ml, marker, ml)) {
+                free(unmarked);
+                if (json_object_set_new(ann, OCI_ANNOTATION_BPF,
+                                        json_stringn_nocheck(blob_b64, b64_len)) < 0 ||
+                    !(text = json_dumps(root, JSON_COMPACT)))
+                        return -ENOMEM;
+                return restore_numbers(c, text, ret, NULL);
+        }
+        size_t before = (size_t)(at - unmarked);
+        char *out = malloc(size - ml + b64_len + 1);
+        if (!out) {
+                free(unmarked);
+                return -ENOMEM;
+        }
+        memcpy(out, unmarked, before);
+        memcpy(out + before, blob_b64, b64_len);
+        memcpy(out + before + b64_len, at + ml, size - before - ml + 1);
+        free(unmarked);
+        *ret = out;
+        return 0;
 }
 
 /* Whether `dir`/`name` already holds exactly `data`: a regular file of this user, mode 0600,
