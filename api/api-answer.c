@@ -23,6 +23,8 @@ struct api_response *api_response_free(struct api_response *r)
         free(r->state);
         free(r->context);
         free(r->dialect);
+        free(r->filter_flags);
+        free(r->container_report);
         free(r->body);
         free(r);
         return NULL;
@@ -76,6 +78,8 @@ int api_response_header(struct api_response *r, const char *line, size_t len)
                 {SECCOMPD_HEADER_STATE, &r->state},
                 {SECCOMPD_HEADER_CONTEXT, &r->context},
                 {SECCOMPD_HEADER_DIALECT, &r->dialect},
+                {SECCOMPD_HEADER_FILTER_FLAGS, &r->filter_flags},
+                {SECCOMPD_HEADER_CONTAINER_REPORT, &r->container_report},
         };
 
         /* A new status line (after a 100 Continue): forget the interim answer's headers. */

@@ -39,13 +39,15 @@ struct api_response {
         long status; /* 200, 404 ... */
         /* Headers of interest, NULL when absent. etag is unquoted (and without "W/"). */
         char *etag;
-        char *digest;       /* Seccompd-Profile-Digest */
-        char *key;          /* Seccompd-Blob-Key */
-        char *instructions; /* Seccompd-Instructions */
-        char *state;        /* Seccompd-Profile-State */
-        char *context;      /* Seccompd-Context */
-        char *dialect;      /* Seccompd-Dialect */
-        char *body;         /* body_size bytes plus a NUL, so text bodies are strings */
+        char *digest;           /* Seccompd-Profile-Digest */
+        char *key;              /* Seccompd-Blob-Key */
+        char *instructions;     /* Seccompd-Instructions */
+        char *state;            /* Seccompd-Profile-State */
+        char *context;          /* Seccompd-Context */
+        char *dialect;          /* Seccompd-Dialect */
+        char *filter_flags;     /* Seccompd-Filter-Flags */
+        char *container_report; /* Seccompd-Container-Report */
+        char *body;             /* body_size bytes plus a NUL, so text bodies are strings */
         size_t body_size;
 };
 struct api_response *api_response_free(struct api_response *r);

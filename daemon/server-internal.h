@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "compile-memo.h"
 #include "compile.h"
 #include "diag.h"
 #include "resolve.h"
@@ -53,6 +54,7 @@ struct server {
         ino_t socket_ino;
         gid_t group;
         bool has_group;
+        struct compile_memo memo; /* POST /v1/compile's answers (compile-memo.h) */
 };
 
 struct request {
@@ -70,7 +72,12 @@ struct reply {
         bool streaming; /* an endless answer: the deadline does not apply */
 };
 
-struct MHD_Response *json_response(json_t *j);                 /* takes j */
+struct MHD_Response *json_response(json_t *j); /* takes j */
+/* j as the daemon sends it (indented, in order, a final newline): a string to free and its
+ * size, or NULL. */
+char *json_text(const json_t *j, size_t *ret_size);
+/* An application/json response of `text` (taken, even on failure), or NULL. */
+struct MHD_Response *json_text_response(char *text, size_t size);
 void reply_json(struct reply *rp, unsigned status, json_t *j); /* takes j */
 /* The HTTP status and error code for -error (the daemon's one table); 500 for any other. */
 unsigned http_status_from_errno(int error, const char **ret_code);
@@ -111,6 +118,11 @@ void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
                   const struct request *rq, struct reply *rp);
 void route_containers(struct server *s, struct MHD_Connection *c, const char *arg,
                       const struct request *rq, struct reply *rp);
+/* The container report a POST /v1/compile carries (?report_id=&report=), recorded with the
+ * answer's blob `key` and profile `digest`: NULL when the request carries none, else what
+ * goes in the Seccompd-Container-Report header ("201", "200" or an error code). */
+const char *compile_report(struct server *s, struct MHD_Connection *c, const char *key,
+                           const char *digest);
 void route_container_report(struct server *s, struct MHD_Connection *c, const char *id,
                             const struct request *rq, struct reply *rp);
 void route_container_delete(struct server *s, struct MHD_Connection *c, const char *id,

@@ -18,10 +18,9 @@
 #include "seccompd/protocol.h"
 #include "server-internal.h"
 
-struct MHD_Response *json_response(json_t *j)
+char *json_text(const json_t *j, size_t *ret_size)
 {
         char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        json_decref(j);
         if (!text)
                 return NULL;
         size_t l = strlen(text);
@@ -32,11 +31,29 @@ struct MHD_Response *json_response(json_t *j)
         }
         with_nl[l] = '\n';
         with_nl[l + 1] = 0;
-        struct MHD_Response *r =
-                MHD_create_response_from_buffer(l + 1, with_nl, MHD_RESPMEM_MUST_FREE);
-        if (r)
-                MHD_add_response_header(r, "Content-Type", "application/json");
+        *ret_size = l + 1;
+        return with_nl;
+}
+
+struct MHD_Response *json_text_response(char *text, size_t size)
+{
+        if (!text)
+                return NULL;
+        struct MHD_Response *r = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                free(text);
+                return NULL;
+        }
+        MHD_add_response_header(r, "Content-Type", "application/json");
         return r;
+}
+
+struct MHD_Response *json_response(json_t *j)
+{
+        size_t size = 0;
+        char *text = j ? json_text(j, &size) : NULL;
+        json_decref(j);
+        return json_text_response(text, size);
 }
 
 void reply_json(struct reply *rp, unsigned status, json_t *j)

@@ -216,6 +216,14 @@ void route_blob(struct server *s, struct MHD_Connection *c, const char *key,
                 reply_blob(rp, c, b, NULL, NULL, NULL);
 }
 
+/* The daemon's --strict, or the request's ?strict=1 (or true). */
+static bool request_strict(struct server *s, struct MHD_Connection *c)
+{
+        const char *st =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_STRICT);
+        return manager_config(s->m)->strict || (st && (streq(st, "1") || streq(st, "true")));
+}
+
 /* Parses the request's profile with the ?dialect= and ?strict= of the query. Returns what
  * profile_parse() returns, with *ret_diags set, or 1 once it has answered the request itself
  * (unknown dialect, out of memory). */
@@ -225,11 +233,9 @@ static int parse_body(struct server *s, struct MHD_Connection *c, const struct r
         const struct config *config = manager_config(s->m);
         const char *d =
                 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_DIALECT);
-        const char *st =
-                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_STRICT);
         struct profile_parse_options o = {
                 .dialect = d ? dialect_from_string(d) : DIALECT_DEFAULT,
-                .strict = config->strict || (st && (streq(st, "1") || streq(st, "true"))),
+                .strict = request_strict(s, c),
                 .max_size = config->max_body_size,
         };
         if (o.dialect < 0) {
@@ -260,8 +266,11 @@ void route_validate(struct server *s, struct MHD_Connection *c, const char *arg,
                              diag_list_to_json(d)));
 }
 
-static void reply_compiled(struct reply *rp, const struct blob *b, const struct profile *p,
-                           const char *cs, bool compiled, bool log, const struct diag_list *d)
+/* The answer to a compile; kept in the memo under `memo_request` (when not NULL) with
+ * "compiled": false, what the same request will be answered from then on. */
+static void reply_compiled(struct server *s, struct reply *rp, const struct blob *b,
+                           const struct profile *p, const char *cs, bool compiled, bool log,
+                           const struct diag_list *d, const char *memo_request)
 {
         _cleanup_free_ char *b64 = base64_encode(b->insns, blob_size(b));
         json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s?, s:b, s:o}", SECCOMPD_KEY_KEY, b->key,
@@ -272,7 +281,65 @@ static void reply_compiled(struct reply *rp, const struct blob *b, const struct 
         if (j && log)
                 json_object_set_new(j, SECCOMPD_KEY_FILTER_FLAGS,
                                     json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
+        /* Not with the LOG flag: whether a key asks for it changes with the served profiles
+         * (--log-filter), so such answers are built every time. */
+        if (j && memo_request && !log) {
+                size_t size = 0;
+                _cleanup_free_ char *text = NULL;
+                if (json_object_set_new(j, SECCOMPD_KEY_COMPILED, json_false()) == 0 &&
+                    (text = json_text(j, &size)))
+                        compile_memo_put(&s->memo, memo_request, b->key, text, size);
+                (void)json_object_set_new(j, SECCOMPD_KEY_COMPILED, json_boolean(compiled));
+        }
         reply_json(rp, 200, j);
+}
+
+/* The raw answer of POST /v1/compile?encoding=raw: the blob with its headers, and the filter
+ * flags the daemon asks for (always said, so that a client can tell "none" from a daemon that
+ * does not send them). */
+static void reply_compiled_raw(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                               const char *digest, const char *cs, bool log)
+{
+        reply_blob(rp, c, b, digest, NULL, cs);
+        if (rp->response && rp->status == 200)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_FILTER_FLAGS,
+                                        log ? SECCOMPD_FILTER_FLAG_LOG
+                                            : SECCOMPD_FILTER_FLAGS_NONE);
+}
+
+/* Answers from the memo: true when it did, with the blob key in `key` and the profile's
+ * digest in `digest` (the body's sha256, the first line of `memo_request`). */
+static bool reply_memo(struct server *s, struct MHD_Connection *c, const char *memo_request,
+                       bool raw, const char *cs, struct reply *rp, char key[SHA256_HEX_SIZE],
+                       char digest[PROFILE_DIGEST_MAX])
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+
+        if (compile_memo_get(&s->memo, memo_request, &text, &size, key) < 0)
+                return false;
+        if (manager_filter_log(s->m, key))
+                return false; /* its profile is served under a --log-filter name now */
+        snprintf(digest, PROFILE_DIGEST_MAX, "sha256:%.64s", memo_request);
+        if (!raw) {
+                rp->status = 200;
+                rp->response = json_text_response(TAKE_PTR(text), size);
+                return true;
+        }
+        struct blob b = {.insns = (struct sock_filter *)text, .n_insns = size / 8};
+        memcpy(b.key, key, SHA256_HEX_SIZE);
+        reply_compiled_raw(rp, c, &b, digest, cs, false);
+        return true;
+}
+
+/* The container report the request carries, recorded with the answer's key and digest; how it
+ * went is said in a header of the answer. */
+static void reply_report(struct server *s, struct MHD_Connection *c, struct reply *rp,
+                         const char *key, const char *digest)
+{
+        const char *how = compile_report(s, c, key, digest);
+        if (how && rp->response)
+                MHD_add_response_header(rp->response, SECCOMPD_HEADER_CONTAINER_REPORT, how);
 }
 
 void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
@@ -281,12 +348,27 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
         _cleanup_(diag_list_freep) struct diag_list *d = NULL, *bd = NULL;
         _cleanup_(profile_freep) struct profile *p = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
-        _cleanup_free_ char *cs = NULL;
+        _cleanup_free_ char *cs = NULL, *memo_request = NULL;
+        char key[SHA256_HEX_SIZE], digest[PROFILE_DIGEST_MAX];
         struct context ctx;
         bool compiled;
 
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0)
                 return;
+        const char *enc =
+                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ENCODING);
+        bool raw = enc && streq(enc, "raw");
+        /* The same bytes parsed the same way give the same answer: from the memo, without
+         * parsing them again. */
+        if (compile_memo_request(
+                    rq->body, rq->size, cs,
+                    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_DIALECT),
+                    request_strict(s, c), raw ? "raw" : "json", &memo_request) < 0)
+                memo_request = NULL;
+        if (memo_request && reply_memo(s, c, memo_request, raw, cs, rp, key, digest)) {
+                reply_report(s, c, rp, key, digest);
+                return;
+        }
         int r = parse_body(s, c, rq, rp, &d, &p);
         if (r == 1)
                 return;
@@ -301,12 +383,16 @@ void route_compile(struct server *s, struct MHD_Connection *c, const char *arg,
                                     : "");
                 return;
         }
-        const char *enc =
-                MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, SECCOMPD_QUERY_ENCODING);
-        if (enc && streq(enc, "raw"))
-                reply_blob(rp, c, b, p->digest, NULL, cs);
-        else
-                reply_compiled(rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d);
+        if (raw) {
+                bool log = manager_filter_log(s->m, b->key);
+                reply_compiled_raw(rp, c, b, p->digest, cs, log);
+                if (memo_request && !log)
+                        compile_memo_put(&s->memo, memo_request, b->key, (const char *)b->insns,
+                                         blob_size(b));
+        } else
+                reply_compiled(s, rp, b, p, cs, compiled, manager_filter_log(s->m, b->key), d,
+                               memo_request);
+        reply_report(s, c, rp, b->key, p->digest);
 }
 
 void route_reload(struct server *s, struct MHD_Connection *c, const char *arg,
@@ -334,6 +420,21 @@ void route_metrics(struct server *s, struct MHD_Connection *c, const char *arg,
                 return;
         }
         (void)manager_write_metrics(s->m, f);
+        uint64_t hits, misses;
+        size_t entries;
+        compile_memo_counts(&s->memo, &hits, &misses, &entries);
+        fprintf(f,
+                "# HELP seccompd_compile_memo_hits_total POST /v1/compile answered from the memo.\n"
+                "# TYPE seccompd_compile_memo_hits_total counter\n"
+                "seccompd_compile_memo_hits_total %llu\n"
+                "# HELP seccompd_compile_memo_misses_total POST /v1/compile not in the memo.\n"
+                "# TYPE seccompd_compile_memo_misses_total counter\n"
+                "seccompd_compile_memo_misses_total %llu\n"
+                "# HELP seccompd_compile_memo_entries Answers the memo holds (at most %d).\n"
+                "# TYPE seccompd_compile_memo_entries gauge\n"
+                "seccompd_compile_memo_entries %zu\n",
+                (unsigned long long)hits, (unsigned long long)misses, COMPILE_MEMO_ENTRIES,
+                entries);
         fclose(f);
         rp->status = 200;
         rp->response = MHD_create_response_from_buffer(size, text, MHD_RESPMEM_MUST_FREE);

@@ -570,6 +570,7 @@ int server_new(struct manager *m, int listen_fd, struct server **ret)
         s->fd = -EBADF;
         pthread_mutex_init(&s->conns_lock, NULL);
         pthread_cond_init(&s->conns_cond, NULL);
+        compile_memo_init(&s->memo);
         if (config->socket_group) {
                 struct group *g = getgrnam(config->socket_group);
                 if (!g) {
@@ -635,6 +636,7 @@ struct server *server_free(struct server *s)
         assert(!s->daemon || !s->conns);
         pthread_cond_destroy(&s->conns_cond);
         pthread_mutex_destroy(&s->conns_lock);
+        compile_memo_done(&s->memo);
         free(s);
         return NULL;
 }

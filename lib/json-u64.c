@@ -184,41 +184,54 @@ static bool is_json_number(const char *s, size_t n, bool *ret_integer)
         return i == n;
 }
 
-/* Copies the string or number token at in[*i] to `out`, a number as a marker when needed. */
-static int protect_token(struct json_u64 *t, const char *in, size_t size, size_t *i,
-                         struct buf *out)
+/* The end of the string or number token at in[i] (or of the one byte there), and in
+ * *ret_mark whether it is a number jansson cannot hold exactly (a real, or an integer beyond
+ * int64). */
+static size_t token_end(const char *in, size_t size, size_t i, bool *ret_mark)
 {
-        size_t start = *i, k = *i;
+        size_t k = i;
         bool integer;
 
+        *ret_mark = false;
         if (in[k] == '"') {
                 for (k++; k < size && in[k] != '"'; k++)
                         if (in[k] == '\\' && k + 1 < size)
                                 k++;
-                k = k < size ? k + 1 : k;
-        } else if (in[k] == '-' || (in[k] >= '0' && in[k] <= '9')) {
+                return k < size ? k + 1 : k;
+        }
+        if (in[k] == '-' || (in[k] >= '0' && in[k] <= '9')) {
                 while (k < size && in[k] && strchr("0123456789+-.eE", in[k]))
                         k++;
-                if (is_json_number(in + start, k - start, &integer) &&
-                    (!integer || !json_u64_fits_int64(in + start, k - start))) {
-                        char marker[JSON_U64_MARKER_LEN + 1];
-                        int m = json_u64_add(t, in + start, k - start, 0, marker, sizeof(marker));
-                        *i = k;
-                        return m < 0 ? m : buf_add(out, marker, (size_t)m);
-                }
-        } else
-                k++;
-        *i = k;
-        return buf_add(out, in + start, k - start);
+                *ret_mark = is_json_number(in + i, k - i, &integer) &&
+                            (!integer || !json_u64_fits_int64(in + i, k - i));
+                return k;
+        }
+        return k + 1;
 }
 
+/* Copies what lies between the numbers to mark in one piece: byte by byte, the copy cost
+ * seccompd-oci a tenth of a millisecond for a 17 KB config.json. */
 int json_u64_protect(struct json_u64 *t, const char *in, size_t size, char **ret, size_t *ret_size)
 {
         struct buf out = {0};
+        size_t copied = 0; /* in[copied, i) is still to be copied */
         int r = buf_add(&out, "", 0);
 
-        for (size_t i = 0; r == 0 && i < size;)
-                r = protect_token(t, in, size, &i, &out);
+        for (size_t i = 0; r == 0 && i < size;) {
+                bool mark;
+                size_t k = token_end(in, size, i, &mark);
+                if (mark) {
+                        char marker[JSON_U64_MARKER_LEN + 1];
+                        int m = json_u64_add(t, in + i, k - i, 0, marker, sizeof(marker));
+                        r = m < 0 ? m : buf_add(&out, in + copied, i - copied);
+                        if (r == 0)
+                                r = buf_add(&out, marker, (size_t)m);
+                        copied = k;
+                }
+                i = k;
+        }
+        if (r == 0)
+                r = buf_add(&out, in + copied, size - copied);
         if (r < 0) {
                 free(out.p);
                 return r;

@@ -68,13 +68,15 @@ int oci_config_section(const struct oci_config *c, char **ret, size_t *ret_size)
  * else as in the original. `receiver` (a recording: NULL otherwise) is set as the annotation
  * OCI_ANNOTATION_RECEIVER: crun then loads the blob with SECCOMP_FILTER_FLAG_NEW_LISTENER and
  * sends the listener to that socket. Returns 0, -ENOMEM, or -EINVAL when "annotations" (or
- * "linux") is not an object. */
-int oci_config_derive(const struct oci_config *c, const char *blob_b64, bool log,
-                      const char *receiver, char **ret);
+ * "linux") is not an object or `blob_b64` is not ASCII (then `c` is unchanged). Works on `c`
+ * itself: after a success `c` is the derived config. */
+int oci_config_derive(struct oci_config *c, const char *blob_b64, bool log, const char *receiver,
+                      char **ret);
 
 /* The string value of annotation `key`, or NULL. */
 const char *oci_config_annotation(const struct oci_config *c, const char *key);
 
 /* Writes `data` to `dir`/`name` atomically (a temp file in `dir`, mode 0600, renamed over
- * `name`). Returns 0 or -errno. */
+ * `name`), unless `name` already holds exactly `data` (a regular file of this user, mode
+ * 0600, one link): then nothing is written. Returns 0 or -errno. */
 int oci_write_atomic(const char *dir, const char *name, const char *data, size_t size);

@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* seccompd-oci's one request: POST /v1/compile of linux.seccomp, the blob back in base64.
+/* seccompd-oci's one request: POST /v1/compile?encoding=raw of linux.seccomp, the raw blob back
+ * with its key, the profile's digest, its length in instructions and the filter flags in
+ * headers.
  *
  * Why not libseccompd: the wrapper runs at every container start, and loading libcurl with
  * its dependencies costs about 12 ms per exec on the benchmark machine, as much as crun's own
@@ -17,6 +19,7 @@ struct oci_compiled {
         unsigned instructions; /* size / 8 */
         char *key;             /* the blob key */
         bool filter_log;       /* the daemon asks for SECCOMP_FILTER_FLAG_LOG (--log-filter) */
+        bool reported;         /* the daemon recorded the report sent with the request */
 };
 
 void oci_compiled_done(struct oci_compiled *c);
@@ -24,20 +27,28 @@ void oci_compiled_done(struct oci_compiled *c);
 /* Sends `body` (`size` bytes) to the daemon at `socket_path`, all within `timeout_ms`.
  *
  * A 200 answer is taken only when its HTTP framing is exact (Content-Length present and equal
- * to the body's length: api-socket.h), its "digest" is "sha256:" + the sha256 of exactly
- * `body` (so it is this section's blob, not another profile's), its "key" is a blob key (64
- * lowercase hex digits), its "blob" is standard padded base64 decoding to "size" bytes =
- * "instructions" × 8, 1 to 4096 instructions, and the decoded filter has the shape of a
- * seccompd blob (oci-bpf.h). Otherwise -EPROTO with what was wrong in *ret_error.
+ * to the body's length: api-socket.h), its Seccompd-Profile-Digest is "sha256:" + the sha256
+ * of exactly `body` (so it is this section's blob, not another profile's), its
+ * Seccompd-Blob-Key is a blob key (64 lowercase hex digits), the body is
+ * Seccompd-Instructions × 8 bytes, 1 to 4096 instructions, Seccompd-Filter-Flags is "none" or
+ * SECCOMP_FILTER_FLAG_LOG, and the filter has the shape of a seccompd blob (oci-bpf.h).
+ * Otherwise -EPROTO with what was wrong in *ret_error. blob_b64 is the body in base64, as
+ * the annotation takes it.
  *
  * Returns 0 and the blob; -errno when there is no answer (-ENOENT, -ECONNREFUSED, -EACCES,
  * -ETIMEDOUT, -ECONNRESET, -EPROTO for anything not the API's, with *ret_error NULL); -EPROTO
  * and *ret_error for an answer refused as above; or, when the daemon answered
  * with an error, the errno of api_errno_from_status() (-EBADMSG: the profile is invalid,
  * -EPERM, -EAGAIN ...) with the daemon's message and first error diagnostic in *ret_error
- * (free it; may be NULL). */
+ * (free it; may be NULL).
+ *
+ * `report` (may be NULL): the container report of `report_id` (oci-report.h, without key nor
+ * fallback), sent with the request so that the container start costs one round trip; the
+ * daemon records it with the key of its answer. ret->reported says whether it did (a daemon
+ * that does not know the parameters ignores them: then the caller reports on its own). */
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                struct oci_compiled *ret, char **ret_error);
+                const char *report_id, const char *report, struct oci_compiled *ret,
+                char **ret_error);
 
 /* A recording reserved by the daemon (POST /v1/recordings/ID). */
 struct oci_recording {

@@ -60,15 +60,15 @@ static void send_report(const char *socket_path, unsigned timeout_ms, const char
                               e && e->message ? e->message : "");
 }
 
-void oci_report_container(const char *socket_path, unsigned timeout_ms, const struct oci_report *r)
+char *oci_report_body(const struct oci_report *r)
 {
-        _cleanup_free_ char *body = NULL;
+        char *body;
         uint64_t pid_start = 0, runtime_start = 0, pidns = 0;
 
         if (!id_reportable(r->id)) {
                 oci_log_debug("not reporting container '%s': an id seccompd does not take",
                               r->id ? r->id : "");
-                return;
+                return NULL;
         }
         if (r->pid > 0) {
                 (void)proc_start_time(r->pid, &pid_start);
@@ -80,7 +80,7 @@ void oci_report_container(const char *socket_path, unsigned timeout_ms, const st
                               SECCOMPD_KEY_BUNDLE, r->bundle, SECCOMPD_KEY_KEY, r->key,
                               SECCOMPD_KEY_DIGEST, r->digest, SECCOMPD_KEY_FALLBACK, r->fallback);
         if (!j)
-                return;
+                return NULL;
         if (r->pid > 0 && pid_start > 0) {
                 json_object_set_new(j, SECCOMPD_KEY_PID, json_integer(r->pid));
                 json_object_set_new(j, SECCOMPD_KEY_PID_START, json_integer((json_int_t)pid_start));
@@ -94,6 +94,12 @@ void oci_report_container(const char *socket_path, unsigned timeout_ms, const st
         }
         body = json_dumps(j, JSON_COMPACT);
         json_decref(j);
+        return body;
+}
+
+void oci_report_container(const char *socket_path, unsigned timeout_ms, const struct oci_report *r)
+{
+        _cleanup_free_ char *body = oci_report_body(r);
         if (body)
                 send_report(socket_path, timeout_ms, "POST", r->id, body);
 }

@@ -23,7 +23,10 @@ struct oci_report {
         pid_t runtime_pid;    /* crun's pid for a foreground run, 0 when none */
 };
 
-/* POST /v1/containers/ID. The start times and the pid namespace are read here. */
+/* The report's JSON body (free it), or NULL when `r->id` is not one seccompd takes or out of
+ * memory. The start times and the pid namespace are read here. */
+char *oci_report_body(const struct oci_report *r);
+/* POST /v1/containers/ID with oci_report_body(). */
 void oci_report_container(const char *socket_path, unsigned timeout_ms, const struct oci_report *r);
 /* DELETE /v1/containers/ID. */
 void oci_report_delete(const char *socket_path, unsigned timeout_ms, const char *id);

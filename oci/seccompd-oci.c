@@ -247,10 +247,10 @@ static char *config_path(const struct oci_args *a)
 
 /* Asks seccompd for the blob of `section`. Logs why when it cannot. */
 static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section, size_t size,
-                      struct oci_compiled *ret)
+                      const char *report_id, const char *report, struct oci_compiled *ret)
 {
         _cleanup_free_ char *detail = NULL;
-        int r = oci_compile(sock, timeout_ms, section, size, ret, &detail);
+        int r = oci_compile(sock, timeout_ms, section, size, report_id, report, ret, &detail);
         if (r == -EPROTO && detail)
                 oci_fallback("refused seccompd's answer from '%s': %s", sock, detail);
         else if (r < 0 && !detail)
@@ -268,6 +268,7 @@ struct outcome {
         char *key;                           /* the blob crun loads; NULL otherwise */
         char digest[OCI_SHA256_DIGEST_SIZE]; /* of the section sent; "" when none */
         char *left;                          /* why the bundle was left to crun by design */
+        bool reported;                       /* the daemon recorded it with the compile */
 };
 
 static void outcome_done(struct outcome *o)
@@ -282,7 +283,7 @@ static void outcome_done(struct outcome *o)
  * the daemon. Nothing falls back here: a container that asked to be recorded and cannot be is
  * not started (-ECANCELED, said why), rather than run under a filter nobody chose. */
 static int derive_recording(const struct oci_args *a, const struct settings *s,
-                            const struct oci_config *cfg, const char *profile, const char *bundle,
+                            struct oci_config *cfg, const char *profile, const char *bundle,
                             char *derived, char **ret, struct outcome *res)
 {
         _cleanup_(oci_recording_done) struct oci_recording rec = {};
@@ -324,9 +325,11 @@ static int derive_recording(const struct oci_args *a, const struct settings *s,
 
 /* For create/run: writes the derived config when it can be had. Returns 1 and its path in
  * *ret; 0 when the bundle is left to crun by design; -errno on failure. The reason for the
- * last two is logged here. What it found goes to *res (for the report). */
-static int derive_config(const struct oci_args *a, const struct settings *s, char **ret,
-                         struct outcome *res)
+ * last two is logged here. What it found goes to *res (for the report). `report`: the report
+ * to send with the compile when it goes before crun runs (NULL otherwise), completed here
+ * with the bundle and the digest; res->reported says whether the daemon took it. */
+static int derive_config(const struct oci_args *a, const struct settings *s,
+                         struct oci_report *report, char **ret, struct outcome *res)
 {
         _cleanup_(oci_config_freep) struct oci_config *cfg = NULL;
         _cleanup_(oci_compiled_done) struct oci_compiled blob = {};
@@ -392,7 +395,13 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         const char *sock = socket_path(s);
         /* oci_compile() takes only blobs the kernel can load: 1 to 4096 instructions. */
         oci_sha256_digest(section, size, res->digest);
-        r = fetch_blob(sock, s->timeout_ms, section, size, &blob);
+        _cleanup_free_ char *report_body = NULL;
+        if (report) {
+                report->bundle = res->bundle;
+                report->digest = res->digest;
+                report_body = oci_report_body(report);
+        }
+        r = fetch_blob(sock, s->timeout_ms, section, size, a->id, report_body, &blob);
         if (r < 0)
                 return r;
 
@@ -410,6 +419,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s, cha
         oci_log_debug("crun loads seccompd's blob %s (%u instructions) through %s in '%s'",
                       blob.key, blob.instructions, OCI_ANNOTATION_BPF, derived);
         res->key = TAKE_PTR(blob.key);
+        res->reported = blob.reported;
         *ret = TAKE_PTR(derived);
         return 1;
 }
@@ -547,7 +557,18 @@ int main(int argc, char **argv)
                 .spool = spool,
                 .spool_max = s.spool_max,
         });
-        int d = derive_config(&a, &s, &derived, &o);
+        /* The init pid is known once crun create (or run --detach) has returned, from its
+         * --pid-file: then crun runs as a child and the report follows it. Otherwise the
+         * report goes before crun runs, with the compile (one round trip), or on its own; for
+         * a foreground run, which lasts as long as the container, with crun's pid (this
+         * process's, after exec) to tell when it is gone. */
+        bool after = a.pid_file && (a.command == OCI_COMMAND_CREATE || a.detach);
+        struct oci_report early = {
+                .id = a.id,
+                .command = command,
+                .runtime_pid = a.command == OCI_COMMAND_RUN && !a.detach ? getpid() : 0,
+        };
+        int d = derive_config(&a, &s, after ? NULL : &early, &derived, &o);
         if (d == -ECANCELED)
                 return 1; /* a recording that cannot be: not started (said why) */
         if (d < 0)
@@ -574,15 +595,11 @@ int main(int argc, char **argv)
         }
         if (!report.key && !report.fallback)
                 report.fallback = "out of memory";
-        /* The init pid is known once crun create (or run --detach) has returned, from its
-         * --pid-file: then crun runs as a child and the report follows it. A foreground run
-         * lasts as long as the container: it is reported before, with crun's pid (this
-         * process's, after exec) to tell when it is gone. */
-        bool after = a.pid_file && (a.command == OCI_COMMAND_CREATE || a.detach);
         if (!after) {
-                if (a.command == OCI_COMMAND_RUN && !a.detach)
-                        report.runtime_pid = getpid();
-                oci_report_container(socket_path(&s), s.timeout_ms, &report);
+                report.runtime_pid = early.runtime_pid;
+                /* Sent with the compile, and the blob is what crun gets: nothing to add. */
+                if (!(derived && o.reported))
+                        oci_report_container(socket_path(&s), s.timeout_ms, &report);
                 return exec_runtime(runtime, args ? args : argv);
         }
         pid_t child = 0;

@@ -47,6 +47,11 @@
 #define SECCOMPD_HEADER_STATE   "Seccompd-Profile-State"
 #define SECCOMPD_HEADER_CONTEXT "Seccompd-Context"
 #define SECCOMPD_HEADER_DIALECT "Seccompd-Dialect" /* of the source route: the root's */
+/* POST /v1/compile?encoding=raw: the filter flags the daemon asks for, "none" or
+ * SECCOMPD_FILTER_FLAG_LOG (--log-filter); always sent on that answer. */
+#define SECCOMPD_HEADER_FILTER_FLAGS "Seccompd-Filter-Flags"
+#define SECCOMPD_FILTER_FLAGS_NONE   "none"
+#define SECCOMPD_FILTER_FLAG_LOG     "SECCOMP_FILTER_FLAG_LOG"
 
 /* JSON keys. */
 #define SECCOMPD_KEY_STATUS       "status"
@@ -169,6 +174,15 @@
  * {"command", "bundle", "key", "digest", "fallback", "pid", "pid_start", "runtime_pid",
  * "runtime_start", "pidns"}; DELETE /v1/containers/ID at `delete`. */
 #define SECCOMPD_CONTAINER_BODY_MAX 16384
+/* The same report carried by POST /v1/compile (one round trip per container start instead of
+ * two): ?report_id=ID&report=<the report's JSON, percent-encoded, without "key" nor
+ * "fallback">. The daemon records the container with the key of its answer (and the digest of
+ * the body) and says how it went in the answer's Seccompd-Container-Report header: "201" (new),
+ * "200" (reported again), or the error code of the refusal (the compile is answered either
+ * way). */
+#define SECCOMPD_QUERY_REPORT_ID         "report_id"
+#define SECCOMPD_QUERY_REPORT            "report"
+#define SECCOMPD_HEADER_CONTAINER_REPORT "Seccompd-Container-Report"
 /* The daemon's table, beside the socket. */
 #define SECCOMPD_CONTAINERS_FILE_NAME "containers.json"
 #define SECCOMPD_PROFILE_INLINE       "inline"

@@ -92,6 +92,96 @@ check "2: annotation = seccompctl compile" cmp -s "$T/annotation.bpf" "$T/local.
 # --- 3. the bundle's config.json is never modified ----------------------------------------
 check "3: config.json byte-identical after create/run" unchanged "$B1"
 
+# --- 4. a start again: one request, and the derived config left as it is (issue 13) --------
+# The same bundle started again derives the same bytes: the file is not renamed over (on ext4
+# that flushes it: auto_da_alloc), and the report goes with the compile.
+requests() { # ROUTE: POST answers of that route so far
+        api /metrics | awk -v r="$1" '$1 ~ "^seccompd_requests_total\\{route=\"" r "\"" { n += $2 }
+                                      END { print n + 0 }'
+}
+inode0=$(stat -c %i "$(derived "$B1")")
+compiles0=$(requests compile) reports0=$(requests container_report)
+new_id b1-again
+OCI_ENV=(SECCOMPD_OCI_DEBUG=1)
+run_to c1again oci run -b "$B1" "$id"
+OCI_ENV=()
+check "4: started again: exits 0, filtered, through the annotation" \
+        sh -c "[ $rc = 0 ] && grep -q \"crun loads seccompd's blob\" '$T/c1again.err'" || show c1again
+check "4: the derived config is the same file (not written again)" \
+        [ "$(stat -c %i "$(derived "$B1")")" = "$inode0" ]
+jq -S "$NORMALIZE" "$(derived "$B1")" >"$T/b2.json"
+check "4: and still the derived config" cmp -s "$T/a.json" "$T/b2.json"
+check "4: one request: a compile carrying the report, no report of its own" \
+        [ "$(($(requests compile) - compiles0)):$(($(requests container_report) - reports0))" = 1:0 ]
+# A derived config that is not the wrapper's own (another owner or mode, other bytes) is
+# replaced, never taken.
+chmod 0644 "$(derived "$B1")"
+new_id b1-mode
+run_to c1mode oci run -b "$B1" "$id"
+check "4: a derived config of another mode is replaced (a new file, 0600)" \
+        sh -c "[ $rc = 0 ] && [ \"\$(stat -c %i:%a '$(derived "$B1")')\" != '$inode0:644' ] &&
+               [ \"\$(stat -c %a '$(derived "$B1")')\" = 600 ]"
+printf ' ' >>"$(derived "$B1")"
+inode1=$(stat -c %i "$(derived "$B1")")
+new_id b1-bytes
+run_to c1bytes oci run -b "$B1" "$id"
+check "4: a derived config with other bytes is replaced" \
+        sh -c "[ $rc = 0 ] && [ \"\$(stat -c %i '$(derived "$B1")')\" != '$inode1' ] &&
+               jq -S '$NORMALIZE' '$(derived "$B1")' | cmp -s - '$T/a.json'"
+
+# --- 4b. linux.seccomp read in place (oci/oci-json.h): what jansson decided, still decided -----
+# A stand-in runtime that only says it ran: what is checked is the wrapper's reading of the
+# section. Each case is B1's config.json with one edit (sed on the text, jq for structure).
+printf '#!/bin/sh\necho runtime-ran "$@"\n' >"$T/runtime.sh"
+chmod +x "$T/runtime.sh"
+section_case() { # NAME: runs the wrapper on $T/s-NAME (already in place)
+        rm -rf "$T/spool-$1"
+        printf 'fallback-spool = %s\n' "$T/spool-$1" >"$T/oci-$1.conf"
+        run_to "s-$1" env SECCOMPD_OCI_RUNTIME="$T/runtime.sh" SECCOMPD_SOCKET="$SOCK" \
+                SECCOMPD_OCI_CONFIG="$T/oci-$1.conf" SECCOMPD_OCI_DEBUG=1 "$OCI" run -b "$T/s-$1" "s-$1"
+}
+edited() { # NAME SED-EXPRESSION: $T/s-NAME with B1's config edited
+        mkdir -p "$T/s-$1" && sed "$2" "$B1/config.json" >"$T/s-$1/config.json"
+}
+annotation_of "$B1" >"$T/b1.bpf"
+edited escaped-key 's/"defaultAction"/"default\\u0041ction"/'
+section_case escaped-key
+check "4b: an escaped key in the section: read as the key, the blob used (the same filter)" \
+        sh -c "[ -f '$(derived "$T/s-escaped-key")' ] && jq -r '.annotations[\"run.oci.seccomp_bpf_data\"]' '$(derived "$T/s-escaped-key")' | base64 -d | cmp -s - '$T/b1.bpf'" ||
+        show s-escaped-key
+jq '.linux.seccomp.syscalls[0].action = "SCMP_ACT_NOTIF"' "$B1/config.json" >"$T/notify.json"
+mkdir -p "$T/s-notify-escaped"
+sed 's/"SCMP_ACT_NOTIF"/"SCMP_ACT_\\u004eOTIFY"/' "$T/notify.json" >"$T/s-notify-escaped/config.json"
+section_case notify-escaped
+check "4b: SCMP_ACT_NOTIFY written with an escape: still left to crun" \
+        sh -c "[ ! -e '$(derived "$T/s-notify-escaped")' ] && grep -q 'crun sets up the listener' '$T/s-notify-escaped.err'" ||
+        show s-notify-escaped
+jq '.linux.seccomp.syscalls[0] += {"comment": "x"}' "$B1/config.json" >"$T/foreign.json"
+mkdir -p "$T/s-foreign" && cp "$T/foreign.json" "$T/s-foreign/config.json"
+section_case foreign
+check "4b: a key outside the OCI spec in a rule: left to crun, named with its rule" \
+        grep -q 'linux.seccomp.syscalls\[0\] has "comment"' "$T/s-foreign.err" || show s-foreign
+edited trailing-comma '0,/"SCMP_ACT_ERRNO"/s//"SCMP_ACT_ERRNO",/'
+section_case trailing-comma
+check "4b: a section that is not JSON: a fallback that says so, crun runs" \
+        sh -c "[ ! -e '$(derived "$T/s-trailing-comma")' ] && grep -q '^runtime-ran run -b' '$T/s-trailing-comma.out' &&
+               reason_of_tc=\$(jq -r .reason \"\$(find '$T/spool-trailing-comma' -name '*.json' | head -1)\") &&
+               case \"\$reason_of_tc\" in *'linux.seccomp is not valid JSON'*) true ;; *) false ;; esac" ||
+        show s-trailing-comma
+edited duplicate '0,/"defaultAction"/s//"defaultErrnoRet": 1, "defaultErrnoRet"/'
+section_case duplicate
+check "4b: a duplicate key in the section: refused (by seccompd now), a fallback" \
+        sh -c "[ ! -e '$(derived "$T/s-duplicate")' ] && grep -q 'duplicate' '$T/s-duplicate.err'" ||
+        show s-duplicate
+jq '.process.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY"} | .annotations = {"seccomp": "x"}' \
+        "$B1/config.json" >"$T/elsewhere.json"
+mkdir -p "$T/s-elsewhere" && cp "$T/elsewhere.json" "$T/s-elsewhere/config.json"
+section_case elsewhere
+check "4b: \"seccomp\" keys elsewhere are not linux.seccomp, and stay in the derived config" \
+        sh -c "[ -f '$(derived "$T/s-elsewhere")' ] &&
+               jq -e '.process.seccomp.defaultAction == \"SCMP_ACT_NOTIFY\" and .annotations.seccomp == \"x\" and (.linux | has(\"seccomp\") | not)' '$(derived "$T/s-elsewhere")' >/dev/null" ||
+        show s-elsewhere
+
 # --- 5. an unusual errno reaches the container --------------------------------------------
 # ENOMEDIUM (123), "No medium found", cannot be mistaken for a natural failure. The mkdirat
 # rule also carries an argument value above INT64_MAX, which must reach seccompd verbatim.

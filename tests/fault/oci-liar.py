@@ -2,23 +2,26 @@
 # SPDX-License-Identifier: Apache-2.0
 # A lying seccompd for tests/fault/test-oci-lies.sh: a Unix-socket HTTP server answering
 # POST /v1/compile. It forwards the request to the real daemon (UPSTREAM), takes its genuine
-# answer and tells one lie, chosen by MODE, so that each case differs from a good answer by one
-# thing only. Modes (file OTHER: a genuine answer to another section, for other-profile):
+# answer (seccompd-oci asks for ?encoding=raw: the blob as the body, its facts in headers) and
+# tells one lie, chosen by MODE, so that each case differs from a good answer by one thing only.
+# Modes (file OTHER: another profile, whose genuine answer other-profile passes off):
 #   honest           the genuine answer, as it came (the control: must be used)
-#   ret-allow        a one-instruction RET ALLOW, size, instructions and digest consistent
-#   other-profile    OTHER verbatim: a real blob, with the digest of another section
-#   truncated        the first half of the blob, size and instructions made to match
+#   ret-allow        a one-instruction RET ALLOW, Seccompd-Instructions consistent
+#   other-profile    the genuine answer to OTHER: a real blob, with the digest of another section
+#   truncated        the first half of the blob, Seccompd-Instructions made to match
 #   cl-larger        Content-Length 100 more than the body sent
 #   cl-smaller       Content-Length 50 less than the body sent
 #   no-cl            no Content-Length at all, the connection closed after the body
 #   wrong-digest     the digest of another text
-#   wrong-size       size 8 more than the blob
-#   bad-base64       a blob with a character outside the base64 alphabet
-#   random-blob      the blob's bytes replaced by random ones (valid base64, sizes consistent)
+#   wrong-size       Seccompd-Instructions one more than the blob holds
+#   ragged           4 bytes more than the blob: not a whole number of instructions
+#   random-blob      the blob's bytes replaced by random ones (sizes consistent)
 #   foreign-arch     the blob checks x86 (0x40000003) where it checked x86_64
+#   flags-tsync      Seccompd-Filter-Flags: a flag that is not the daemon's to ask for
+#   no-flags         no Seccompd-Filter-Flags header
 #   endless          a head promising 1 MB, then one byte every 100 ms, never closed
 #   usage: oci-liar.py SOCKET UPSTREAM MODE [OTHER]
-import base64, hashlib, json, os, random, socket, struct, sys, time
+import hashlib, random, socket, struct, sys, time
 
 sock_path, upstream, mode = sys.argv[1:4]
 other = open(sys.argv[4], "rb").read() if len(sys.argv) > 4 else b""
@@ -46,6 +49,8 @@ def read_request(c):
 
 
 def genuine(target, body):
+    """The real daemon's answer: its headers (but the framing) as (name, value) pairs, and the
+    body."""
     u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     u.connect(upstream)
     u.sendall(b"POST %s HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -57,40 +62,53 @@ def genuine(target, body):
             break
         data += k
     u.close()
-    return data.split(b"\r\n\r\n", 1)[1]
+    head, out = data.split(b"\r\n\r\n", 1)
+    headers = []
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() not in (b"content-length", b"connection", b"date"):
+            headers.append((name.strip().decode(), value.strip().decode()))
+    return headers, out
 
 
-def with_blob(a, raw):
-    a["blob"] = base64.b64encode(raw).decode()
-    a["size"] = len(raw)
-    a["instructions"] = len(raw) // 8
-    return a
+def set_header(headers, name, value):
+    """`headers` with `name` set to `value` (None: removed)."""
+    out = [(n, v) for n, v in headers if n.lower() != name.lower()]
+    if value is not None:
+        out.append((name, value))
+    return out
 
 
-def lie(body, answer):
-    a = json.loads(answer)
-    raw = base64.b64decode(a["blob"])
+def with_blob(headers, raw):
+    return set_header(headers, "Seccompd-Instructions", str(len(raw) // 8)), raw
+
+
+def lie(target, body):
+    headers, raw = genuine(target, body)
+    insns = dict((n.lower(), v) for n, v in headers).get("seccompd-instructions", "0")
     if mode == "ret-allow":
-        a = with_blob(a, struct.pack("=HBBI", 0x06, 0, 0, 0x7FFF0000))
-    elif mode == "other-profile":
-        return other
-    elif mode == "truncated":
-        a = with_blob(a, raw[: len(raw) // 16 * 8])
-    elif mode == "wrong-digest":
-        a["digest"] = "sha256:" + hashlib.sha256(body + b" ").hexdigest()
-    elif mode == "wrong-size":
-        a["size"] += 8
-    elif mode == "bad-base64":
-        a["blob"] = a["blob"][:8] + "!" + a["blob"][9:]
-    elif mode == "random-blob":
-        a = with_blob(a, bytes(random.getrandbits(8) for _ in raw))
-    elif mode == "flags-tsync":  # a flag that is not the daemon's to ask for
-        a["filter_flags"] = ["SECCOMP_FILTER_FLAG_TSYNC"]
-    elif mode == "flags-not-array":
-        a["filter_flags"] = "SECCOMP_FILTER_FLAG_LOG"
-    elif mode == "foreign-arch":
-        a = with_blob(a, raw.replace(struct.pack("=I", 0xC000003E), struct.pack("=I", 0x40000003)))
-    return json.dumps(a).encode()
+        return with_blob(headers, struct.pack("=HBBI", 0x06, 0, 0, 0x7FFF0000))
+    if mode == "other-profile":
+        return genuine(target, other)
+    if mode == "truncated":
+        return with_blob(headers, raw[: len(raw) // 16 * 8])
+    if mode == "wrong-digest":
+        digest = "sha256:" + hashlib.sha256(body + b" ").hexdigest()
+        return set_header(headers, "Seccompd-Profile-Digest", digest), raw
+    if mode == "wrong-size":
+        return set_header(headers, "Seccompd-Instructions", str(int(insns) + 1)), raw
+    if mode == "ragged":
+        return headers, raw + b"\0\0\0\0"
+    if mode == "random-blob":
+        return with_blob(headers, bytes(random.getrandbits(8) for _ in raw))
+    if mode == "flags-tsync":
+        return set_header(headers, "Seccompd-Filter-Flags", "SECCOMP_FILTER_FLAG_TSYNC"), raw
+    if mode == "no-flags":
+        return set_header(headers, "Seccompd-Filter-Flags", None), raw
+    if mode == "foreign-arch":
+        return with_blob(headers, raw.replace(struct.pack("=I", 0xC000003E),
+                                              struct.pack("=I", 0x40000003)))
+    return headers, raw
 
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -110,9 +128,10 @@ while True:
             while True:
                 time.sleep(0.1)
                 c.sendall(b" ")
-        out = genuine(target, body) if mode == "honest" else lie(body, genuine(target, body))
+        headers, out = lie(target, body)
         length = {"cl-larger": len(out) + 100, "cl-smaller": len(out) - 50}.get(mode, len(out))
-        head = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+        head = b"HTTP/1.0 200 OK\r\n" + b"".join(b"%s: %s\r\n" % (n.encode(), v.encode())
+                                                  for n, v in headers)
         if mode != "no-cl":
             head += b"Content-Length: %d\r\n" % length
         c.sendall(head + b"\r\n" + out)

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # Fault: seccompd-oci against a lying daemon (issue 10, defect 10). A stand-in seccompd
 # (oci-liar.py) forwards each POST /v1/compile to the real daemon and tells one lie in its
-# answer: a one-instruction RET ALLOW, another profile's real blob, a truncated blob, a
-# Content-Length larger or smaller than the body or none, a wrong digest, a wrong size, base64
-# with a foreign character, random instructions, a filter for another arch, an answer that
-# never ends. For each, real crun runs a busybox container through the wrapper, and inside it
+# answer (the raw blob, its facts in headers): a one-instruction RET ALLOW, another profile's
+# real blob, a truncated blob, a Content-Length larger or smaller than the body or none, a
+# wrong digest, a wrong instruction count, a body that is no whole number of instructions,
+# random instructions, a filter for another arch, filter flags other than LOG or none said, an
+# answer that never ends. For each, real crun runs a busybox container through the wrapper, and inside it
 # the verdicts must be the JSON profile's as crun compiles it (Seccomp 2, mkdir ENOMEDIUM,
 # writes work), with no derived config, and the fallback record must name the reason. The
 # honest answer through the same stand-in is used (the control). A config.json that is a FIFO
@@ -88,7 +89,7 @@ check "the real daemon compiles the other profile" \
 
 start_liar() { # MODE
         stop_liar
-        python3 "$HERE/oci-liar.py" "$LIAR" "$SOCK" "$1" "$T/other-answer.json" \
+        python3 "$HERE/oci-liar.py" "$LIAR" "$SOCK" "$1" "$T/other.json" \
                 >>"$T/liar.log" 2>&1 &
         LIAR_PID=$!
         until_true 10 test -e "$LIAR.ready"
@@ -143,12 +144,12 @@ run_case cl-larger "under Content-Length"
 run_case cl-smaller "under Content-Length"
 run_case no-cl "an answer without Content-Length"
 run_case wrong-digest "is not that of the section sent"
-run_case wrong-size "the answer says size"
-run_case bad-base64 "base64"
+run_case wrong-size "bytes, the answer says"
+run_case ragged "bytes, the answer says"
 run_case random-blob "the blob is not a seccomp filter as seccompd compiles them"
 run_case foreign-arch "never checks the native arch"
-run_case flags-tsync "filter_flags may hold SECCOMP_FILTER_FLAG_LOG only"
-run_case flags-not-array "filter_flags is not an array"
+run_case flags-tsync "the filter flags may be SECCOMP_FILTER_FLAG_LOG only"
+run_case no-flags "the answer lacks one of the headers"
 run_case endless "Connection timed out"
 stop_liar
 

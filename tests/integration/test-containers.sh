@@ -191,6 +191,77 @@ check "a report of it afterwards: 200" [ "$(report spooled "{\"command\":\"creat
 check "keeps the spool's reason" [ "$(field spooled .fallback)" = "cannot reach seccompd at '/x': No such file or directory" ]
 check "one entry" [ "$(list | jq '[.containers[] | select(.id == "spooled")] | length')" = 1 ]
 
+# --- POST /v1/compile: answered from the memo the second time (issue 13) ---------------------
+metric() { api /metrics | awk -v n="$1" '$1 == n { print $2 }'; }
+compile() { # FILE QUERY: the answer's headers in $T/h, its body in $T/c, the status printed
+        curl -s -D "$T/h" -o "$T/c" -w '%{http_code}' --unix-socket "$SOCK" \
+                --data-binary @"$1" "http://localhost/v1/compile$2"
+}
+header() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip"; }
+check "memo: nothing held, no hit at first" [ "$(metric seccompd_compile_memo_entries)/$(metric seccompd_compile_memo_hits_total)" = 0/0 ]
+check "raw compile: 200" [ "$(compile "$T/r/sub/web.json" '?encoding=raw')" = 200 ]
+cp "$T/c" "$T/raw1"
+CKEY=$(header Seccompd-Blob-Key)
+check "raw compile: its filter flags said (none)" [ "$(header Seccompd-Filter-Flags)" = none ]
+check "raw compile again: 200" [ "$(compile "$T/r/sub/web.json" '?encoding=raw')" = 200 ]
+check "the second one from the memo" [ "$(metric seccompd_compile_memo_hits_total)" = 1 ]
+check "memo: the same blob, key, digest and flags" \
+        sh -c "cmp -s '$T/raw1' '$T/c' && [ '$(header Seccompd-Blob-Key)' = '$CKEY' ] &&
+               [ '$(header Seccompd-Profile-Digest)' = '$DIGEST' ] && [ '$(header Seccompd-Filter-Flags)' = none ]"
+compile "$T/r/sub/web.json" '' >/dev/null
+jq 'del(.compiled)' "$T/c" >"$T/json1"
+compile "$T/r/sub/web.json" '' >/dev/null
+check "JSON answers are held apart from raw ones: one more hit, for the second" [ "$(metric seccompd_compile_memo_hits_total)" = 2 ]
+check "memo: the same JSON answer, \"compiled\": false" \
+        sh -c "jq -e '.compiled == false and .key == \"$CKEY\" and .digest == \"$DIGEST\"' '$T/c' >/dev/null &&
+               jq 'del(.compiled)' '$T/c' | cmp -s - '$T/json1'"
+misses=$(metric seccompd_compile_memo_misses_total)
+{ cat "$T/r/sub/web.json"; echo " "; } >"$T/web-space.json"
+st=$(compile "$T/web-space.json" '?encoding=raw')
+check "one more byte: not taken from the memo, the same key" \
+        sh -c "[ $st = 200 ] && [ '$(header Seccompd-Blob-Key)' = '$CKEY' ] && [ '$(metric seccompd_compile_memo_misses_total)' = $((misses + 1)) ]"
+compile "$T/r/sub/web.json" '?encoding=raw&strict=1' >/dev/null
+check "another parse (strict): not taken from the memo" [ "$(metric seccompd_compile_memo_misses_total)" = $((misses + 2)) ]
+for i in $(seq 40); do
+        jq --arg e "$i" '.syscalls[0].errnoRet = ($e | tonumber)' "$T/r/sub/web.json" >"$T/many.json"
+        compile "$T/many.json" '?encoding=raw' >/dev/null
+done
+check "memo: bounded to 32 answers after 40 others" [ "$(metric seccompd_compile_memo_entries)" = 32 ]
+compile "$T/r/sub/web.json" '?encoding=raw' >/dev/null
+check "the least recently used ones went first: web.json compiled again, same blob" \
+        sh -c "cmp -s '$T/raw1' '$T/c' && [ '$(metric seccompd_compile_memo_hits_total)' = 2 ]"
+
+# --- a report carried by POST /v1/compile: one round trip per container start (issue 13) ------
+enc() { jq -rn --arg s "$1" '$s | @uri'; }
+sleeper
+R="{\"command\":\"run\",\"bundle\":\"/b/cr1\",\"digest\":\"$DIGEST\",\"runtime_pid\":$spid,\"runtime_start\":$sstart}"
+check "compile with a report: 200" [ "$(compile "$T/r/sub/web.json" "?encoding=raw&report_id=cr1&report=$(enc "$R")")" = 200 ]
+check "the report taken: 201 said" [ "$(header Seccompd-Container-Report)" = 201 ]
+check "the blob is the same" cmp -s "$T/raw1" "$T/c"
+check "listed with the answer's key and the body's digest" [ "$(field cr1 '[.key, .digest, .bundle, .command] | join("|")')" = "$CKEY|$DIGEST|/b/cr1|run" ]
+compile "$T/r/sub/web.json" "?encoding=raw&report_id=cr1&report=$(enc "$R")" >/dev/null
+check "again: 200 said (reported again)" [ "$(header Seccompd-Container-Report)" = 200 ]
+compile "$T/r/sub/web.json" "?report_id=cr2&report=$(enc '{"command":"run"}')" >/dev/null
+check "with a JSON answer too: 201, the digest filled in" \
+        sh -c "[ '$(header Seccompd-Container-Report)' = 201 ] && [ \"\$(curl -s --unix-socket '$SOCK' http://localhost/v1/containers | jq -r '.containers[] | select(.id == \"cr2\") | .digest')\" = '$DIGEST' ]"
+bad_report() { # NAME QUERY: the compile answered 200, the report refused (bad_request), nothing listed
+        local st
+        st=$(compile "$T/r/sub/web.json" "?encoding=raw&$2")
+        check "$1: the compile is answered (200) with the blob" sh -c "[ $st = 200 ] && cmp -s '$T/raw1' '$T/c'"
+        check "$1: the report refused (bad_request)" [ "$(header Seccompd-Container-Report)" = bad_request ]
+}
+bad_report "a report naming a key" "report_id=cr3&report=$(enc "{\"command\":\"run\",\"key\":\"$OTHER\"}")"
+bad_report "a report naming a fallback" "report_id=cr3&report=$(enc '{"command":"run","fallback":"x"}')"
+bad_report "a report with another digest" "report_id=cr3&report=$(enc '{"command":"run","digest":"sha256:'"$OTHER"'"}')"
+bad_report "a report without its id" "report=$(enc '{"command":"run"}')"
+bad_report "an id without a report" "report_id=cr3"
+bad_report "an invalid id" "report_id=.cr3&report=$(enc '{"command":"run"}')"
+bad_report "a report that is not JSON" "report_id=cr3&report=nope"
+check "none of them listed" eval '! has cr3 && ! has .cr3'
+kill "$spid"
+wait "$spid" 2>/dev/null
+for id in cr1 cr2; do code "/v1/containers/$id" -X DELETE >/dev/null; done
+
 # --- the table survives a restart of the daemon ----------------------------------------------
 start_daemon() {
         "$DAEMON" --foreground --config "$T/seccompd.conf" --root "r=$T/r:docker:recursive" \
