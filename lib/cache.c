@@ -263,7 +263,6 @@ static int cache_scan(struct cache *c)
                 if (r < 0)
                         return r;
         }
-        cache_index_sort(&c->index);
         return 0;
 }
 
