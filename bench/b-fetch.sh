@@ -64,7 +64,8 @@ bench_fetch() {
         # idle vCPU, BENCHMARKS.md §2). The last variant: the client and every thread of the
         # daemon on CPU 0, where a wake-up never crosses CPUs.
         local -A d
-        local -a order=($levels pinned)
+        local -a order
+        read -r -a order <<<"$levels pinned"
         for r in $(seq "$rounds"); do
                 local i v
                 for i in "${!order[@]}"; do
