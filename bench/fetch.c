@@ -5,8 +5,13 @@
  *                                                 handle, fetching GET /v1/bpf/NAME in a loop
  *   bench-fetch engine FILE THREADS SECONDS       N threads compiling FILE in-process with the
  *                                                 engine (parse, resolve, compile): the baseline
+ *   bench-fetch context SOCK NAME ARCH CAPS KERNEL N   one handle: GET /v1/bpf/NAME?arch=&caps=
+ *                                                 &kernel= once (a new context: the daemon
+ *                                                 compiles it), then N times more (served);
+ *                                                 "-" leaves a member to the daemon's default
  *
- * Prints: MODE threads=N ops=.. secs=.. ops_per_s=.. p50_us=.. p99_us=.. max_us=.. */
+ * Prints: MODE threads=N ops=.. secs=.. ops_per_s=.. p50_us=.. p99_us=.. max_us=..
+ * (context: first_us=.. insns=.. served=N p50_us=.. p99_us=.. max_us=..) */
 
 #include <pthread.h>
 
@@ -92,13 +97,68 @@ static void *run_engine(void *arg)
         return NULL;
 }
 
+/* The first fetch of a context, then n more of it, one after the other on one handle. */
+static int run_context(char **argv)
+{
+        const char *sock = argv[2], *name = argv[3];
+        struct seccompd_context ctx = {
+                .arch = strcmp(argv[4], "-") ? argv[4] : NULL,
+                .caps = strcmp(argv[5], "-") ? argv[5] : NULL,
+                .kernel = strcmp(argv[6], "-") ? argv[6] : NULL,
+        };
+        long n = atol(argv[7]);
+        if (n < 1 || n > 10000000)
+                die("bad count");
+        struct seccompd *c = NULL;
+        int r = seccompd_connect(sock, 60000, &c);
+        if (r < 0)
+                die("seccompd_connect(%s): %s", sock, strerror(-r));
+        struct seccompd_blob *b = NULL;
+        uint64_t t0 = now_ns();
+        r = seccompd_get_blob(c, name, &ctx, &b);
+        uint64_t first = now_ns() - t0;
+        if (r < 0)
+                die("seccompd_get_blob(%s, %s %s %s): %s: %s", name, argv[4], argv[5], argv[6],
+                    strerror(-r), seccompd_last_error(c) ? seccompd_last_error(c) : "");
+        unsigned insns = b->instructions;
+        char *context = strdup(b->context ? b->context : "?");
+        seccompd_blob_free(b);
+        uint64_t *lat = malloc((size_t)n * sizeof(uint64_t));
+        if (!lat || !context)
+                die("out of memory");
+        for (long i = 0; i < n; i++) {
+                t0 = now_ns();
+                r = seccompd_get_blob(c, name, &ctx, &b);
+                lat[i] = now_ns() - t0;
+                if (r < 0)
+                        die("seccompd_get_blob(%s): %s", name, strerror(-r));
+                if (b->instructions != insns)
+                        die("the blob changed between fetches");
+                seccompd_blob_free(b);
+        }
+        seccompd_disconnect(c);
+        uint64_t p50 = percentile(lat, (size_t)n, 50), p99 = percentile(lat, (size_t)n, 99);
+        for (char *q = context; *q; q++)
+                if (*q == ' ')
+                        *q = '/'; /* one token: key=value parsers split on spaces */
+        printf("context first_us=%.1f insns=%u served=%ld p50_us=%.1f p99_us=%.1f max_us=%.1f "
+               "context=%s\n",
+               first / 1e3, insns, n, p50 / 1e3, p99 / 1e3, lat[n - 1] / 1e3, context);
+        free(lat);
+        free(context);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc == 8 && !strcmp(argv[1], "context"))
+                return run_context(argv);
         bool daemon_mode = argc == 6 && !strcmp(argv[1], "daemon");
         bool engine_mode = argc == 5 && !strcmp(argv[1], "engine");
         if (!daemon_mode && !engine_mode) {
                 fprintf(stderr, "usage: bench-fetch daemon SOCK NAME THREADS SECONDS\n"
-                                "       bench-fetch engine FILE THREADS SECONDS\n");
+                                "       bench-fetch engine FILE THREADS SECONDS\n"
+                                "       bench-fetch context SOCK NAME ARCH CAPS KERNEL N\n");
                 return 2;
         }
         int nt = atoi(argv[daemon_mode ? 4 : 3]);

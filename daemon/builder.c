@@ -25,6 +25,8 @@ int builder_init(struct builder *b, struct cache *cache, struct metrics *metrics
         *b = (struct builder){.cache = cache, .metrics = metrics};
         pthread_mutex_init(&b->lock, NULL);
         pthread_cond_init(&b->landed, NULL);
+        pthread_cond_init(&b->queued, NULL);
+        pthread_cond_init(&b->room, NULL);
         return compile_guard_init(&b->guard, compile_timeout_ms, max_children);
 }
 
@@ -35,9 +37,22 @@ void builder_cancel(struct builder *b)
 
 void builder_done(struct builder *b)
 {
+        /* The writer stores what is queued, then returns. */
+        pthread_mutex_lock(&b->lock);
+        b->writer_stop = true;
+        pthread_cond_broadcast(&b->queued);
+        pthread_cond_broadcast(&b->room);
+        pthread_mutex_unlock(&b->lock);
+        for (unsigned i = 0; i < b->n_writers; i++)
+                pthread_join(b->writers[i], NULL);
+        for (size_t i = 0; i < b->n_queue; i++) /* never started */
+                cache_pending_free(b->queue[i]);
+        b->n_queue = 0;
         compile_guard_done(&b->guard);
         pthread_mutex_destroy(&b->lock);
         pthread_cond_destroy(&b->landed);
+        pthread_cond_destroy(&b->queued);
+        pthread_cond_destroy(&b->room);
         free(b->flying);
         b->flying = NULL;
 }
@@ -82,9 +97,8 @@ static int claim_or_lookup(struct builder *b, const char *key, struct blob **ret
         }
 }
 
-static void release(struct builder *b, const char *key)
+static void release_locked(struct builder *b, const char *key)
 {
-        pthread_mutex_lock(&b->lock);
         ssize_t i = flying_index(b, key);
         if (i >= 0)
                 memmove(b->flying[i], b->flying[i + 1],
@@ -92,7 +106,97 @@ static void release(struct builder *b, const char *key)
         if (i >= 0)
                 b->n_flying--;
         pthread_cond_broadcast(&b->landed);
+}
+
+static void release(struct builder *b, const char *key)
+{
+        pthread_mutex_lock(&b->lock);
+        release_locked(b, key);
         pthread_mutex_unlock(&b->lock);
+}
+
+void builder_set_drained(struct builder *b, void (*drained)(void *userdata), void *userdata)
+{
+        pthread_mutex_lock(&b->lock);
+        b->drained = drained;
+        b->drained_userdata = userdata;
+        pthread_mutex_unlock(&b->lock);
+}
+
+size_t builder_stores_pending(struct builder *b)
+{
+        pthread_mutex_lock(&b->lock);
+        size_t n = b->n_queue + b->n_storing;
+        pthread_mutex_unlock(&b->lock);
+        return n;
+}
+
+static void *writer(void *userdata)
+{
+        struct builder *b = userdata;
+        struct cache_pending *items[BUILDER_STORE_GROUP];
+        bool claimed[BUILDER_STORE_GROUP];
+        int results[BUILDER_STORE_GROUP];
+
+        pthread_mutex_lock(&b->lock);
+        for (;;) {
+                while (b->n_queue == 0 && !b->writer_stop)
+                        pthread_cond_wait(&b->queued, &b->lock);
+                if (b->n_queue == 0)
+                        break; /* stopping, and all stored */
+                size_t n = b->n_queue < BUILDER_STORE_GROUP ? b->n_queue : BUILDER_STORE_GROUP;
+                b->n_queue -= n; /* from the end: the order of stores does not matter */
+                memcpy(items, b->queue + b->n_queue, n * sizeof(*items));
+                memcpy(claimed, b->queue_claimed + b->n_queue, n * sizeof(*claimed));
+                b->n_storing += n;
+                pthread_cond_broadcast(&b->room);
+                pthread_mutex_unlock(&b->lock);
+
+                cache_store_pending(b->cache, items, n, results);
+                for (size_t i = 0; i < n; i++)
+                        store_failed(results[i]);
+
+                pthread_mutex_lock(&b->lock);
+                for (size_t i = 0; i < n; i++) {
+                        if (claimed[i])
+                                release_locked(b, cache_pending_key(items[i]));
+                        cache_pending_free(items[i]);
+                }
+                b->n_storing -= n;
+                /* Called with the lock held, so that builder_set_drained(NULL) is final. */
+                if (b->n_queue == 0 && b->n_storing == 0 && b->drained)
+                        b->drained(b->drained_userdata);
+        }
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+}
+
+/* Hands `p` (and the claim on its key, when `claimed`) to the writer. Returns 0, or -errno
+ * when the writer cannot run: then the caller still owns both. */
+static int queue_store(struct builder *b, struct cache_pending *p, bool claimed)
+{
+        pthread_mutex_lock(&b->lock);
+        while (b->n_writers < BUILDER_WRITERS && !b->writer_stop) {
+                int r = pthread_create(&b->writers[b->n_writers], NULL, writer, b);
+                if (r != 0 && b->n_writers == 0) {
+                        pthread_mutex_unlock(&b->lock);
+                        return -r;
+                }
+                if (r != 0)
+                        break; /* fewer writers will do */
+                b->n_writers++;
+        }
+        while (b->n_queue == BUILDER_STORE_QUEUE && !b->writer_stop)
+                pthread_cond_wait(&b->room, &b->lock);
+        if (b->writer_stop) {
+                pthread_mutex_unlock(&b->lock);
+                return -ECANCELED;
+        }
+        b->queue[b->n_queue] = p;
+        b->queue_claimed[b->n_queue++] = claimed;
+        pthread_cond_signal(&b->queued);
+        pthread_mutex_unlock(&b->lock);
+        return 0;
 }
 
 int builder_build(struct builder *bd, const struct profile *p, const struct context *ctx,
@@ -130,10 +234,17 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
                         metrics_compiled(bd->metrics,
                                          (double)(t1.tv_sec - t0.tv_sec) +
                                                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-                if (r >= 0 && bd->cache) {
-                        _cleanup_free_ char *cs = NULL;
-                        if (context_to_string(ctx, &cs) == 0)
+                _cleanup_free_ char *cs = NULL;
+                if (r >= 0 && bd->cache && context_to_string(ctx, &cs) == 0) {
+                        struct cache_pending *pend = NULL;
+                        if (!may_wait)
                                 store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
+                        else if (cache_pending_new(b, diags, p->digest, cs, &pend) < 0 ||
+                                 queue_store(bd, pend, claimed) < 0) {
+                                cache_pending_free(pend);
+                                store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
+                        } else
+                                claimed = false; /* the writer releases the key once stored */
                 }
         }
         if (claimed)

@@ -90,7 +90,9 @@ static void load_work_free(struct load_work *lw)
 
 static void maybe_ready(struct manager *m)
 {
-        if (m->ready || m->scanning > 0)
+        /* Ready once every profile of the first scan is loaded and its blob stored: a stop
+         * right after READY=1 then leaves a cache that makes the next start warm. */
+        if (m->ready || m->scanning > 0 || builder_stores_pending(&m->builder) > 0)
                 return;
         __atomic_store_n(&m->ready, true, __ATOMIC_RELEASE);
         size_t counts[_ENTRY_STATE_MAX];
@@ -332,7 +334,15 @@ static int on_pool(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct manager *m = userdata;
         pool_dispatch_done(m->pool);
+        maybe_ready(m); /* also kicked when the builder's writer has stored everything */
         return 0;
+}
+
+/* The builder's writer thread: nothing is left to store. */
+static void stores_drained(void *userdata)
+{
+        struct manager *m = userdata;
+        pool_kick(m->pool);
 }
 
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata)
@@ -610,6 +620,7 @@ int manager_new(struct config *config, struct manager **ret)
         r = pool_new(m->config.workers, &m->pool);
         if (r < 0)
                 return log_error_errno(r, "Failed to start compile workers: %m");
+        builder_set_drained(&m->builder, stores_drained, m);
         /* The audit socket is opened here, before the self filter refuses AF_NETLINK. */
         if ((r = denials_new(&m->denials)) < 0)
                 return r;
@@ -649,6 +660,7 @@ struct manager *manager_free(struct manager *m)
          * compile still running after the grace is abandoned with everything it uses (the
          * builder, the cache, its profile): the process exits under it. The cache cannot be
          * torn by that: an entry is a temp file renamed into place once complete. */
+        builder_set_drained(&m->builder, NULL, NULL); /* the pool goes before the builder */
         unsigned abandoned = pool_stop(m->pool, MANAGER_STOP_GRACE_MS);
         if (abandoned > 0) {
                 log_notice("Stopping with %u compile%s still running: not waiting for %s",

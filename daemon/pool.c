@@ -166,6 +166,12 @@ int pool_submit(struct pool *p, struct pool_work *w)
         return 0;
 }
 
+void pool_kick(struct pool *p)
+{
+        uint64_t one = 1;
+        (void)!write(p->efd, &one, sizeof(one));
+}
+
 int pool_fd(const struct pool *p)
 {
         return p->efd;

@@ -23,6 +23,9 @@ struct pool *pool_free(struct pool *p); /* waits for running work; drops queued 
 #define POOL_WAIT_FOREVER (~0U)
 unsigned pool_stop(struct pool *p, unsigned grace_ms);
 int pool_submit(struct pool *p, struct pool_work *w);
+/* Makes the pool's fd readable, as a finished work does (any thread): the loop then runs
+ * pool_dispatch_done(), with or without work done. */
+void pool_kick(struct pool *p);
 int pool_fd(const struct pool *p);
 /* Runs `done` of every finished work item. Returns how many. */
 unsigned pool_dispatch_done(struct pool *p);

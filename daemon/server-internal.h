@@ -85,8 +85,12 @@ unsigned http_status_from_errno(int error, const char **ret_code);
  * diagnostics (may be NULL). */
 void reply_error(struct reply *rp, int error, const struct diag_list *diags, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+/* The blob answer: raw (a copy of b's bytes), or base64 with ?encoding=base64, or 304. */
 void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
                 const char *digest, const char *state, const char *context);
+/* The same for a served blob, sent from its own bytes (no copy), with a reference to it. */
+void reply_served_blob(struct reply *rp, struct MHD_Connection *c, struct entry_blob *eb,
+                       const char *digest, const char *state, const char *context);
 bool peer_privileged(struct server *s, struct MHD_Connection *c);
 int request_context(struct server *s, struct MHD_Connection *c, struct context *ret,
                     struct reply *rp);

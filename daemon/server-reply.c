@@ -171,11 +171,33 @@ bool want_base64(struct MHD_Connection *c)
         return e && streq(e, "base64");
 }
 
-void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
-                const char *digest, const char *state, const char *context)
+static void unref_blob(void *cls)
 {
-        char etag[SHA256_HEX_SIZE + 2], insns[32];
-        snprintf(etag, sizeof(etag), "\"%s\"", b->key);
+        entry_blob_unref(cls);
+}
+
+/* "%zu" without printf: every blob answer has it. */
+static const char *format_size(char buf[24], size_t v)
+{
+        char *q = buf + 23;
+        *q = 0;
+        do
+                *--q = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        return q;
+}
+
+/* `hold`, when not NULL, owns b: the raw answer is sent from b's bytes, holding a reference
+ * to it until libmicrohttpd is done with them, instead of a copy of them per request. */
+static void reply_blob_bytes(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                             struct entry_blob *hold, const char *digest, const char *state,
+                             const char *context)
+{
+        char etag[SHA256_HEX_SIZE + 2], insns[24];
+        etag[0] = '"';
+        memcpy(etag + 1, b->key, SHA256_HEX_SIZE - 1);
+        etag[SHA256_HEX_SIZE] = '"';
+        etag[SHA256_HEX_SIZE + 1] = 0;
         const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
         if (inm && (streq(inm, etag) || streq(inm, b->key))) {
                 rp->status = 304;
@@ -193,22 +215,40 @@ void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b
                         MHD_add_response_header(rp->response, "Content-Type", "text/plain");
         } else {
                 rp->status = 200;
-                rp->response = MHD_create_response_from_buffer(blob_size(b), b->insns,
-                                                               MHD_RESPMEM_MUST_COPY);
+                if (hold) {
+                        rp->response = MHD_create_response_from_buffer_with_free_callback_cls(
+                                blob_size(b), b->insns, unref_blob, entry_blob_ref(hold));
+                        if (!rp->response)
+                                entry_blob_unref(hold);
+                } else
+                        rp->response = MHD_create_response_from_buffer(blob_size(b), b->insns,
+                                                                       MHD_RESPMEM_MUST_COPY);
                 if (rp->response)
                         MHD_add_response_header(rp->response, "Content-Type",
                                                 "application/octet-stream");
         }
         if (!rp->response)
                 return;
-        snprintf(insns, sizeof(insns), "%zu", b->n_insns);
         MHD_add_response_header(rp->response, "ETag", etag);
         MHD_add_response_header(rp->response, SECCOMPD_HEADER_KEY, b->key);
-        MHD_add_response_header(rp->response, SECCOMPD_HEADER_INSNS, insns);
+        MHD_add_response_header(rp->response, SECCOMPD_HEADER_INSNS,
+                                format_size(insns, b->n_insns));
         if (digest)
                 MHD_add_response_header(rp->response, SECCOMPD_HEADER_DIGEST, digest);
         if (state)
                 MHD_add_response_header(rp->response, SECCOMPD_HEADER_STATE, state);
         if (context)
                 MHD_add_response_header(rp->response, SECCOMPD_HEADER_CONTEXT, context);
+}
+
+void reply_blob(struct reply *rp, struct MHD_Connection *c, const struct blob *b,
+                const char *digest, const char *state, const char *context)
+{
+        reply_blob_bytes(rp, c, b, NULL, digest, state, context);
+}
+
+void reply_served_blob(struct reply *rp, struct MHD_Connection *c, struct entry_blob *eb,
+                       const char *digest, const char *state, const char *context)
+{
+        reply_blob_bytes(rp, c, eb->blob, eb, digest, state, context);
 }

@@ -176,6 +176,14 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
         if (request_context(s, c, &ctx, rp) < 0 || context_to_string(&ctx, &cs) < 0 ||
             get_servable(s, name, rp, &e) < 0)
                 return;
+        /* The blob is there (nearly always): no need to ask the kernel who the peer is. */
+        struct entry_blob *have = entry_snapshot_find_blob(e, cs);
+        if (have) {
+                entry_blob_touch(have);
+                reply_served_blob(rp, c, have, e->good->digest, entry_state_to_string(e->state),
+                                  cs);
+                return;
+        }
         int r = manager_blob_for(s->m, e, &ctx, peer_privileged(s, c), &b, &bd);
         if (r == -EPERM) {
                 reply_error(rp, -EPERM, NULL,
@@ -191,7 +199,7 @@ void route_bpf(struct server *s, struct MHD_Connection *c, const char *name,
                             strerror(-r));
                 return;
         }
-        reply_blob(rp, c, b->blob, e->good->digest, entry_state_to_string(e->state), cs);
+        reply_served_blob(rp, c, b, e->good->digest, entry_state_to_string(e->state), cs);
 }
 
 void route_blob(struct server *s, struct MHD_Connection *c, const char *key,
@@ -203,8 +211,9 @@ void route_blob(struct server *s, struct MHD_Connection *c, const char *key,
 
         /* Served blobs first; the cache stays the truth for blobs of ad-hoc compiles. */
         if (manager_served_blob(s->m, key, &e, &eb) == 0) {
-                reply_blob(rp, c, eb->blob, e->good->digest, entry_state_to_string(e->state),
-                           eb->context);
+                /* The snapshot holds eb: a reference to eb outlives it. */
+                reply_served_blob(rp, c, (struct entry_blob *)eb, e->good->digest,
+                                  entry_state_to_string(e->state), eb->context);
                 return;
         }
         int r = manager_cached_blob(s->m, key, &b);

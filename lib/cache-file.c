@@ -17,8 +17,22 @@
 
 void cache_temp_file_unlinkp(struct cache_temp_file *t)
 {
+        if (t->has_fd)
+                close(t->fd);
+        t->has_fd = false;
         if (t->name[0])
                 (void)unlinkat(t->dir_fd, t->name, 0);
+}
+
+int cache_file_sync_temp(struct cache_temp_file *t)
+{
+        if (!t->has_fd)
+                return 0;
+        int r = fsync(t->fd) < 0 ? -errno : 0;
+        t->has_fd = false;
+        if (close(t->fd) < 0 && r == 0)
+                r = -errno;
+        return r;
 }
 
 static void entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix)
@@ -55,7 +69,7 @@ static int read_fd(int fd, size_t size, char **ret)
         return 0;
 }
 
-int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t stamp,
+int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t stamp, bool durable,
                           struct cache_temp_file *t)
 {
         _cleanup_close_ int fd = -EBADF;
@@ -84,6 +98,11 @@ int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t st
                 stamp_to_times(stamp, times);
                 if (futimens(fd, times) < 0)
                         return -errno;
+        }
+        if (!durable) {
+                t->fd = TAKE_FD(fd);
+                t->has_fd = true;
+                return 0;
         }
         if (fsync(fd) < 0)
                 return -errno;

@@ -35,6 +35,8 @@ struct cache_file_observed {
 struct cache_temp_file {
         int dir_fd; /* borrowed */
         char name[CACHE_TEMP_NAME_SIZE];
+        bool has_fd; /* fd is open: written, not yet made durable */
+        int fd;
 };
 void cache_temp_file_unlinkp(struct cache_temp_file *t);
 
@@ -59,10 +61,14 @@ int cache_file_remove(int blobs_fd, const char *key);
 char *cache_file_metadata_format(const struct blob *b, const char *payload_sha256,
                                  const struct diag_list *diags, const char *profile_digest,
                                  const char *context);
-/* Writes `size` bytes to a new temporary file in `dir_fd` and makes them durable; `stamp`
- * (unless 0) becomes its mtime. The name goes to `t`, whose cleanup removes the file. */
-int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t stamp,
+/* Writes `size` bytes to a new temporary file in `dir_fd` and, when `durable`, makes them
+ * durable (else the file stays open in `t` for cache_file_sync_temp()); `stamp` (unless 0)
+ * becomes its mtime. The name goes to `t`, whose cleanup removes the file. */
+int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t stamp, bool durable,
                           struct cache_temp_file *t);
+/* Makes a temporary file written with durable false durable (fsync) and closes it. Many
+ * files written first and synced after share the file system's journal commits. */
+int cache_file_sync_temp(struct cache_temp_file *t);
 /* Puts both temporary files in place as the entry of `key`, the .bpf first: the .json is what
  * makes the entry exist, and a lookup verifies one against the other whatever a crash
  * leaves. A renamed file's name is cleared in its cache_temp_file. */

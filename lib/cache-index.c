@@ -6,17 +6,25 @@
 #include "cache-index.h"
 #include "macro.h"
 
+/* Entries and pins are found through open-addressing tables (linear probing, at most half
+ * full, backward-shift deletion): a sorted array made every insert a memmove of half the
+ * array, and a start of 10,000 profiles pinned (and stored) 10,000 random keys one by one,
+ * which cost O(n²) (issue 13). Keys are SHA-256 in hex: any hash of them spreads well. */
+
+static size_t key_hash(const char *key)
+{
+        uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+                h = (h ^ *p) * UINT64_C(1099511628211);
+        return (size_t)h;
+}
+
 void cache_index_done(struct cache_index *idx)
 {
         free(idx->entries);
+        free(idx->slots);
         free(idx->pins);
         *idx = (struct cache_index){0};
-}
-
-/* Compares entries, or a key with an entry: an entry starts with its key. */
-static int entry_cmp(const void *a, const void *b)
-{
-        return strcmp(a, b);
 }
 
 static int entry_stamp_cmp(const void *a, const void *b)
@@ -32,23 +40,48 @@ static int strptr_cmp(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The slot of `key` in the entries' table, or of the empty slot where it would go. */
+static size_t slot_of(const struct cache_index *idx, const char *key)
+{
+        size_t mask = idx->n_slots - 1, i = key_hash(key) & mask;
+        while (idx->slots[i] != 0 && !streq(idx->entries[idx->slots[i] - 1].key, key))
+                i = (i + 1) & mask;
+        return i;
+}
+
 struct cache_entry *cache_index_find(struct cache_index *idx, const char *key)
 {
         if (idx->n_entries == 0)
                 return NULL;
-        return bsearch(key, idx->entries, idx->n_entries, sizeof(struct cache_entry), entry_cmp);
+        size_t s = idx->slots[slot_of(idx, key)];
+        return s ? &idx->entries[s - 1] : NULL;
+}
+
+static int grow_slots(struct cache_index *idx, size_t n)
+{
+        size_t *slots = calloc(n, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+        free(idx->slots);
+        idx->slots = slots;
+        idx->n_slots = n;
+        for (size_t e = 0; e < idx->n_entries; e++)
+                idx->slots[slot_of(idx, idx->entries[e].key)] = e + 1;
+        return 0;
 }
 
 int cache_index_reserve(struct cache_index *idx)
 {
-        if (idx->n_entries < idx->allocated)
-                return 0;
-        size_t na = idx->allocated ? idx->allocated * 2 : 64;
-        struct cache_entry *e = reallocarray(idx->entries, na, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        idx->entries = e;
-        idx->allocated = na;
+        if (idx->n_entries >= idx->allocated) {
+                size_t na = idx->allocated ? idx->allocated * 2 : 64;
+                struct cache_entry *e = reallocarray(idx->entries, na, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                idx->entries = e;
+                idx->allocated = na;
+        }
+        if ((idx->n_entries + 1) * 2 > idx->n_slots)
+                return grow_slots(idx, idx->n_slots ? idx->n_slots * 2 : 128);
         return 0;
 }
 
@@ -64,108 +97,124 @@ int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uin
         int r = cache_index_reserve(idx);
         if (r < 0)
                 return r;
-        size_t lo = 0, hi = idx->n_entries;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(idx->entries[mid].key, key) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        memmove(idx->entries + lo + 1, idx->entries + lo, (idx->n_entries - lo) * sizeof(*e));
-        e = &idx->entries[lo];
+        e = &idx->entries[idx->n_entries++];
         memcpy(e->key, key, SHA256_HEX_SIZE);
         e->size = size;
         e->stamp = stamp;
-        idx->n_entries++;
+        idx->slots[slot_of(idx, key)] = idx->n_entries;
         idx->bytes += size;
         return 0;
 }
 
+/* Empties slot `i` of a table of `n` slots whose slot j is empty when empty(j) and wants
+ * home(j): the slots after it that probed past it move back (no tombstones). */
+#define BACKWARD_SHIFT(slots, n, i, empty, home)                                                   \
+        do {                                                                                       \
+                size_t mask_ = (n)-1, hole_ = (i), j_ = (i);                                       \
+                for (;;) {                                                                         \
+                        j_ = (j_ + 1) & mask_;                                                     \
+                        if (empty(j_))                                                             \
+                                break;                                                             \
+                        size_t h_ = home(j_) & mask_;                                              \
+                        /* j_ may fill the hole unless its home lies in (hole_, j_]. */            \
+                        if (hole_ <= j_ ? (h_ > hole_ && h_ <= j_) : (h_ > hole_ || h_ <= j_))     \
+                                continue;                                                          \
+                        (slots)[hole_] = (slots)[j_];                                              \
+                        hole_ = j_;                                                                \
+                }                                                                                  \
+                memset(&(slots)[hole_], 0, sizeof((slots)[hole_]));                                \
+        } while (0)
+
 void cache_index_remove(struct cache_index *idx, const char *key)
 {
-        struct cache_entry *e = cache_index_find(idx, key);
-        if (!e)
+        if (idx->n_entries == 0)
                 return;
-        idx->bytes -= e->size;
-        size_t i = (size_t)(e - idx->entries);
-        memmove(e, e + 1, (idx->n_entries - i - 1) * sizeof(*e));
+        size_t s = slot_of(idx, key);
+        if (idx->slots[s] == 0)
+                return;
+        size_t i = idx->slots[s] - 1, last = idx->n_entries - 1;
+        idx->bytes -= idx->entries[i].size;
+#define EMPTY(j) (idx->slots[j] == 0)
+#define HOME(j)  key_hash(idx->entries[idx->slots[j] - 1].key)
+        BACKWARD_SHIFT(idx->slots, idx->n_slots, s, EMPTY, HOME);
+#undef EMPTY
+#undef HOME
+        if (i != last) {
+                /* The last entry takes the removed one's place. */
+                idx->slots[slot_of(idx, idx->entries[last].key)] = i + 1;
+                idx->entries[i] = idx->entries[last];
+        }
         idx->n_entries--;
 }
 
 int cache_index_append(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp)
 {
-        int r = cache_index_reserve(idx);
-        if (r < 0)
-                return r;
-        struct cache_entry *e = &idx->entries[idx->n_entries++];
-        memcpy(e->key, key, SHA256_HEX_SIZE);
-        e->size = size;
-        e->stamp = stamp;
-        idx->bytes += size;
+        return cache_index_set(idx, key, size, stamp);
+}
+
+/* The slot of `key` in the pins' table, or of the empty slot where it would go. */
+static size_t pin_slot(const struct cache_index *idx, const char *key)
+{
+        size_t mask = idx->n_pin_slots - 1, i = key_hash(key) & mask;
+        while (idx->pins[i].count != 0 && !streq(idx->pins[i].key, key))
+                i = (i + 1) & mask;
+        return i;
+}
+
+static struct cache_index_pin *pin_find(struct cache_index *idx, const char *key)
+{
+        if (idx->n_pins == 0)
+                return NULL;
+        struct cache_index_pin *p = &idx->pins[pin_slot(idx, key)];
+        return p->count ? p : NULL;
+}
+
+static int grow_pins(struct cache_index *idx)
+{
+        size_t n = idx->n_pin_slots ? idx->n_pin_slots * 2 : 64;
+        struct cache_index_pin *old = idx->pins, *pins = calloc(n, sizeof(*pins));
+        size_t n_old = idx->n_pin_slots;
+        if (!pins)
+                return -ENOMEM;
+        idx->pins = pins;
+        idx->n_pin_slots = n;
+        for (size_t i = 0; i < n_old; i++)
+                if (old[i].count)
+                        idx->pins[pin_slot(idx, old[i].key)] = old[i];
+        free(old);
         return 0;
-}
-
-void cache_index_sort(struct cache_index *idx)
-{
-        if (idx->n_entries > 0)
-                qsort(idx->entries, idx->n_entries, sizeof(*idx->entries), entry_cmp);
-}
-
-/* Returns the pin of `key` or NULL; `ret_at` gets where it is or would be inserted. */
-static struct cache_index_pin *pin_find(struct cache_index *idx, const char *key, size_t *ret_at)
-{
-        size_t lo = 0, hi = idx->n_pins;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int d = strcmp(key, idx->pins[mid].key);
-                if (d == 0) {
-                        if (ret_at)
-                                *ret_at = mid;
-                        return &idx->pins[mid];
-                }
-                if (d < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        if (ret_at)
-                *ret_at = lo;
-        return NULL;
 }
 
 int cache_index_pin(struct cache_index *idx, const char *key)
 {
-        size_t at;
-        struct cache_index_pin *p = pin_find(idx, key, &at);
+        struct cache_index_pin *p = pin_find(idx, key);
         if (p) {
                 p->count++;
                 return 0;
         }
-        if (idx->n_pins == idx->allocated_pins) {
-                size_t n = idx->allocated_pins ? idx->allocated_pins * 2 : 16;
-                struct cache_index_pin *np = reallocarray(idx->pins, n, sizeof(*np));
-                if (!np)
-                        return -ENOMEM;
-                idx->pins = np;
-                idx->allocated_pins = n;
+        if ((idx->n_pins + 1) * 2 > idx->n_pin_slots) {
+                int r = grow_pins(idx);
+                if (r < 0)
+                        return r;
         }
-        memmove(&idx->pins[at + 1], &idx->pins[at], (idx->n_pins - at) * sizeof(*idx->pins));
-        idx->pins[at] = (struct cache_index_pin){.count = 1};
-        memcpy(idx->pins[at].key, key, SHA256_HEX_SIZE);
+        p = &idx->pins[pin_slot(idx, key)];
+        memcpy(p->key, key, SHA256_HEX_SIZE);
+        p->count = 1;
         idx->n_pins++;
         return 0;
 }
 
 void cache_index_unpin(struct cache_index *idx, const char *key)
 {
-        size_t at;
-        struct cache_index_pin *p = pin_find(idx, key, &at);
-        if (p && --p->count == 0) {
-                memmove(&idx->pins[at], &idx->pins[at + 1],
-                        (idx->n_pins - at - 1) * sizeof(*idx->pins));
-                idx->n_pins--;
-        }
+        struct cache_index_pin *p = pin_find(idx, key);
+        if (!p || --p->count > 0)
+                return;
+#define EMPTY(j) (idx->pins[j].count == 0)
+#define HOME(j)  key_hash(idx->pins[j].key)
+        BACKWARD_SHIFT(idx->pins, idx->n_pin_slots, (size_t)(p - idx->pins), EMPTY, HOME);
+#undef EMPTY
+#undef HOME
+        idx->n_pins--;
 }
 
 int cache_index_evict(struct cache_index *idx, uint64_t max_bytes, const char *const *referenced,
@@ -199,7 +248,7 @@ int cache_index_evict(struct cache_index *idx, uint64_t max_bytes, const char *c
                         continue;
                 if (refs && bsearch(&key, refs, n, sizeof(*refs), strptr_cmp))
                         continue;
-                if (pin_find(idx, key, NULL))
+                if (pin_find(idx, key))
                         continue;
                 if (remove_files(key, userdata) < 0)
                         continue;

@@ -24,11 +24,13 @@ struct cache_index_pin {
 };
 
 struct cache_index {
-        struct cache_entry *entries; /* sorted by key, except while being scanned */
+        struct cache_entry *entries; /* in no order */
         size_t n_entries, allocated;
+        size_t *slots;                /* hash table: 1 + the index of an entry, or 0 (empty) */
+        size_t n_slots;               /* a power of two, at least twice n_entries */
         uint64_t bytes;               /* the sizes of all entries */
-        struct cache_index_pin *pins; /* sorted by key */
-        size_t n_pins, allocated_pins;
+        struct cache_index_pin *pins; /* hash table: count 0 is an empty slot */
+        size_t n_pins, n_pin_slots;   /* n_pin_slots: a power of two, at least 2 × n_pins */
 };
 
 /* Frees what the index holds (not `idx` itself). */
@@ -37,16 +39,16 @@ void cache_index_done(struct cache_index *idx);
 /* The entry of `key`, or NULL. */
 struct cache_entry *cache_index_find(struct cache_index *idx, const char *key);
 /* Makes room for one more entry, so that cache_index_set() cannot fail after it (the cache
- * calls this before renaming files into place). Returns 0 or -ENOMEM. */
+ * calls this before renaming files into place). Returns 0 or -ENOMEM. All operations take
+ * constant time on average, but eviction, which sorts by stamp. */
 int cache_index_reserve(struct cache_index *idx);
 /* Adds or updates the entry of `key`. Returns 0 or -ENOMEM. */
 int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
 /* Removes the entry of `key`, if any. */
 void cache_index_remove(struct cache_index *idx, const char *key);
-/* Appends an entry without keeping the order, for a scan of the directory, which ends with
- * cache_index_sort(). Returns 0 or -ENOMEM. */
+/* Adds an entry found by a scan of the directory (which holds each key once). Returns 0 or
+ * -ENOMEM. */
 int cache_index_append(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
-void cache_index_sort(struct cache_index *idx);
 
 /* Counted pins: a pinned key is never evicted. cache_index_pin returns 0 or -ENOMEM;
  * unpinning a key not pinned does nothing. */

@@ -174,14 +174,136 @@ static int commit_locked(struct cache *c, const char *key, struct cache_temp_fil
         return 0;
 }
 
+struct cache_pending {
+        char key[SHA256_HEX_SIZE];
+        void *bytes;
+        size_t size;
+        char *text; /* the metadata */
+        size_t text_size;
+};
+
+struct cache_pending *cache_pending_free(struct cache_pending *p)
+{
+        if (p) {
+                free(p->bytes);
+                free(p->text);
+                free(p);
+        }
+        return NULL;
+}
+
+const char *cache_pending_key(const struct cache_pending *p)
+{
+        return p->key;
+}
+
+int cache_pending_new(const struct blob *b, const struct diag_list *diags,
+                      const char *profile_digest, const char *context, struct cache_pending **ret)
+{
+        _cleanup_(cache_pending_freep) struct cache_pending *p = NULL;
+        char sha[SHA256_HEX_SIZE];
+
+        assert(b);
+        if (!cache_key_is_valid(b->key) || b->n_insns == 0 || !b->insns)
+                return -EINVAL;
+        int r = sha256_hex(b->insns, blob_size(b), sha);
+        if (r < 0)
+                return r;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        memcpy(p->key, b->key, SHA256_HEX_SIZE);
+        p->size = blob_size(b);
+        p->bytes = malloc(p->size);
+        p->text = cache_file_metadata_format(b, sha, diags, profile_digest, context);
+        if (!p->bytes || !p->text)
+                return -ENOMEM;
+        memcpy(p->bytes, b->insns, p->size);
+        p->text_size = strlen(p->text);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
+                         int *ret_results)
+{
+        _cleanup_free_ struct cache_temp_file *temps = NULL;
+        _cleanup_free_ uint64_t *stamps = NULL;
+        _cleanup_free_ const char **stored = NULL;
+        size_t n_stored = 0;
+
+        assert(c);
+        assert(items || n == 0);
+        for (size_t i = 0; i < n; i++)
+                ret_results[i] = c->unusable;
+        if (c->unusable < 0 || n == 0)
+                return;
+        temps = calloc(2 * n, sizeof(*temps));
+        stamps = calloc(n, sizeof(*stamps));
+        stored = calloc(n, sizeof(*stored));
+        if (!temps || !stamps || !stored) {
+                for (size_t i = 0; i < n; i++)
+                        ret_results[i] = -ENOMEM;
+                return;
+        }
+        for (size_t i = 0; i < 2 * n; i++)
+                temps[i].dir_fd = c->blobs_fd;
+
+        /* Every temp file written first, made durable after: their fsyncs share the file
+         * system's journal commits, where one store at a time paid three of its own. */
+        cache_lock(c);
+        for (size_t i = 0; i < n; i++)
+                stamps[i] = next_stamp_locked(c);
+        cache_unlock(c);
+        for (size_t i = 0; i < n; i++) {
+                int r = cache_file_write_temp(c->blobs_fd, items[i]->bytes, items[i]->size, 0,
+                                              false, &temps[2 * i]);
+                if (r >= 0)
+                        r = cache_file_write_temp(c->blobs_fd, items[i]->text, items[i]->text_size,
+                                                  stamps[i], false, &temps[2 * i + 1]);
+                ret_results[i] = r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                int r = ret_results[i];
+                if (r >= 0)
+                        r = cache_file_sync_temp(&temps[2 * i]);
+                if (r >= 0)
+                        r = cache_file_sync_temp(&temps[2 * i + 1]);
+                ret_results[i] = r;
+        }
+
+        cache_lock(c);
+        for (size_t i = 0; i < n; i++)
+                if (ret_results[i] >= 0) {
+                        ret_results[i] =
+                                commit_locked(c, items[i]->key, &temps[2 * i], &temps[2 * i + 1],
+                                              items[i]->size + items[i]->text_size, stamps[i]);
+                        if (ret_results[i] >= 0)
+                                stored[n_stored++] = items[i]->key;
+                }
+        cache_unlock(c);
+        for (size_t i = 0; i < 2 * n; i++)
+                cache_temp_file_unlinkp(&temps[i]); /* what was not renamed into place */
+
+        /* One fsync for all the renames: if a crash keeps a .json and loses its .bpf,
+         * verification turns the entry into a miss. */
+        if (n_stored > 0 && fsync(c->blobs_fd) < 0) {
+                int r = -errno;
+                for (size_t i = 0; i < n; i++)
+                        if (ret_results[i] >= 0)
+                                ret_results[i] = r;
+        }
+        if (n_stored > 0) {
+                cache_lock(c);
+                (void)evict_locked(c, stored, n_stored, NULL); /* -ENOMEM: evict next time */
+                cache_unlock(c);
+        }
+}
+
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
                 const char *profile_digest, const char *context)
 {
-        _cleanup_(cache_temp_file_unlinkp) struct cache_temp_file bpf = {.dir_fd = c->blobs_fd};
-        _cleanup_(cache_temp_file_unlinkp) struct cache_temp_file json = {.dir_fd = c->blobs_fd};
-        _cleanup_free_ char *text = NULL;
-        char sha[SHA256_HEX_SIZE];
-        uint64_t stamp;
+        _cleanup_(cache_pending_freep) struct cache_pending *p = NULL;
         int r;
 
         assert(c);
@@ -190,40 +312,11 @@ int cache_store(struct cache *c, const struct blob *b, const struct diag_list *d
                 return -EINVAL;
         if (c->unusable < 0)
                 return c->unusable;
-        r = sha256_hex(b->insns, blob_size(b), sha);
+        r = cache_pending_new(b, diags, profile_digest, context, &p);
         if (r < 0)
                 return r;
-        text = cache_file_metadata_format(b, sha, diags, profile_digest, context);
-        if (!text)
-                return -ENOMEM;
-        size_t text_size = strlen(text);
-
-        cache_lock(c);
-        stamp = next_stamp_locked(c);
-        cache_unlock(c);
-
-        r = cache_file_write_temp(c->blobs_fd, b->insns, blob_size(b), 0, &bpf);
-        if (r < 0)
-                return r;
-        r = cache_file_write_temp(c->blobs_fd, text, text_size, stamp, &json);
-        if (r < 0)
-                return r;
-
-        cache_lock(c);
-        r = commit_locked(c, b->key, &bpf, &json, blob_size(b) + text_size, stamp);
-        cache_unlock(c);
-        if (r < 0)
-                return r;
-
-        /* One fsync for both renames: if a crash keeps the .json's and loses the .bpf's,
-         * verification turns the entry into a miss. */
-        if (fsync(c->blobs_fd) < 0)
-                return -errno;
-
-        cache_lock(c);
-        (void)evict_locked(c, NULL, 0, b->key); /* -ENOMEM: evict next time */
-        cache_unlock(c);
-        return 0;
+        cache_store_pending(c, &p, 1, &r);
+        return r;
 }
 
 static int scan_one(struct cache *c, const char *name)
@@ -263,7 +356,6 @@ static int cache_scan(struct cache *c)
                 if (r < 0)
                         return r;
         }
-        cache_index_sort(&c->index);
         return 0;
 }
 

@@ -64,6 +64,21 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
                 const char *profile_digest, const char *context);
 
+/* An entry ready to be stored (the blob's bytes and its metadata, copied), so that a writer
+ * thread can store it while the blob is already served from memory. */
+struct cache_pending;
+int cache_pending_new(const struct blob *b, const struct diag_list *diags,
+                      const char *profile_digest, const char *context, struct cache_pending **ret);
+struct cache_pending *cache_pending_free(struct cache_pending *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache_pending *, cache_pending_free);
+const char *cache_pending_key(const struct cache_pending *p);
+/* Stores the n entries as cache_store() stores one, with the same guarantees, but all their
+ * files are written before any is fsync'd, and the directory is fsync'd once: a group commit.
+ * Evicts, when over the bound, none of the entries just stored. ret_results[i] gets 0 or the
+ * -errno of items[i]. */
+void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
+                         int *ret_results);
+
 /* Pins `key` (counted): a pinned entry is never evicted, by cache_evict() or by a store,
  * though it may still be replaced by a store of the same key or removed when found corrupt.
  * The daemon pins the blobs its registry serves, so a restart finds them. cache_pin returns

@@ -225,8 +225,18 @@ char *json_pointer_append(const char *pointer, const char *segment)
 
 char *json_pointer_append_index(const char *pointer, size_t index)
 {
-        char *r;
-        if (asprintf(&r, "%s/%zu", pointer, index) < 0)
+        /* Called for every element of every array a profile has: no printf. */
+        char digits[24], *q = digits + sizeof(digits);
+        do
+                *--q = (char)('0' + index % 10);
+        while ((index /= 10) > 0);
+        size_t pl = strlen(pointer), dl = (size_t)(digits + sizeof(digits) - q);
+        char *r = malloc(pl + 1 + dl + 1);
+        if (!r)
                 return NULL;
+        memcpy(r, pointer, pl);
+        r[pl] = '/';
+        memcpy(r + pl + 1, q, dl);
+        r[pl + 1 + dl] = 0;
         return r;
 }

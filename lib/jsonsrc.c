@@ -16,6 +16,7 @@ struct scanner {
         size_t path_len, path_alloc;
         int error; /* -ENOMEM, recorded by whatever allocation failed */
         bool stop;
+        bool indexing; /* recording locations (json_source_index), not checking */
 };
 
 /* The scanner's functions return bool, so an allocation failure is recorded here by the
@@ -80,6 +81,8 @@ static void path_pop(struct scanner *s, size_t len)
 static int record(struct scanner *s, unsigned line, unsigned column)
 {
         struct json_source *src = s->src;
+        if (!s->indexing)
+                return 0;
         if (src->n_locs == src->allocated_locs) {
                 size_t na = src->allocated_locs ? src->allocated_locs * 2 : 64;
                 struct json_loc *l = track(s, reallocarray(src->locs, na, sizeof(*l)));
@@ -273,7 +276,7 @@ static bool scan_number(struct scanner *s)
                         advance(s);
         }
         size_t len = (size_t)(s->p - start);
-        if (!integer || json_u64_fits_int64(start, len))
+        if (s->indexing || !integer || json_u64_fits_int64(start, len))
                 return true;
 
         /* The marker takes the literal's place at the same length, so that jansson's own
@@ -302,8 +305,9 @@ static bool scan_container(struct scanner *s, unsigned depth, bool array)
         size_t index = 0, saved = s->path_len;
 
         if (depth > s->max_depth) {
-                diag_add_at(s->diags, DIAG_ERROR, s->line, s->column, s->path, NULL,
-                            "JSON nesting is deeper than %u levels", s->max_depth);
+                if (s->diags)
+                        diag_add_at(s->diags, DIAG_ERROR, s->line, s->column, s->path, NULL,
+                                    "JSON nesting is deeper than %u levels", s->max_depth);
                 s->stop = true;
                 return false;
         }
@@ -318,9 +322,12 @@ static bool scan_container(struct scanner *s, unsigned depth, bool array)
                 if (s->p >= s->end)
                         return false;
                 if (array) {
-                        char seg[32];
-                        int l = snprintf(seg, sizeof(seg), "%zu", index++);
-                        if (path_push(s, seg, (size_t)l) < 0)
+                        char seg[24], *q = seg + sizeof(seg);
+                        size_t v = index++;
+                        do
+                                *--q = (char)('0' + v % 10);
+                        while ((v /= 10) > 0);
+                        if (path_push(s, q, (size_t)(seg + sizeof(seg) - q)) < 0)
                                 return false;
                 } else {
                         _cleanup_free_ char *key = NULL;
@@ -386,6 +393,35 @@ static int loc_compare(const void *a, const void *b)
         return strcmp(((const struct json_loc *)a)->pointer, ((const struct json_loc *)b)->pointer);
 }
 
+/* One scan of src->text from the start. */
+static int scan(struct json_source *src, bool indexing, struct diag_list *diags, bool *ret_ok,
+                const char **ret_end)
+{
+        struct scanner s = {
+                .src = src,
+                .p = src->text,
+                .end = src->text + src->size,
+                .line = 1,
+                .column = 1,
+                .max_depth = src->max_depth,
+                .diags = diags,
+                .indexing = indexing,
+        };
+        s.path = calloc(1, 64);
+        if (!s.path)
+                return -ENOMEM;
+        s.path_alloc = 64;
+        bool ok = scan_value(&s, 1);
+        free(s.path);
+        if (s.error < 0)
+                return s.error;
+        if (ok)
+                skip_ws(&s);
+        *ret_ok = ok;
+        *ret_end = s.p;
+        return 0;
+}
+
 int json_source_new(const char *data, size_t size, unsigned max_depth, struct diag_list *diags,
                     struct json_source **ret)
 {
@@ -398,44 +434,43 @@ int json_source_new(const char *data, size_t size, unsigned max_depth, struct di
         memcpy(src->text, data, size);
         src->text[size] = 0;
         src->size = size;
+        src->max_depth = max_depth;
 
         json_u64_init(&src->big, data, size);
 
-        struct scanner s = {
-                .src = src,
-                .p = src->text,
-                .end = src->text + size,
-                .line = 1,
-                .column = 1,
-                .max_depth = max_depth,
-                .diags = diags,
-        };
-        s.path = calloc(1, 64);
-        if (!s.path)
-                return -ENOMEM;
-        s.path_alloc = 64;
-
         if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-                free(s.path);
                 int r = diag_add_at(diags, DIAG_ERROR, 1, 1, "", "save the file without a BOM",
                                     "the file starts with a UTF-8 byte order mark, which JSON "
                                     "does not allow");
                 if (r < 0)
                         return r;
+                src->indexed = true; /* nothing to locate */
                 *ret = TAKE_PTR(src);
                 return 0;
         }
-        bool ok = scan_value(&s, 1);
-        free(s.path);
-        if (s.error < 0)
-                return s.error;
-        if (ok) {
-                skip_ws(&s);
-                src->complete = s.p == s.end;
-        }
-        if (src->n_locs > 0)
-                qsort(src->locs, src->n_locs, sizeof(*src->locs), loc_compare);
+        bool ok;
+        const char *end;
+        int r = scan(src, false, diags, &ok, &end);
+        if (r < 0)
+                return r;
+        src->complete = ok && end == src->text + size;
         *ret = TAKE_PTR(src);
+        return 0;
+}
+
+int json_source_index(struct json_source *s)
+{
+        if (s->indexed)
+                return 0;
+        bool ok;
+        const char *end;
+        /* The markers have their literals' length: every position is the original's. */
+        int r = scan(s, true, NULL, &ok, &end);
+        if (r < 0)
+                return r;
+        if (s->n_locs > 0)
+                qsort(s->locs, s->n_locs, sizeof(*s->locs), loc_compare);
+        s->indexed = true;
         return 0;
 }
 
@@ -460,10 +495,10 @@ static const struct json_loc *find_exact(const struct json_source *s, const char
         return bsearch(&key, s->locs, s->n_locs, sizeof(*s->locs), loc_compare);
 }
 
-bool json_source_locate(const struct json_source *s, const char *pointer, unsigned *ret_line,
+bool json_source_locate(struct json_source *s, const char *pointer, unsigned *ret_line,
                         unsigned *ret_column)
 {
-        if (!s || !pointer)
+        if (!s || !pointer || json_source_index(s) < 0)
                 return false;
         _cleanup_free_ char *p = strdup(pointer);
         if (!p)
@@ -482,7 +517,7 @@ bool json_source_locate(const struct json_source *s, const char *pointer, unsign
         }
 }
 
-void json_source_locate_diags(const struct json_source *s, struct diag_list *l)
+void json_source_locate_diags(struct json_source *s, struct diag_list *l)
 {
         for (size_t i = 0; l && i < l->n; i++) {
                 struct diag *d = &l->items[i];

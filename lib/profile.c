@@ -39,7 +39,7 @@ static int load_json(const char *data, size_t size, struct diag_list *diags,
 /* Fills `prof` from the document and runs the checks that need the whole profile and the
  * dialect's, then gives the diagnostics this call added their line:column. Returns 0,
  * -EINVAL when there is an error among the diagnostics, other -errno on failure. */
-static int read_profile(json_t *root, const struct json_source *src,
+static int read_profile(json_t *root, struct json_source *src,
                         const struct profile_parse_options *opts, struct diag_list *diags,
                         struct profile *prof)
 {

@@ -100,18 +100,49 @@ int context_set_kernel(struct context *c, const char *version)
         return 0;
 }
 
+/* Appends `s` at *at if it fits before `end` (which keeps room for the NUL). */
+static bool append(char **at, const char *end, const char *s)
+{
+        size_t l = strlen(s);
+        if (l > (size_t)(end - *at))
+                return false;
+        memcpy(*at, s, l);
+        *at += l;
+        return true;
+}
+
 int context_to_string(const struct context *c, char **ret)
 {
-        char caps[1024] = "";
-        size_t n = 0;
-        for (int i = 0; i < CAP_COUNT; i++)
-                if (c->caps & (UINT64_C(1) << i))
-                        n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? "," : "",
-                                              cap_to_string(i));
-        if (asprintf(ret, "arch=%s caps=%s kernel=%u.%u", c->arch ? c->arch->short_name : "?",
-                     n ? caps : "none", c->kernel_major, c->kernel_minor) < 0)
-                return -ENOMEM;
-        return 0;
+        /* Every blob request asks for it: no printf. Names of capabilities are short, and
+         * CAP_COUNT of them fit. */
+        char buf[2048], *at = buf, *end = buf + sizeof(buf) - 1;
+        char kernel[2 * 11 + 2], *k = kernel + sizeof(kernel);
+        unsigned v = c->kernel_minor;
+        *--k = 0;
+        do
+                *--k = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        *--k = '.';
+        v = c->kernel_major;
+        do
+                *--k = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        bool ok = append(&at, end, "arch=") &&
+                  append(&at, end, c->arch ? c->arch->short_name : "?") &&
+                  append(&at, end, " caps=");
+        bool any = false;
+        for (int i = 0; ok && i < CAP_COUNT; i++)
+                if (c->caps & (UINT64_C(1) << i)) {
+                        ok = (!any || append(&at, end, ",")) && append(&at, end, cap_to_string(i));
+                        any = true;
+                }
+        ok = ok && (any || append(&at, end, "none")) && append(&at, end, " kernel=") &&
+             append(&at, end, k);
+        if (!ok)
+                return -ENOMEM; /* cannot happen: the buffer holds every capability */
+        *at = 0;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static bool holds_cap(const struct context *c, const char *name)

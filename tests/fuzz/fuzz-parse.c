@@ -32,7 +32,8 @@ static void exercise_json_source(const char *text, size_t size)
 
         if (diag_list_new(NULL, &diags) < 0)
                 abort();
-        if (json_source_new(text, size, PROFILE_MAX_DEPTH, diags, &src) < 0)
+        if (json_source_new(text, size, PROFILE_MAX_DEPTH, diags, &src) < 0 ||
+            json_source_index(src) < 0)
                 abort();
 
         for (size_t i = 0; i < src->n_locs; i++) {

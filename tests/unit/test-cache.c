@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "cache-index.h"
 #include "cache.h"
 #include "diag-json.h"
 #include "test-util.h"
@@ -897,6 +898,72 @@ static void test_cache_diagnostics_json_roundtrip(_unused_ void **state)
         }
 }
 
+/* The index against a plain model, through many inserts, updates, removals, pins and
+ * unpins of keys that collide in the low bits of any hash (so that probing and the
+ * backward shift of removals run), and one eviction that must skip every pinned key. */
+static int evict_ok(_unused_ const char *key, _unused_ void *userdata)
+{
+        return 0;
+}
+
+static void test_cache_index_matches_model(_unused_ void **state)
+{
+        enum { N = 3000 };
+        static char keys[N][SHA256_HEX_SIZE];
+        static uint64_t size[N]; /* 0: not in the index */
+        static unsigned pins[N];
+        struct cache_index idx = {0};
+        uint64_t bytes = 0, rnd = 42;
+
+        for (size_t i = 0; i < N; i++)
+                snprintf(keys[i], sizeof(keys[i]), "%064zx", i * 7919);
+        for (unsigned step = 0; step < 60000; step++) {
+                rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+                size_t k = (size_t)(rnd >> 33) % N;
+                switch ((rnd >> 20) % 5) {
+                case 0:
+                case 1:
+                        assert_int_equal(cache_index_set(&idx, keys[k], k + 1, step), 0);
+                        bytes += k + 1 - size[k];
+                        size[k] = k + 1;
+                        break;
+                case 2:
+                        cache_index_remove(&idx, keys[k]);
+                        bytes -= size[k];
+                        size[k] = 0;
+                        break;
+                case 3:
+                        assert_int_equal(cache_index_pin(&idx, keys[k]), 0);
+                        pins[k]++;
+                        break;
+                default: cache_index_unpin(&idx, keys[k]); pins[k] -= pins[k] > 0;
+                }
+        }
+        size_t n = 0, n_pins = 0;
+        for (size_t i = 0; i < N; i++) {
+                struct cache_entry *e = cache_index_find(&idx, keys[i]);
+                if (size[i]) {
+                        assert_non_null(e);
+                        assert_string_equal(e->key, keys[i]);
+                        assert_int_equal(e->size, size[i]);
+                        n++;
+                } else
+                        assert_null(e);
+                n_pins += pins[i] > 0;
+        }
+        assert_int_equal(idx.n_entries, n);
+        assert_int_equal(idx.n_pins, n_pins);
+        assert_int_equal(idx.bytes, bytes);
+        /* Evict everything evictable: exactly the pinned entries stay. */
+        assert_true(cache_index_evict(&idx, 0, NULL, 0, NULL, evict_ok, NULL) >= 0);
+        for (size_t i = 0; i < N; i++)
+                if (size[i] && pins[i])
+                        assert_non_null(cache_index_find(&idx, keys[i]));
+                else
+                        assert_null(cache_index_find(&idx, keys[i]));
+        cache_index_done(&idx);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -917,6 +984,7 @@ int main(void)
                 T(test_cache_killed_store_leaves_no_bad_entry),
                 T(test_cache_stale_temp_files_removed_on_open),
                 cmocka_unit_test(test_cache_diagnostics_json_roundtrip),
+                cmocka_unit_test(test_cache_index_matches_model),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
