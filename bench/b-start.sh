@@ -54,8 +54,9 @@ bench_start() {
                         "$BUILD/oci/seccompd-oci" --version)
         ex_true=$(printf '%s\n' "$ex" | grep '^exec-true ')
         ex_oci=$(printf '%s\n' "$ex" | grep '^exec-oci ')
-        local libs
-        libs=$(ldd "$BUILD/oci/seccompd-oci" | grep -c '=>')
+        local libs # "static" when it is (meson's oci_static: ldd then says "not a dynamic executable")
+        libs=$(ldd "$BUILD/oci/seccompd-oci" 2>/dev/null | grep -c '=>' || true)
+        if [ "$libs" = 0 ]; then libs=static; else libs="$libs shared libraries"; fi
 
         # In-process: what the compile costs, and what fetching the blob costs instead.
         local c_crun c_engine c_fetch c_post
@@ -87,7 +88,7 @@ bench_start() {
            "- seccompd's CPU per (b) start (a cache hit of POST /v1/compile): $daemon_ms ms; POST /v1/compile answered: $served for $starts starts." \
            "- crun kept a BPF cache of its own in its state root (\`.cache/seccomp\`): $crun_cache." \
            "- The blob crun builds (from \`crun create\`) is byte-identical to bench-compile's libseccomp replay: $same_blob; to \`seccompctl compile --optimize 0\`: $same_ctl." \
-           "- Decomposition: (a) − (d) = $(awk -v a="$a50" -v d="$(kv "$line_annot" p50_ms)" 'BEGIN { printf "%.1f", a - d }') ms is what crun's compile costs at start; (b) − (d) = $(awk -v b="$(kv "$line_oci" p50_ms)" -v d="$(kv "$line_annot" p50_ms)" 'BEGIN { printf "%.1f", b - d }') ms is what the wrapper adds. Of that, starting seccompd-oci itself (exec, $libs shared libraries) costs $(awk -v o="$(kv "$ex_oci" p50_ms)" -v t="$(kv "$ex_true" p50_ms)" 'BEGIN { printf "%.1f", o - t }') ms: \`seccompd-oci --version\` exec'ing /bin/true takes $(kv "$ex_oci" p50_ms) ms, /bin/true alone $(kv "$ex_true" p50_ms) ms (medians, $runs runs)." ""
+           "- Decomposition: (a) − (d) = $(awk -v a="$a50" -v d="$(kv "$line_annot" p50_ms)" 'BEGIN { printf "%.1f", a - d }') ms is what crun's compile costs at start; (b) − (d) = $(awk -v b="$(kv "$line_oci" p50_ms)" -v d="$(kv "$line_annot" p50_ms)" 'BEGIN { printf "%.1f", b - d }') ms is what the wrapper adds. Of that, starting seccompd-oci itself (exec, $libs) costs $(awk -v o="$(kv "$ex_oci" p50_ms)" -v t="$(kv "$ex_true" p50_ms)" 'BEGIN { printf "%.2f", o - t }') ms: \`seccompd-oci --version\` exec'ing /bin/true takes $(kv "$ex_oci" p50_ms) ms, /bin/true alone $(kv "$ex_true" p50_ms) ms (medians, $runs runs)." ""
         md "In-process, the filter alone ($n_compile compiles, $n_fetch fetches):" "" \
            "| what | median µs | p90 µs | p99 µs | CPU µs (median) | instructions |" \
            "|---|---:|---:|---:|---:|---:|"
