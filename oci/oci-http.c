@@ -14,7 +14,6 @@
 #include "oci-bpf.h"
 #include "oci-config.h"
 #include "oci-http.h"
-#include "oci-sha256.h"
 #include "seccompd/protocol.h"
 
 void oci_compiled_done(struct oci_compiled *c)
@@ -43,15 +42,15 @@ static bool decimal_is(const char *s, size_t v)
         return s && streq(s, buf);
 }
 
-/* The blob of a 200 answer to `section` (`section_size` bytes), taken only when every part of
+/* The blob of a 200 answer to a section whose digest is `expected`, taken only when every part of
  * the answer agrees with the others and with what was sent (see oci_compile()). The answer is
  * the raw blob (?encoding=raw), its facts in headers: parsing a JSON answer with the blob in
  * base64 cost the wrapper 0.4 ms of every start on the benchmark machine (jansson reads a
  * string a byte at a time). */
-static int compiled_from_answer(const struct api_response *resp, const char *section,
-                                size_t section_size, struct oci_compiled *ret, char **ret_why)
+static int compiled_from_answer(const struct api_response *resp, const char *expected,
+                                struct oci_compiled *ret, char **ret_why)
 {
-        char expected[OCI_SHA256_DIGEST_SIZE], why[200];
+        char why[200];
         bool filter_log;
 
         if (!resp->key || !resp->digest || !resp->instructions || !resp->filter_flags)
@@ -72,7 +71,6 @@ static int compiled_from_answer(const struct api_response *resp, const char *sec
 
         /* The daemon's profile digest is the sha256 of the body it parsed: the very bytes
          * sent, or the blob is another profile's. */
-        oci_sha256_digest(section, section_size, expected);
         if (!streq(resp->digest, expected))
                 return refuse(ret_why, "the digest '%.80s' is not that of the section sent (%s)",
                               resp->digest, expected);
@@ -214,8 +212,8 @@ static char *percent_encode(const char *s)
 }
 
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                const char *report_id, const char *report, struct oci_compiled *ret,
-                char **ret_error)
+                const char *digest, const char *report_id, const char *report,
+                struct oci_compiled *ret, char **ret_error)
 {
         _cleanup_free_ char *target = NULL, *id_q = NULL, *report_q = NULL;
 
@@ -238,7 +236,7 @@ int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, 
         int r = call(socket_path, timeout_ms, &req, &resp, ret_error);
         if (r < 0)
                 return r;
-        r = compiled_from_answer(resp, body, size, ret, ret_error);
+        r = compiled_from_answer(resp, digest, ret, ret_error);
         if (r == 0)
                 ret->reported = resp->container_report && (streq(resp->container_report, "200") ||
                                                            streq(resp->container_report, "201"));

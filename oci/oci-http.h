@@ -45,10 +45,13 @@ void oci_compiled_done(struct oci_compiled *c);
  * `report` (may be NULL): the container report of `report_id` (oci-report.h, without key nor
  * fallback), sent with the request so that the container start costs one round trip; the
  * daemon records it with the key of its answer. ret->reported says whether it did (a daemon
- * that does not know the parameters ignores them: then the caller reports on its own). */
+ * that does not know the parameters ignores them: then the caller reports on its own).
+ *
+ * `digest`: oci_sha256_digest() of `body`, which the caller computes once for its report too;
+ * the answer's digest must equal it. */
 int oci_compile(const char *socket_path, unsigned timeout_ms, const char *body, size_t size,
-                const char *report_id, const char *report, struct oci_compiled *ret,
-                char **ret_error);
+                const char *digest, const char *report_id, const char *report,
+                struct oci_compiled *ret, char **ret_error);
 
 /* A recording reserved by the daemon (POST /v1/recordings/ID). */
 struct oci_recording {

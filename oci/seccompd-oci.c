@@ -247,10 +247,12 @@ static char *config_path(const struct oci_args *a)
 
 /* Asks seccompd for the blob of `section`. Logs why when it cannot. */
 static int fetch_blob(const char *sock, unsigned timeout_ms, const char *section, size_t size,
-                      const char *report_id, const char *report, struct oci_compiled *ret)
+                      const char *digest, const char *report_id, const char *report,
+                      struct oci_compiled *ret)
 {
         _cleanup_free_ char *detail = NULL;
-        int r = oci_compile(sock, timeout_ms, section, size, report_id, report, ret, &detail);
+        int r = oci_compile(sock, timeout_ms, section, size, digest, report_id, report, ret,
+                            &detail);
         if (r == -EPROTO && detail)
                 oci_fallback("refused seccompd's answer from '%s': %s", sock, detail);
         else if (r < 0 && !detail)
@@ -401,7 +403,7 @@ static int derive_config(const struct oci_args *a, const struct settings *s,
                 report->digest = res->digest;
                 report_body = oci_report_body(report);
         }
-        r = fetch_blob(sock, s->timeout_ms, section, size, a->id, report_body, &blob);
+        r = fetch_blob(sock, s->timeout_ms, section, size, res->digest, a->id, report_body, &blob);
         if (r < 0)
                 return r;
 
