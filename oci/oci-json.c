@@ -208,6 +208,10 @@ static int skip_value(const char *t, size_t n, size_t *i, unsigned depth)
         return 0;
 }
 
+/* What fast_skip() looks for inside an object or array. */
+static const bool structural[256] = {
+        ['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true};
+
 /* The end of the value at t[i] (after whitespace) read for its structure alone: strings
  * (their escapes), brackets, and anything else up to a delimiter. Correct for valid JSON, and
  * for any text it stays within `n` and ends. */
@@ -240,9 +244,11 @@ static size_t fast_skip(const char *t, size_t n, size_t i)
                         if (depth > 0)
                                 depth--;
                         i++;
-                } else if (depth > 0)
-                        i++;
-                else {
+                } else if (depth > 0) {
+                        /* To the next string or bracket, a table lookup a byte. */
+                        for (i++; i < n && !structural[(unsigned char)t[i]]; i++)
+                                ;
+                } else {
                         while (i < n && !strchr(",}] \t\r\n", t[i]))
                                 i++;
                 }
