@@ -3,7 +3,7 @@
 # The benchmarks of DESIGN.md §9. Every figure is measured next to its baseline in the same run
 # and reported as a ratio; nothing here is a pass/fail test.
 #
-#   sudo bench/run.sh [start|fetch|startup|reaction|filter|denials|record|record-container]...   (default: all)
+#   sudo bench/run.sh [start|fetch|startup|reaction|filter|denials|record|record-container|podman]...   (default: all)
 #
 # Builds build-bench (meson, release) and the programs of bench/ (plain cc) if needed, runs the
 # benchmarks in a temp dir, prints each table as it is done and writes them all to
@@ -23,7 +23,7 @@ OUT=${BENCH_OUT:-$SRC/bench/results.md}
 SECCOMPD=${BENCH_SECCOMPD:-$BUILD/seccompd}
 . "$SRC/bench/lib.sh"
 
-ALL="start fetch startup reaction filter denials record record-container"
+ALL="start fetch startup reaction filter denials record record-container podman"
 WANT=${*:-$ALL}
 for b in $WANT; do
         case " $ALL " in *" $b "*) ;; *) fail "unknown benchmark '$b' (one of: $ALL)" ;; esac
