@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,11 +18,29 @@ static void to_hex(const unsigned char *md, unsigned len, char *out)
         out[2 * len] = 0;
 }
 
+/* SHA-256 fetched from its provider once. EVP_sha256() makes OpenSSL 3 fetch it again at
+ * every digest (a lookup by name and properties under a lock): that was 40% of the digest of a
+ * 6 KB compile request in the daemon (perf, BENCHMARKS.md §1). A fetched method is immutable
+ * and shared by every thread; it lives as long as the process. */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_fetched;
+
+static void sha256_fetch(void)
+{
+        sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+        (void)pthread_once(&sha256_once, sha256_fetch);
+        return sha256_fetched ? sha256_fetched : EVP_sha256();
+}
+
 int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE])
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
-        if (EVP_Digest(data, size, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+        if (EVP_Digest(data, size, md, &len, sha256_md(), NULL) != 1 || len != 32)
                 return -EIO;
         to_hex(md, len, ret);
         return 0;
@@ -49,7 +68,7 @@ int keyhash_new(struct keyhash **ret)
         if (!k)
                 return -ENOMEM;
         k->ctx = EVP_MD_CTX_new();
-        if (!k->ctx || EVP_DigestInit_ex(k->ctx, EVP_sha256(), NULL) != 1) {
+        if (!k->ctx || EVP_DigestInit_ex(k->ctx, sha256_md(), NULL) != 1) {
                 keyhash_free(k);
                 return -ENOMEM;
         }
