@@ -17,61 +17,17 @@ SRC_DIR=$(realpath "$(dirname "$0")/..")
 . "$SRC_DIR/tests/e2e/lib.sh"
 e2e_args "$1" "$2" "$3" "$SRC_DIR"
 ROUNDS=${4:-20}
-[ "$(id -u)" = 0 ] || skip "run me as root (rootful Podman)"
-command -v podman >/dev/null || skip "podman is not installed"
-command -v conmon >/dev/null || [ -x /usr/libexec/podman/conmon ] || skip "conmon is not installed"
+. "$SRC_DIR/tests/e2e/podman-lib.sh"
 need_crun_busybox unshare mount umount tar jq curl python3
-
-if [ -z "${SECCOMPD_BENCH_PODMAN_NS:-}" ]; then
-        SECCOMPD_BENCH_PODMAN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
-fi
+podman_enter SECCOMPD_BENCH_PODMAN_NS "$@"
 
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 IMG=localhost/seccompd-bench-busybox:$$
-export CONTAINERS_STORAGE_CONF=$T/storage.conf TMPDIR=$T/vartmp
-export CONTAINERS_CONF=$T/containers.conf
-P() {
-        podman --tmpdir "$T/libpod" --network-config-dir "$T/cni" --events-backend none "$@"
-}
 O=(--rm --network none --cgroups disabled --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
         --log-driver none)
-cleanup() {
-        local pid m
-        P rm -a -f -t 0 >/dev/null 2>&1
-        P rmi -a -f >/dev/null 2>&1
-        stop_daemon
-        for pid in $(grep -lF "$T" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-                [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && kill -9 "$pid" 2>/dev/null
-        done
-        for m in $(findmnt -rn -o TARGET | grep -F "$T/" | sort -r); do umount -l "$m"; done
-        umount /etc/seccompd /etc /var/lib /run/crun 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-umount /sys/fs/cgroup/unified 2>/dev/null
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm || { echo "FAIL: tmpfs on /dev/shm"; exit 1; }
-shadow() {
-        local d=$T/shadow/${1//\//_}
-        mkdir -p "$d/up" "$d/work" &&
-                mount -t overlay overlay -o "lowerdir=$1,upperdir=$d/up,workdir=$d/work" "$1"
-}
-shadow /etc && shadow /var/lib || { echo "FAIL: cannot overlay /etc and /var/lib"; exit 1; }
-mkdir -p /run/crun && mount -t tmpfs -o mode=700 tmpfs /run/crun ||
-        { echo "FAIL: tmpfs on /run/crun"; exit 1; }
-mkdir -p /etc/seccompd && mount -t tmpfs -o mode=755 tmpfs /etc/seccompd ||
-        { echo "FAIL: tmpfs on /etc/seccompd"; exit 1; }
-mkdir -p "$T/profiles" "$T/cache" "$T/vartmp" "$T/libpod" "$T/cni"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s/runroot"\ngraphroot = "%s/graph"\n' "$T" "$T" \
-        >"$T/storage.conf"
-sed "s|\"/usr/local/bin/seccompd-oci\"|\"$OCI\"|" "$SRC/deploy/podman/containers.conf" \
-        >"$T/containers.conf"
-sed -e "s|^runtime = .*|runtime = $CRUN|" -e "s|^socket = .*|socket = $SOCK|" \
-        "$SRC/deploy/podman/seccompd-oci.conf" >/etc/seccompd/seccompd-oci.conf
-make_rootfs && tar -C "$T/rootfs" -cf "$T/busybox.tar" . || { echo "FAIL: rootfs"; exit 1; }
-run_to import P import "$T/busybox.tar" "$IMG"
-[ "$rc" = 0 ] || { echo "FAIL: podman import"; show import; exit 1; }
+trap podman_cleanup EXIT
+podman_setup
 start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
 
 PROFILE=$SRC/profiles/default.json

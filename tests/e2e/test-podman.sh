@@ -13,32 +13,14 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_args "$@"
-
-[ "$(id -u)" = 0 ] || skip "e2e-podman needs root (rootful Podman)"
-command -v podman >/dev/null || skip "podman is not installed"
-# Podman looks for conmon in its conmon_path; Debian installs it in /usr/bin.
-command -v conmon >/dev/null || [ -x /usr/libexec/podman/conmon ] || skip "conmon is not installed"
+. "$(dirname "$0")/podman-lib.sh"
 need_crun_busybox unshare mount umount tar jq curl base64
-
-# Everything below runs in a private mount namespace: what the test mounts (the conf under
-# /etc/seccompd, the overlays, Podman's shm mounts) never reaches the host and vanishes with it.
-if [ -z "${SECCOMPD_E2E_PODMAN_NS:-}" ]; then
-        SECCOMPD_E2E_PODMAN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
-fi
+podman_enter SECCOMPD_E2E_PODMAN_NS "$@"
 
 T=$(mktemp -d)
 SOCK=$T/seccompd.sock
 IMG=localhost/seccompd-e2e-busybox:$$
 N=seccompd-e2e-$$ # container name prefix
-export CONTAINERS_STORAGE_CONF=$T/storage.conf TMPDIR=$T/vartmp
-export CONTAINERS_CONF=$T/containers.conf
-# Podman's state all under $T: storage (storage.conf), libpod's tmpdir, CNI configs. No
-# events: nothing reads them. crun's state is in its default root, /run/crun, made private
-# below: not --runtime-flag root=..., which the `podman container cleanup` that conmon runs
-# when a container exits does not get (it would delete in /run/crun what is elsewhere).
-P() {
-        podman --tmpdir "$T/libpod" --network-config-dir "$T/cni" --events-backend none "$@"
-}
 # Per container:
 # - Quirk (cgroup v1 hybrid): no cgroup manager, as test-crun.sh runs crun here. With
 #   --cgroups=disabled Podman hands crun --cgroup-manager=disabled and creates no cgroup; with
@@ -53,65 +35,13 @@ P() {
 O=(--network none --cgroups disabled --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
         --log-driver k8s-file)
 
-cleanup() {
-        local pid m
-        # Not `podman system reset`: it also removes Podman machines under $HOME, outside $T.
-        P rm -a -f -t 0 >/dev/null 2>&1
-        P rmi -a -f >/dev/null 2>&1
-        stop_daemon
-        # conmon or a `podman container cleanup` it started, if any outlived the removal:
-        # only processes whose command line names this test's temp dir.
-        for pid in $(grep -lF "$T" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-                [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && kill -9 "$pid" 2>/dev/null
-        done
-        # Storage mounts left in the namespace (the containers' shm), then the test's own.
-        for m in $(findmnt -rn -o TARGET | grep -F "$T/" | sort -r); do umount -l "$m"; done
-        umount /etc/seccompd /etc /var/lib /run/crun 2>/dev/null
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
+trap podman_cleanup EXIT
 
-# --- the namespace ---------------------------------------------------------------------
-# Quirk (cgroup v1 hybrid, DESIGN.md §10): crun refuses to run while the cgroup2 hierarchy is
-# mounted at /sys/fs/cgroup/unified ("cgroups in hybrid mode not supported").
-umount /sys/fs/cgroup/unified 2>/dev/null
-# Podman's locks live in the shm segment /dev/shm/libpod_lock, shared by every rootful Podman
-# on the host (other tests run Podman at the same time): a private /dev/shm keeps ours apart.
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm || { echo "FAIL: tmpfs on /dev/shm"; exit 1; }
-# shadow DIR: an overlay whose upper layer is in $T, so whatever Podman writes there (the
-# blob info cache in /var/lib/containers/cache, /etc/cni/net.d/cni.lock) and what the test
-# puts in /etc stay in $T.
-shadow() {
-        local d=$T/shadow/${1//\//_}
-        mkdir -p "$d/up" "$d/work" &&
-                mount -t overlay overlay -o "lowerdir=$1,upperdir=$d/up,workdir=$d/work" "$1"
-}
-shadow /etc && shadow /var/lib || { echo "FAIL: cannot overlay /etc and /var/lib"; exit 1; }
-# crun's state directory, private (crun would create it anyway; it is on the /run tmpfs).
-mkdir -p /run/crun && mount -t tmpfs -o mode=700 tmpfs /run/crun ||
-        { echo "FAIL: tmpfs on /run/crun"; exit 1; }
-# /etc/seccompd as the product reads it; a tmpfs so no host file there leaks in.
-mkdir -p /etc/seccompd && mount -t tmpfs -o mode=755 tmpfs /etc/seccompd ||
-        { echo "FAIL: tmpfs on /etc/seccompd"; exit 1; }
-
-mkdir -p "$T/profiles" "$T/cache" "$T/vartmp" "$T/libpod" "$T/cni"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s/runroot"\ngraphroot = "%s/graph"\n' "$T" "$T" \
-        >"$T/storage.conf"
-# The shipped files, as the README installs them; only paths substituted.
-sed "s|\"/usr/local/bin/seccompd-oci\"|\"$OCI\"|" "$SRC/deploy/podman/containers.conf" \
-        >"$T/containers.conf"
+podman_setup
 check "containers.conf: the runtime's path substituted" grep -qF "seccompd = [\"$OCI\"]" \
         "$T/containers.conf"
-sed -e "s|^runtime = .*|runtime = $CRUN|" -e "s|^socket = .*|socket = $SOCK|" \
-        "$SRC/deploy/podman/seccompd-oci.conf" >/etc/seccompd/seccompd-oci.conf
 check "seccompd-oci.conf: crun's path and the socket substituted" \
         [ "$(grep -c "^runtime = $CRUN\$\|^socket = $SOCK\$" /etc/seccompd/seccompd-oci.conf)" = 2 ]
-
-# The image: `podman import` of a busybox-static root (no registry here).
-make_rootfs && tar -C "$T/rootfs" -cf "$T/busybox.tar" . ||
-        { echo "FAIL: cannot build the busybox tarball"; exit 1; }
-run_to import P import "$T/busybox.tar" "$IMG"
-[ "$rc" = 0 ] || { echo "FAIL: podman import"; show import; exit 1; }
 
 # The profiles: (a) mkdir denied with EOPNOTSUPP (95), all else allowed; (b) Docker's
 # default, the repository's profiles/default.json: unshare(CLONE_NEWUSER) denied with EPERM
