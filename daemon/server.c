@@ -587,43 +587,12 @@ int server_new(struct manager *m, int listen_fd, struct server **ret)
                 server_free(s);
                 return r;
         }
-        /* PROTOTYPE (issue 13): SECCOMPD_HTTP_MODE picks libmicrohttpd's threading. */
-        unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                         MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        unsigned pool = 0;
-        size_t mem = 64 * 1024, inc = 1024;
-        const char *mode = getenv("SECCOMPD_HTTP_MODE");
-        if (mode && streq(mode, "tpc-poll"))
-                flags |= MHD_USE_POLL;
-        else if (mode && streq(mode, "tpc-turbo"))
-                flags |= MHD_USE_POLL | MHD_USE_TURBO;
-        else if (mode && streq(mode, "tpc-mem16"))
-                mem = 16 * 1024, inc = 512;
-        else if (mode && streq(mode, "tpc-lim16"))
-                mem = 16 * 1024;
-        else if (mode && streq(mode, "tpc-lim32"))
-                mem = 32 * 1024;
-        else if (mode && streq(mode, "tpc-inc256"))
-                inc = 256;
-        else if (mode && streq(mode, "epoll"))
-                flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        else if (mode && streq(mode, "epoll-turbo"))
-                flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-                        MHD_USE_ERROR_LOG;
-        else if (mode && streq(mode, "epoll-pool2"))
-                flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-                        MHD_USE_ERROR_LOG,
-                pool = 2;
-        else if (mode && streq(mode, "poll"))
-                flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-                        MHD_USE_ERROR_LOG;
-        if (mode)
-                log_warning("PROTOTYPE http mode %s flags %#x pool %u", mode, flags, pool);
         s->daemon = MHD_start_daemon(
-                flags, 0, NULL, NULL, on_request, s, MHD_OPTION_THREAD_POOL_SIZE, pool,
-                MHD_OPTION_CONNECTION_MEMORY_INCREMENT, inc, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                        MHD_USE_ERROR_LOG,
+                0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
                 MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-                config->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
+                config->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
                 unescape, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_CONNECTION,
                 on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
