@@ -74,6 +74,11 @@ check "bad arch 400" [ "$(status_of '/v1/bpf/kubernetes/docker.json?arch=vax')" 
 check "traversal refused" [ "$(status_of /v1/bpf/kubernetes/../../etc/passwd --path-as-is)" = 400 ]
 check "encoded traversal refused" [ "$(status_of /v1/bpf/kubernetes/%2e%2e/x.json)" = 400 ]
 check "NUL refused" [ "$(status_of /v1/bpf/kubernetes/docker.json%00.x)" = 400 ]
+check "percent-decoding: lower and upper hex digits" \
+        [ "$(status_of /v1/bpf/kubernetes/%64ocker%2Ejson)" = 200 ]
+check "percent-decoding: '%' without two hex digits is itself" \
+        [ "$(status_of /v1/bpf/kubernetes/%6ocker.json)" = 404 -a \
+          "$(status_of /v1/bpf/kubernetes/docker.json%)" = 404 ]
 check "unknown root: not found" [ "$(status_of /v1/bpf/etc/passwd)" = 404 ]
 check "metrics" sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics | grep -q 'seccompd_profiles{state=\"valid\"} 7'"
 check "validate route" [ "$(api /v1/validate -X POST --data-binary @"$DOCKER" | jq .valid)" = true ]
