@@ -79,9 +79,12 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
         if (on_demand && !privileged)
                 return -EPERM;
         /* Compile it here, in the caller's own thread, from the snapshot's profile
-         * (immutable), so no other request waits for it. */
-        r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, false, &b, &d,
-                          &compiled);
+         * (immutable; parsed now when the warm path left it out), so no other request waits
+         * for it. */
+        const struct profile *p;
+        if ((r = entry_source_profile(s->good, &p)) < 0)
+                return r;
+        r = builder_build(&m->builder, p, ctx, &m->compile, false, &b, &d, &compiled);
         if (r < 0) {
                 if (ret_diags)
                         *ret_diags = d;
@@ -337,8 +340,9 @@ int manager_denial_rule(void *userdata, const char *blob_key, const char *syscal
         if (registry_find_blob(m->registry, blob_key, &s, &eb) < 0 || !s->good)
                 return -ENOENT;
         snprintf(profile, profile_size, "%s", s->name);
-        if (context_from_string(eb->context, &ctx) < 0 ||
-            profile_resolve(s->good->profile, &ctx, &res) < 0) {
+        const struct profile *p;
+        if (context_from_string(eb->context, &ctx) < 0 || entry_source_profile(s->good, &p) < 0 ||
+            profile_resolve(p, &ctx, &res) < 0) {
                 snprintf(rule, rule_size, "unknown: cannot resolve for %s", eb->context);
                 return 0;
         }

@@ -35,6 +35,11 @@ int cache_file_sync_temp(struct cache_temp_file *t)
         return r;
 }
 
+void cache_file_entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix)
+{
+        snprintf(ret, CACHE_NAME_SIZE, "%s%s", key, suffix);
+}
+
 static void entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix)
 {
         snprintf(ret, CACHE_NAME_SIZE, "%s%s", key, suffix);
@@ -299,6 +304,34 @@ bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_o
         return true;
 }
 
+int cache_file_read(int dir_fd, const char *name, uint64_t max_size, struct stat *ret_st,
+                    char **ret, size_t *ret_size)
+{
+        _cleanup_close_ int fd = -EBADF;
+        bool identified = false;
+        fd = open_member(dir_fd, name, ret_st, &identified);
+        if (fd < 0)
+                return fd;
+        if (!S_ISREG(ret_st->st_mode) || (uint64_t)ret_st->st_size > max_size)
+                return -EBADMSG;
+        int r = read_fd(fd, (size_t)ret_st->st_size, ret);
+        if (r < 0)
+                return r == -EFBIG ? -EBADMSG : r;
+        *ret_size = (size_t)ret_st->st_size;
+        return 0;
+}
+
+int cache_file_touch_name(int blobs_fd, const char *key, const char *suffix, uint64_t stamp)
+{
+        char name[CACHE_NAME_SIZE];
+        struct timespec times[2];
+        entry_name(name, key, suffix);
+        stamp_to_times(stamp, times);
+        if (utimensat(blobs_fd, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return 0;
+}
+
 int cache_file_touch(int blobs_fd, const char *key, uint64_t stamp)
 {
         char name[CACHE_NAME_SIZE];
@@ -365,6 +398,16 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
 {
         char key[SHA256_HEX_SIZE], other[CACHE_NAME_SIZE];
         struct stat json_st, bpf_st;
+
+        if (parse_entry_name(name, CACHE_ALIAS_SUFFIX, key)) {
+                if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(json_st.st_mode))
+                        return 0; /* the lookup decides */
+                memcpy(ret_key, key, SHA256_HEX_SIZE);
+                *ret_size = (uint64_t)json_st.st_size;
+                *ret_stamp = cache_file_stamp(&json_st.st_mtim);
+                return 2;
+        }
 
         if (strncmp(name, CACHE_TEMP_PREFIX, strlen(CACHE_TEMP_PREFIX)) == 0) {
                 /* A store that crashed before its rename. */

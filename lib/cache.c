@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cache-alias.h"
 #include "cache-file.h"
 #include "cache-index.h"
 #include "cache.h"
+#include "diag-json.h"
 
 /* The cache's public face: its lock, counters and LRU clock over the files (cache-file.c)
  * and the index of them (cache-index.c). */
@@ -27,7 +29,7 @@ struct cache {
         /* The entries, and the keys in use by the caller (cache_pin), never evicted. */
         struct cache_index index;
         uint64_t last_stamp;
-        uint64_t hits, misses, corrupt, stores, evictions;
+        uint64_t hits, misses, corrupt, stores, evictions, alias_hits;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
@@ -107,7 +109,7 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
          * still good, but the index must not get it back. */
         uint64_t stamp = next_stamp_locked(c);
         if (cache_file_touch(c->blobs_fd, key, stamp) == 0)
-                (void)cache_index_set(&c->index, key, obs.size, stamp); /* best effort */
+                (void)cache_index_set(&c->index, key, false, obs.size, stamp); /* best effort */
         c->hits++;
         cache_unlock(c);
 
@@ -137,6 +139,12 @@ void cache_unpin(struct cache *c, const char *key)
 static int remove_files(const char *key, void *userdata)
 {
         struct cache *c = userdata;
+        const struct cache_entry *e = cache_index_find(&c->index, key);
+        if (e && e->alias) {
+                char name[CACHE_NAME_SIZE];
+                cache_file_entry_name(name, key, CACHE_ALIAS_SUFFIX);
+                return unlinkat(c->blobs_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+        }
         return cache_file_remove(c->blobs_fd, key);
 }
 
@@ -168,7 +176,7 @@ static int commit_locked(struct cache *c, const char *key, struct cache_temp_fil
         r = cache_file_commit(c->blobs_fd, key, bpf, json);
         if (r < 0)
                 return r;
-        r = cache_index_set(&c->index, key, size, stamp);
+        r = cache_index_set(&c->index, key, false, size, stamp);
         assert(r == 0);
         c->stores++;
         return 0;
@@ -180,6 +188,11 @@ struct cache_pending {
         size_t size;
         char *text; /* the metadata */
         size_t text_size;
+        char payload_sha256[SHA256_HEX_SIZE];
+        struct blob facts;               /* the blob's fields, without insns */
+        struct diag_list *diags;         /* a copy, for an alias */
+        char alias_key[SHA256_HEX_SIZE]; /* "" or an alias to write once the entry is */
+        json_t *alias_extra;
 };
 
 struct cache_pending *cache_pending_free(struct cache_pending *p)
@@ -187,6 +200,8 @@ struct cache_pending *cache_pending_free(struct cache_pending *p)
         if (p) {
                 free(p->bytes);
                 free(p->text);
+                diag_list_free(p->diags);
+                json_decref(p->alias_extra);
                 free(p);
         }
         return NULL;
@@ -220,9 +235,20 @@ int cache_pending_new(const struct blob *b, const struct diag_list *diags,
                 return -ENOMEM;
         memcpy(p->bytes, b->insns, p->size);
         p->text_size = strlen(p->text);
+        memcpy(p->payload_sha256, sha, SHA256_HEX_SIZE);
+        p->facts = *b;
+        p->facts.insns = NULL;
+        if (diags && diags->n > 0 &&
+            ((r = diag_list_new(diags->file, &p->diags)) < 0 ||
+             (r = diag_list_extend(p->diags, diags)) < 0))
+                return r;
         *ret = TAKE_PTR(p);
         return 0;
 }
+
+static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
+                       const char *payload_sha256, const char *metadata_sha256,
+                       const struct diag_list *diags, const json_t *extra);
 
 void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
                          int *ret_results)
@@ -298,6 +324,213 @@ void cache_store_pending(struct cache *c, struct cache_pending *const *items, si
                 (void)evict_locked(c, stored, n_stored, NULL); /* -ENOMEM: evict next time */
                 cache_unlock(c);
         }
+        /* Aliases go after their entries, which they name. Best effort: a lost alias costs
+         * its caller the slow path once. */
+        for (size_t i = 0; i < n; i++) {
+                char meta[SHA256_HEX_SIZE];
+                const struct cache_pending *p = items[i];
+                if (ret_results[i] < 0 || !p->alias_key[0] ||
+                    sha256_hex(p->text, p->text_size, meta) < 0)
+                        continue;
+                (void)alias_write(c, p->alias_key, &p->facts, p->payload_sha256, meta, p->diags,
+                                  p->alias_extra);
+        }
+}
+
+int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, json_t *extra)
+{
+        if (!cache_key_is_valid(alias_key) || !json_is_object(extra))
+                return -EINVAL;
+        memcpy(p->alias_key, alias_key, SHA256_HEX_SIZE);
+        json_decref(p->alias_extra);
+        p->alias_extra = json_incref(extra);
+        return 0;
+}
+
+/* Puts the alias text in place: written and renamed, not fsync'd. Its checksum makes whatever
+ * a crash leaves of it a miss, and a lost alias costs one parse. */
+static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
+                       const char *payload_sha256, const char *metadata_sha256,
+                       const struct diag_list *diags, const json_t *extra)
+{
+        struct cache_temp_file t = {.dir_fd = c->blobs_fd};
+        char name[CACHE_NAME_SIZE];
+        size_t size;
+        _cleanup_free_ char *text = cache_alias_format(alias_key, facts, payload_sha256,
+                                                       metadata_sha256, diags, extra, &size);
+        if (!text)
+                return -ENOMEM;
+        cache_lock(c);
+        uint64_t stamp = next_stamp_locked(c);
+        cache_unlock(c);
+        int r = cache_file_write_temp(c->blobs_fd, text, size, stamp, false, &t);
+        if (r >= 0 && t.has_fd) {
+                t.has_fd = false;
+                if (close(t.fd) < 0)
+                        r = -errno;
+        }
+        if (r >= 0) {
+                cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+                cache_lock(c);
+                r = cache_index_reserve(&c->index);
+                if (r >= 0 && renameat(c->blobs_fd, t.name, c->blobs_fd, name) < 0)
+                        r = -errno;
+                if (r >= 0) {
+                        t.name[0] = 0;
+                        r = cache_index_set(&c->index, alias_key, true, size, stamp);
+                        assert(r == 0);
+                        (void)evict_locked(c, NULL, 0, alias_key);
+                }
+                cache_unlock(c);
+        }
+        cache_temp_file_unlinkp(&t);
+        return r;
+}
+
+/* The sha256 of the text of `key`'s .json as it is now. */
+static int metadata_sha(struct cache *c, const char *key, char ret[SHA256_HEX_SIZE])
+{
+        _cleanup_free_ char *text = NULL;
+        char name[CACHE_NAME_SIZE];
+        struct stat st;
+        size_t size;
+        cache_file_entry_name(name, key, ".json");
+        int r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &st, &text, &size);
+        if (r < 0)
+                return r;
+        return sha256_hex(text, size, ret);
+}
+
+int cache_alias_store(struct cache *c, const char *alias_key, const struct blob *b,
+                      const struct diag_list *diags, const json_t *extra)
+{
+        char payload[SHA256_HEX_SIZE], meta[SHA256_HEX_SIZE];
+        int r;
+
+        assert(c);
+        assert(b);
+        if (!cache_key_is_valid(alias_key) || !cache_key_is_valid(b->key) || b->n_insns == 0 ||
+            !json_is_object(extra))
+                return -EINVAL;
+        if (c->unusable < 0)
+                return c->unusable;
+        if ((r = sha256_hex(b->insns, blob_size(b), payload)) < 0 ||
+            (r = metadata_sha(c, b->key, meta)) < 0)
+                return r;
+        return alias_write(c, alias_key, b, payload, meta, diags, extra);
+}
+
+/* Removes the alias that was read, if it is still the file that was judged. */
+static void alias_discard(struct cache *c, const char *alias_key, const struct stat *seen)
+{
+        char name[CACHE_NAME_SIZE];
+        struct stat st;
+        cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+        cache_lock(c);
+        if (fstatat(c->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            st.st_dev == seen->st_dev && st.st_ino == seen->st_ino &&
+            unlinkat(c->blobs_fd, name, 0) == 0)
+                cache_index_remove(&c->index, alias_key);
+        cache_unlock(c);
+}
+
+/* Makes entry `key` the most recently used: in the index always, on disk only when the
+ * stamp there is older than CACHE_TOUCH_INTERVAL, so that a warm start writes nothing. */
+static void touch_locked(struct cache *c, const char *key, const char *suffix, uint64_t stamp)
+{
+        struct cache_entry *e = cache_index_find(&c->index, key);
+        if (!e)
+                return;
+        e->stamp = stamp;
+        if (stamp - e->disk_stamp > CACHE_TOUCH_INTERVAL &&
+            cache_file_touch_name(c->blobs_fd, key, suffix, stamp) == 0)
+                e->disk_stamp = stamp;
+}
+
+int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,
+                       struct diag_list **ret_diags, json_t **ret_extra)
+{
+        _cleanup_free_ char *text = NULL, *meta = NULL, *payload = NULL;
+        _cleanup_(blob_freep) struct blob *b = NULL;
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        struct cache_alias a = {0};
+        char name[CACHE_NAME_SIZE], sha[SHA256_HEX_SIZE];
+        struct stat st;
+        size_t size;
+        int r;
+
+        assert(c);
+        if (!cache_key_is_valid(alias_key))
+                return -EINVAL;
+        if (c->unusable < 0)
+                return -ENOENT;
+        cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE, &st, &text, &size);
+        if (r == -ENOENT || is_transient(r))
+                return r;
+        if (r >= 0)
+                r = cache_alias_parse(text, size, alias_key, &a);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                alias_discard(c, alias_key, &st);
+                return -ENOENT;
+        }
+
+        /* The blob entry must be the one the alias was made with: in the index, its .json
+         * unchanged and its payload of the recorded sha256. Anything else is a miss, which
+         * the caller's cache_lookup() judges. */
+        cache_lock(c);
+        const struct cache_entry *e = cache_index_find(&c->index, a.key);
+        bool listed = e && !e->alias;
+        cache_unlock(c);
+        r = -ENOENT;
+        if (!listed)
+                goto out;
+        cache_file_entry_name(name, a.key, ".json");
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &st, &meta, &size);
+        if (r >= 0)
+                r = sha256_hex(meta, size, sha);
+        if (r < 0 || !streq(sha, a.metadata_sha256))
+                goto miss;
+        cache_file_entry_name(name, a.key, ".bpf");
+        r = cache_file_read(c->blobs_fd, name, a.instructions * sizeof(struct sock_filter), &st,
+                            &payload, &size);
+        if (r >= 0 && size != a.instructions * sizeof(struct sock_filter))
+                r = -EBADMSG;
+        if (r >= 0)
+                r = sha256_hex(payload, size, sha);
+        if (r < 0 || !streq(sha, a.payload_sha256))
+                goto miss;
+        if ((r = blob_from_bytes(payload, size, &b)) < 0 ||
+            (r = diag_list_from_json(a.diagnostics, NULL, &diags)) < 0)
+                goto miss;
+        b->optimize = a.optimize;
+        b->flags = a.flags;
+        b->n_rules = a.rules;
+        b->n_skipped_names = a.skipped_names;
+        b->foreign_byte_order = a.foreign_byte_order;
+        memcpy(b->key, a.key, SHA256_HEX_SIZE);
+
+        cache_lock(c);
+        uint64_t stamp = next_stamp_locked(c);
+        touch_locked(c, a.key, ".json", stamp);
+        touch_locked(c, alias_key, CACHE_ALIAS_SUFFIX, stamp);
+        c->hits++;
+        c->alias_hits++;
+        cache_unlock(c);
+        *ret_blob = TAKE_PTR(b);
+        if (ret_diags)
+                *ret_diags = TAKE_PTR(diags);
+        if (ret_extra)
+                *ret_extra = json_incref(a.extra);
+        r = 0;
+        goto out;
+miss:
+        r = is_transient(r) ? r : -ENOENT;
+out:
+        cache_alias_done(&a);
+        return r;
 }
 
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
@@ -323,9 +556,10 @@ static int scan_one(struct cache *c, const char *name)
 {
         char key[SHA256_HEX_SIZE];
         uint64_t size, stamp;
-        if (cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp) <= 0)
+        int kind = cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp);
+        if (kind <= 0)
                 return 0;
-        int r = cache_index_append(&c->index, key, size, stamp);
+        int r = cache_index_append(&c->index, key, kind == 2, size, stamp);
         if (r < 0)
                 return r;
         if (stamp > c->last_stamp)
@@ -435,7 +669,9 @@ void cache_get_stats(struct cache *c, struct cache_stats *ret)
                 .corrupt = c->corrupt,
                 .stores = c->stores,
                 .evictions = c->evictions,
-                .entries = c->index.n_entries,
+                .alias_hits = c->alias_hits,
+                .entries = c->index.n_entries - c->index.n_aliases,
+                .aliases = c->index.n_aliases,
                 .bytes = c->index.bytes,
                 .max_bytes = c->max_bytes,
         };

@@ -923,7 +923,7 @@ static void test_cache_index_matches_model(_unused_ void **state)
                 switch ((rnd >> 20) % 5) {
                 case 0:
                 case 1:
-                        assert_int_equal(cache_index_set(&idx, keys[k], k + 1, step), 0);
+                        assert_int_equal(cache_index_set(&idx, keys[k], false, k + 1, step), 0);
                         bytes += k + 1 - size[k];
                         size[k] = k + 1;
                         break;
