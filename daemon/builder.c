@@ -201,8 +201,8 @@ static int queue_store(struct builder *b, struct cache_pending *p, bool claimed)
 
 static int build(struct builder *bd, const struct profile *p, const struct context *ctx,
                  const struct compile_options *o, bool may_wait, const char *alias_key,
-                 json_t *extra, struct blob **ret_blob, struct diag_list **ret_diags,
-                 bool *ret_compiled)
+                 const char *extra, size_t extra_size, struct blob **ret_blob,
+                 struct diag_list **ret_diags, bool *ret_compiled)
 {
         _cleanup_(resolved_freep) struct resolved *res = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
@@ -218,7 +218,7 @@ static int build(struct builder *bd, const struct profile *p, const struct conte
                 return r;
         r = claim_or_lookup(bd, key, &b, &diags);
         if (r == 0 && alias_key)
-                (void)cache_alias_store(bd->cache, alias_key, b, diags, extra);
+                (void)cache_alias_store(bd->cache, alias_key, b, diags, extra, extra_size);
         if (r == 0) {
                 *ret_blob = TAKE_PTR(b);
                 *ret_diags = TAKE_PTR(diags);
@@ -243,15 +243,15 @@ static int build(struct builder *bd, const struct profile *p, const struct conte
                         if (!may_wait)
                                 store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
                         else if (cache_pending_new(b, diags, p->digest, cs, &pend) < 0 ||
-                                 (alias_key &&
-                                  cache_pending_set_alias(pend, alias_key, extra) < 0) ||
+                                 (alias_key && cache_pending_set_alias(pend, alias_key, extra,
+                                                                       extra_size) < 0) ||
                                  queue_store(bd, pend, claimed) < 0) {
                                 cache_pending_free(pend);
                                 int k = cache_store(bd->cache, b, diags, p->digest, cs);
                                 store_failed(k);
                                 if (k >= 0 && alias_key)
                                         (void)cache_alias_store(bd->cache, alias_key, b, diags,
-                                                                extra);
+                                                                extra, extra_size);
                         } else
                                 claimed = false; /* the writer releases the key once stored */
                 }
@@ -273,14 +273,16 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
                   const struct compile_options *o, bool may_wait, struct blob **ret_blob,
                   struct diag_list **ret_diags, bool *ret_compiled)
 {
-        return build(bd, p, ctx, o, may_wait, NULL, NULL, ret_blob, ret_diags, ret_compiled);
+        return build(bd, p, ctx, o, may_wait, NULL, NULL, 0, ret_blob, ret_diags, ret_compiled);
 }
 
 int builder_build_aliased(struct builder *bd, const struct profile *p, const struct context *ctx,
-                          const struct compile_options *o, const char *alias_key, json_t *extra,
-                          struct blob **ret_blob, struct diag_list **ret_diags, bool *ret_compiled)
+                          const struct compile_options *o, const char *alias_key, const char *extra,
+                          size_t extra_size, struct blob **ret_blob, struct diag_list **ret_diags,
+                          bool *ret_compiled)
 {
         if (!bd->cache || !alias_key || !extra)
                 alias_key = NULL;
-        return build(bd, p, ctx, o, true, alias_key, extra, ret_blob, ret_diags, ret_compiled);
+        return build(bd, p, ctx, o, true, alias_key, extra, extra_size, ret_blob, ret_diags,
+                     ret_compiled);
 }

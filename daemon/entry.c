@@ -88,7 +88,7 @@ static struct entry_source *source_unref(struct entry_source *s)
                 return NULL;
         free(s->data);
         profile_free(s->profile);
-        json_decref(s->summary);
+        free(s->summary);
         free(s);
         return NULL;
 }
@@ -262,7 +262,7 @@ int entry_snapshot_with_blob(const struct entry_snapshot *s, struct entry_blob *
 void entry_load_done(struct entry_load *l)
 {
         free(l->data);
-        json_decref(l->summary);
+        free(l->summary);
         diag_list_free(l->diags);
         profile_free(l->profile);
         blob_free(l->blob);
@@ -396,7 +396,7 @@ json_t *entry_to_json(const struct entry_snapshot *s, bool full)
         json_object_set_new(o, SECCOMPD_KEY_DIAGNOSTICS,
                             s->diags ? diag_list_to_json(s->diags) : json_array());
         if (p) {
-                json_object_set_new(o, SECCOMPD_KEY_SUMMARY, json_deep_copy(p->summary));
+                json_object_set_new(o, SECCOMPD_KEY_SUMMARY, json_loads(p->summary, 0, NULL));
                 json_object_set_new(o, SECCOMPD_KEY_SERVED_DIGEST, json_string(s->good->digest));
         }
         json_object_set_new(o, SECCOMPD_KEY_BLOBS, blobs_json(s));

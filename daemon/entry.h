@@ -61,7 +61,7 @@ struct entry_source {
         char digest[PROFILE_DIGEST_MAX];
         struct profile *profile;            /* atomic: NULL until parsed; then fixed */
         struct profile_parse_options parse; /* how `data` was (or is to be) parsed */
-        json_t *summary;                    /* GET /v1/profiles/NAME's "summary" */
+        char *summary; /* GET /v1/profiles/NAME's "summary", compact JSON (warm_summary()) */
         size_t n_rules, n_names;
 };
 
@@ -111,7 +111,7 @@ struct entry_load {
         struct profile_parse_options parse;
         /* Through the warm path: no profile, but its summary and counts. Else computed from
          * the profile. */
-        json_t *summary;
+        char *summary;
         size_t n_rules, n_names;
         struct diag_list *diags; /* of parsing (and of a refused compile) */
         struct profile *profile; /* NULL: the file is invalid */

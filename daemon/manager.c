@@ -39,8 +39,10 @@ struct load_work {
 static int load_warm(struct manager *m, struct entry_load *l, const char *alias_key,
                      const char *file)
 {
-        _cleanup_(json_decrefp) json_t *extra = NULL;
-        int r = cache_alias_lookup(m->cache, alias_key, &l->blob, &l->compile_diags, &extra);
+        _cleanup_free_ char *extra = NULL;
+        size_t extra_size;
+        int r = cache_alias_lookup(m->cache, alias_key, &l->blob, &l->compile_diags, &extra,
+                                   &extra_size);
         if (r < 0)
                 return r;
         r = warm_extra_parse(extra, file, &l->diags, &l->summary, &l->n_rules, &l->n_names);
@@ -50,7 +52,7 @@ static int load_warm(struct manager *m, struct entry_load *l, const char *alias_
                 l->blob = blob_free(l->blob);
                 l->compile_diags = diag_list_free(l->compile_diags);
                 l->diags = diag_list_free(l->diags);
-                json_decref(TAKE_PTR(l->summary));
+                free(TAKE_PTR(l->summary));
                 free(TAKE_PTR(l->context));
         }
         return r;
@@ -61,8 +63,8 @@ static void load_run(struct pool_work *w)
         struct load_work *lw = (struct load_work *)w;
         struct manager *m = lw->m;
         struct entry_load *l = &lw->load;
-        _cleanup_(json_decrefp) json_t *extra = NULL;
-        _cleanup_free_ char *file = NULL, *cs = NULL;
+        _cleanup_free_ char *file = NULL, *cs = NULL, *extra = NULL;
+        size_t extra_size = 0;
         char alias_key[SHA256_HEX_SIZE];
         bool aliased = false;
 
@@ -109,11 +111,11 @@ static void load_run(struct pool_work *w)
         l->n_rules = l->profile->n_rules;
         l->n_names = profile_count_names(l->profile);
         if (aliased && l->summary)
-                extra = warm_extra(l->diags, l->summary, l->n_rules, l->n_names);
+                extra = warm_extra(l->diags, l->summary, l->n_rules, l->n_names, &extra_size);
         bool compiled;
         r = builder_build_aliased(&m->builder, l->profile, &m->context, &m->compile,
-                                  extra ? alias_key : NULL, extra, &l->blob, &l->compile_diags,
-                                  &compiled);
+                                  extra ? alias_key : NULL, extra, extra_size, &l->blob,
+                                  &l->compile_diags, &compiled);
         if (r == -EINVAL) {
                 /* libseccomp or the kernel refuse it: that makes the profile invalid. */
                 diag_list_extend(l->diags, l->compile_diags);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -80,39 +81,89 @@ int warm_key(const struct warm_params *w, const char *digest, char ret[SHA256_HE
         return keyhash_finish(k, ret);
 }
 
-json_t *warm_summary(const struct profile *p)
+char *warm_summary(const struct profile *p)
 {
         json_t *arches = json_array();
         for (size_t i = 0; i < p->n_architectures; i++)
                 json_array_append_new(arches, json_string(p->architectures[i]->name));
         for (size_t i = 0; i < p->n_arch_map; i++)
                 json_array_append_new(arches, json_string(p->arch_map[i].arch->name));
-        return json_pack("{s:s, s:o, s:i, s:i}", SECCOMPD_KEY_DEFAULT_ACTION,
-                         action_to_string(p->default_action), SECCOMPD_KEY_ARCHES, arches,
-                         SECCOMPD_KEY_RULES, (int)p->n_rules, SECCOMPD_KEY_NAMES,
-                         (int)profile_count_names(p));
+        _cleanup_(json_decrefp) json_t *o =
+                json_pack("{s:s, s:o, s:i, s:i}", SECCOMPD_KEY_DEFAULT_ACTION,
+                          action_to_string(p->default_action), SECCOMPD_KEY_ARCHES, arches,
+                          SECCOMPD_KEY_RULES, (int)p->n_rules, SECCOMPD_KEY_NAMES,
+                          (int)profile_count_names(p));
+        return o ? json_dumps(o, JSON_COMPACT) : NULL;
 }
 
-json_t *warm_extra(const struct diag_list *diags, json_t *summary, size_t n_rules, size_t n_names)
+char *warm_extra(const struct diag_list *diags, const char *summary, size_t n_rules, size_t n_names,
+                 size_t *ret_size)
 {
-        return json_pack("{s:o, s:O, s:I, s:I}", "diagnostics", diag_list_to_json(diags), "summary",
-                         summary, "rules", (json_int_t)n_rules, "names", (json_int_t)n_names);
+        _cleanup_free_ char *d = NULL;
+        char *text = NULL;
+        if (diags && diags->n > 0) {
+                _cleanup_(json_decrefp) json_t *a = diag_list_to_json(diags);
+                if (!a || !(d = json_dumps(a, JSON_COMPACT)))
+                        return NULL;
+        }
+        int n = asprintf(&text, "rules %zu\nnames %zu\nsummary %s\ndiagnostics %s\n", n_rules,
+                         n_names, summary, d ? d : "[]");
+        if (n < 0)
+                return NULL;
+        *ret_size = (size_t)n;
+        return text;
 }
 
-int warm_extra_parse(const json_t *extra, const char *file, struct diag_list **ret_diags,
-                     json_t **ret_summary, size_t *ret_rules, size_t *ret_names)
+/* "<name> <value>\n" at *p: the value, NUL-terminated in place. */
+static char *line(char **p, const char *name)
 {
-        json_t *diagnostics, *summary;
-        json_int_t rules, names;
-        if (json_unpack((json_t *)extra, "{s:o, s:o, s:I, s:I}", "diagnostics", &diagnostics,
-                        "summary", &summary, "rules", &rules, "names", &names) < 0 ||
-            !json_is_object(summary) || rules < 0 || names < 0)
+        size_t l = strlen(name);
+        if (strncmp(*p, name, l) != 0 || (*p)[l] != ' ')
+                return NULL;
+        char *v = *p + l + 1, *nl = strchr(v, '\n');
+        if (!nl)
+                return NULL;
+        *nl = 0;
+        *p = nl + 1;
+        return v;
+}
+
+int warm_extra_parse(char *extra, const char *file, struct diag_list **ret_diags,
+                     char **ret_summary, size_t *ret_rules, size_t *ret_names)
+{
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        char *p = extra, *rules, *names, *summary, *d, *end;
+        json_error_t error;
+        int r;
+
+        if (!(rules = line(&p, "rules")) || !(names = line(&p, "names")) ||
+            !(summary = line(&p, "summary")) || summary[0] != '{' ||
+            !(d = line(&p, "diagnostics")) || *p != 0)
                 return -EBADMSG;
-        int r = diag_list_from_json(diagnostics, file, ret_diags);
+        errno = 0;
+        unsigned long long nr = strtoull(rules, &end, 10);
+        if (errno || *end || !rules[0])
+                return -EBADMSG;
+        unsigned long long nn = strtoull(names, &end, 10);
+        if (errno || *end || !names[0])
+                return -EBADMSG;
+        if (streq(d, "[]"))
+                r = diag_list_new(file, &diags);
+        else {
+                _cleanup_(json_decrefp) json_t *a = json_loads(d, JSON_REJECT_DUPLICATES, &error);
+                if (!a)
+                        return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM
+                                                                                   : -EBADMSG;
+                r = diag_list_from_json(a, file, &diags);
+        }
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
-        *ret_summary = json_incref(summary);
-        *ret_rules = (size_t)rules;
-        *ret_names = (size_t)names;
+        char *s = strdup(summary);
+        if (!s)
+                return -ENOMEM;
+        *ret_diags = TAKE_PTR(diags);
+        *ret_summary = s;
+        *ret_rules = (size_t)nr;
+        *ret_names = (size_t)nn;
         return 0;
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-#include <jansson.h>
-
 #include "diag.h"
 #include "digest.h"
 #include "profile.h"
@@ -29,13 +27,14 @@ struct warm_params {
 /* The alias key of a file whose digest ("sha256:...") is `digest`. Returns 0 or -ENOMEM. */
 int warm_key(const struct warm_params *w, const char *digest, char ret[SHA256_HEX_SIZE]);
 
-/* The summary of GET /v1/profiles/NAME ("summary"), with the rule and name counts. */
-json_t *warm_summary(const struct profile *p);
+/* The summary of GET /v1/profiles/NAME ("summary") as compact JSON; NULL when out of
+ * memory. */
+char *warm_summary(const struct profile *p);
 
-/* The alias's extra for a profile parsed with `diags` and summarised as `summary`; NULL when
- * out of memory. */
-json_t *warm_extra(const struct diag_list *diags, json_t *summary, size_t n_rules, size_t n_names);
-/* The inverse: diagnostics named `file`, a new reference to the summary, the counts. Returns
- * 0, -EBADMSG or -ENOMEM. */
-int warm_extra_parse(const json_t *extra, const char *file, struct diag_list **ret_diags,
-                     json_t **ret_summary, size_t *ret_rules, size_t *ret_names);
+/* The alias's extra for a profile parsed with `diags`: lines "rules N", "names N", "summary
+ * <JSON>", "diagnostics <JSON array, without the file name>". NULL when out of memory. */
+char *warm_extra(const struct diag_list *diags, const char *summary, size_t n_rules, size_t n_names,
+                 size_t *ret_size);
+/* The inverse, with the diagnostics named `file`. Returns 0, -EBADMSG or -ENOMEM. */
+int warm_extra_parse(char *extra, const char *file, struct diag_list **ret_diags,
+                     char **ret_summary, size_t *ret_rules, size_t *ret_names);

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache-alias.h"
@@ -12,37 +16,56 @@
 /* "seccompd-alias 1 <64 hex>\n" */
 #define HEADER_SIZE (sizeof(HEADER_PREFIX) - 1 + 2 + SHA256_HEX_SIZE - 1 + 1)
 
-void cache_alias_done(struct cache_alias *a)
-{
-        json_decref(a->diagnostics);
-        json_decref(a->extra);
-        *a = (struct cache_alias){0};
-}
-
 char *cache_alias_format(const char *alias_key, const struct blob *b, const char *payload_sha256,
                          const char *metadata_sha256, const struct diag_list *diags,
-                         const json_t *extra, size_t *ret_size)
+                         const char *extra, size_t extra_size, size_t *ret_size)
 {
-        _cleanup_(json_decrefp) json_t *o = json_pack(
-                "{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:b, s:o, s:O}", "alias",
-                alias_key, "key", b->key, "metadata_sha256", metadata_sha256, "payload_sha256",
-                payload_sha256, "size", (json_int_t)blob_size(b), "instructions",
-                (json_int_t)b->n_insns, "optimize", b->optimize, "flags", (json_int_t)b->flags,
-                "rules", (json_int_t)b->n_rules, "skipped_names", (json_int_t)b->n_skipped_names,
-                "foreign_byte_order", (int)b->foreign_byte_order, "diagnostics",
-                diag_list_to_json(diags), "extra", (json_t *)extra);
-        if (!o)
-                return NULL;
-        _cleanup_free_ char *body = json_dumps(o, JSON_COMPACT);
+        _cleanup_free_ char *d = NULL, *body = NULL, *text = NULL;
         char sha[SHA256_HEX_SIZE];
-        if (!body || sha256_hex(body, strlen(body), sha) < 0)
+        size_t body_size;
+
+        if (diags && diags->n > 0) {
+                _cleanup_(json_decrefp) json_t *a = diag_list_to_json(diags);
+                if (!a || !(d = json_dumps(a, JSON_COMPACT)))
+                        return NULL;
+        }
+        FILE *f = open_memstream(&body, &body_size);
+        if (!f)
                 return NULL;
-        char *text = NULL;
-        int n = asprintf(&text, HEADER_PREFIX "%d %s\n%s", CACHE_ALIAS_FORMAT, sha, body);
+        fprintf(f,
+                "alias %s\nkey %s\nmetadata_sha256 %s\npayload_sha256 %s\n"
+                "blob %zu %d %u %zu %zu %d\ndiagnostics %s\nextra %zu\n",
+                alias_key, b->key, metadata_sha256, payload_sha256, b->n_insns, b->optimize,
+                b->flags, b->n_rules, b->n_skipped_names, (int)b->foreign_byte_order, d ? d : "[]",
+                extra_size);
+        fwrite(extra, 1, extra_size, f);
+        if (ferror(f) | (fclose(f) != 0) || sha256_hex(body, body_size, sha) < 0)
+                return NULL;
+        int n = asprintf(&text, HEADER_PREFIX "%d %s\n", CACHE_ALIAS_FORMAT, sha);
         if (n < 0)
                 return NULL;
-        *ret_size = (size_t)n;
-        return text;
+        char *all = realloc(text, (size_t)n + body_size + 1);
+        if (!all)
+                return NULL;
+        text = all;
+        memcpy(text + n, body, body_size + 1);
+        *ret_size = (size_t)n + body_size;
+        return TAKE_PTR(text);
+}
+
+/* Takes "<name> " at *p, and returns the value up to the newline (which is made a NUL: the
+ * caller's buffer is its own copy of the file). */
+static char *field(char **p, char *end, const char *name)
+{
+        size_t l = strlen(name);
+        if ((size_t)(end - *p) <= l || memcmp(*p, name, l) != 0 || (*p)[l] != ' ')
+                return NULL;
+        char *v = *p + l + 1, *nl = memchr(v, '\n', (size_t)(end - v));
+        if (!nl)
+                return NULL;
+        *nl = 0;
+        *p = nl + 1;
+        return v;
 }
 
 static int copy_hex(const char *s, char ret[SHA256_HEX_SIZE])
@@ -53,14 +76,14 @@ static int copy_hex(const char *s, char ret[SHA256_HEX_SIZE])
         return 0;
 }
 
-int cache_alias_parse(const char *text, size_t size, const char *alias_key, struct cache_alias *ret)
+int cache_alias_parse(char *text, size_t size, const char *alias_key, struct cache_alias *ret)
 {
         char header[HEADER_SIZE + 1], sha[SHA256_HEX_SIZE];
         struct cache_alias a = {0};
-        const char *alias, *key, *meta, *payload;
-        json_int_t sz, insns, flags, rules, skipped;
-        json_t *diagnostics, *extra;
-        json_error_t error;
+        char *p = text + HEADER_SIZE, *end = text + size, *v;
+        unsigned long long insns, rules, skipped, extra_size;
+        unsigned flags;
+        int foreign, n = 0;
 
         if (size < HEADER_SIZE)
                 return -EBADMSG;
@@ -69,29 +92,39 @@ int cache_alias_parse(const char *text, size_t size, const char *alias_key, stru
         snprintf(header, sizeof(header), HEADER_PREFIX "%d %s\n", CACHE_ALIAS_FORMAT, sha);
         if (memcmp(text, header, HEADER_SIZE) != 0)
                 return -EBADMSG; /* another format, or not the text it was written with */
-        _cleanup_(json_decrefp) json_t *o =
-                json_loadb(text + HEADER_SIZE, size - HEADER_SIZE, JSON_REJECT_DUPLICATES, &error);
-        if (!o)
-                return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
-        if (json_unpack(o, "{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:b, s:o, s:o}",
-                        "alias", &alias, "key", &key, "metadata_sha256", &meta, "payload_sha256",
-                        &payload, "size", &sz, "instructions", &insns, "optimize", &a.optimize,
-                        "flags", &flags, "rules", &rules, "skipped_names", &skipped,
-                        "foreign_byte_order", &a.foreign_byte_order, "diagnostics", &diagnostics,
-                        "extra", &extra) < 0)
-                return -EBADMSG;
-        if (!streq(alias, alias_key) || copy_hex(key, a.key) < 0 ||
-            copy_hex(meta, a.metadata_sha256) < 0 || copy_hex(payload, a.payload_sha256) < 0 ||
-            insns < 1 || insns > BPF_MAXINSNS ||
-            sz != insns * (json_int_t)sizeof(struct sock_filter) || flags < 0 || flags > UINT_MAX ||
-            rules < 0 || skipped < 0 || !json_is_array(diagnostics) || !json_is_object(extra))
+        if (!(v = field(&p, end, "alias")) || !streq(v, alias_key) ||
+            !(v = field(&p, end, "key")) || copy_hex(v, a.key) < 0 ||
+            !(v = field(&p, end, "metadata_sha256")) || copy_hex(v, a.metadata_sha256) < 0 ||
+            !(v = field(&p, end, "payload_sha256")) || copy_hex(v, a.payload_sha256) < 0 ||
+            !(v = field(&p, end, "blob")) ||
+            sscanf(v, "%llu %d %u %llu %llu %d%n", &insns, &a.optimize, &flags, &rules, &skipped,
+                   &foreign, &n) != 6 ||
+            v[n] != 0 || insns < 1 || insns > BPF_MAXINSNS || foreign < 0 || foreign > 1 ||
+            !(v = field(&p, end, "diagnostics")) || v[0] != '[' ||
+            !(a.diagnostics = v, a.diagnostics_size = strlen(v), v = field(&p, end, "extra")) ||
+            sscanf(v, "%llu%n", &extra_size, &n) != 1 || v[n] != 0 ||
+            extra_size != (unsigned long long)(end - p))
                 return -EBADMSG;
         a.instructions = (size_t)insns;
-        a.flags = (unsigned)flags;
+        a.flags = flags;
         a.rules = (size_t)rules;
         a.skipped_names = (size_t)skipped;
-        a.diagnostics = json_incref(diagnostics);
-        a.extra = json_incref(extra);
+        a.foreign_byte_order = foreign;
+        a.extra = p;
+        a.extra_size = (size_t)extra_size;
         *ret = a;
         return 0;
+}
+
+int cache_alias_diagnostics(const struct cache_alias *a, struct diag_list **ret)
+{
+        json_error_t error;
+        if (streq(a->diagnostics, "[]"))
+                return diag_list_new(NULL, ret);
+        _cleanup_(json_decrefp) json_t *array =
+                json_loadb(a->diagnostics, a->diagnostics_size, JSON_REJECT_DUPLICATES, &error);
+        if (!array)
+                return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
+        int r = diag_list_from_json(array, NULL, ret);
+        return r == -EINVAL ? -EBADMSG : r;
 }

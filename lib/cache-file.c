@@ -304,20 +304,39 @@ bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_o
         return true;
 }
 
-int cache_file_read(int dir_fd, const char *name, uint64_t max_size, struct stat *ret_st,
-                    char **ret, size_t *ret_size)
+int cache_file_read(int dir_fd, const char *name, uint64_t max_size, char **ret, size_t *ret_size)
 {
         _cleanup_close_ int fd = -EBADF;
-        bool identified = false;
-        fd = open_member(dir_fd, name, ret_st, &identified);
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, cap = 4096;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
-                return fd;
-        if (!S_ISREG(ret_st->st_mode) || (uint64_t)ret_st->st_size > max_size)
-                return -EBADMSG;
-        int r = read_fd(fd, (size_t)ret_st->st_size, ret);
-        if (r < 0)
-                return r == -EFBIG ? -EBADMSG : r;
-        *ret_size = (size_t)ret_st->st_size;
+                return errno == ELOOP ? -EBADMSG : -errno;
+        if (!(buf = malloc(cap + 1)))
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, cap - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return errno == EISDIR || errno == EAGAIN ? -EBADMSG : -errno;
+                n += (size_t)k;
+                if (n > max_size)
+                        return -EBADMSG;
+                /* A short read of a regular file is its end: no read for the EOF. Whatever
+                 * the callers read is verified against a checksum. */
+                if (k == 0 || n < cap)
+                        break;
+                cap *= 2;
+                char *nb = realloc(buf, cap + 1);
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
         return 0;
 }
 

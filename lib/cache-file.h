@@ -55,11 +55,10 @@ int cache_file_load(int blobs_fd, const char *key, struct cache_file_observed *o
 bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_observed *obs);
 /* "<key><suffix>" (".json", ".bpf", ".alias"). */
 void cache_file_entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix);
-/* Reads the whole of `name` in `dir_fd` (a regular file of at most max_size bytes, else
- * -EBADMSG; not followed when a symlink) into a new NUL-terminated buffer; `ret_st` gets what
- * was opened. */
-int cache_file_read(int dir_fd, const char *name, uint64_t max_size, struct stat *ret_st,
-                    char **ret, size_t *ret_size);
+/* Reads the whole of `name` in `dir_fd` (at most max_size bytes, else -EBADMSG; a symlink or
+ * directory is -EBADMSG too) into a new NUL-terminated buffer, in as few calls as it can (open,
+ * read, close): for files whose contents the caller verifies against a checksum. */
+int cache_file_read(int dir_fd, const char *name, uint64_t max_size, char **ret, size_t *ret_size);
 /* Sets the times of "<key><suffix>" to `stamp`. */
 int cache_file_touch_name(int blobs_fd, const char *key, const char *suffix, uint64_t stamp);
 /* Sets the .json's times to `stamp`: the entry becomes the most recently used. */

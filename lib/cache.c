@@ -36,12 +36,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 bool cache_key_is_valid(const char *key)
 {
-        if (!key)
+        /* A table and no early exit: random hex digits made the comparisons' branches
+         * mispredict every other character, on every key of a warm start. */
+        static const bool hex[256] = {
+                ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+                ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+                ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+        };
+        if (!key || strnlen(key, SHA256_HEX_SIZE) != SHA256_HEX_SIZE - 1)
                 return false;
+        bool ok = true;
         for (size_t i = 0; i < SHA256_HEX_SIZE - 1; i++)
-                if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
-                        return false; /* also stops at a short key's NUL */
-        return key[SHA256_HEX_SIZE - 1] == 0;
+                ok &= hex[(unsigned char)key[i]];
+        return ok;
 }
 
 /* A default mutex fails only when misused. */
@@ -192,7 +199,8 @@ struct cache_pending {
         struct blob facts;               /* the blob's fields, without insns */
         struct diag_list *diags;         /* a copy, for an alias */
         char alias_key[SHA256_HEX_SIZE]; /* "" or an alias to write once the entry is */
-        json_t *alias_extra;
+        char *alias_extra;
+        size_t alias_extra_size;
 };
 
 struct cache_pending *cache_pending_free(struct cache_pending *p)
@@ -201,7 +209,7 @@ struct cache_pending *cache_pending_free(struct cache_pending *p)
                 free(p->bytes);
                 free(p->text);
                 diag_list_free(p->diags);
-                json_decref(p->alias_extra);
+                free(p->alias_extra);
                 free(p);
         }
         return NULL;
@@ -248,7 +256,7 @@ int cache_pending_new(const struct blob *b, const struct diag_list *diags,
 
 static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
                        const char *payload_sha256, const char *metadata_sha256,
-                       const struct diag_list *diags, const json_t *extra);
+                       const struct diag_list *diags, const char *extra, size_t extra_size);
 
 void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
                          int *ret_results)
@@ -333,17 +341,24 @@ void cache_store_pending(struct cache *c, struct cache_pending *const *items, si
                     sha256_hex(p->text, p->text_size, meta) < 0)
                         continue;
                 (void)alias_write(c, p->alias_key, &p->facts, p->payload_sha256, meta, p->diags,
-                                  p->alias_extra);
+                                  p->alias_extra, p->alias_extra_size);
         }
 }
 
-int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, json_t *extra)
+int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, const char *extra,
+                            size_t extra_size)
 {
-        if (!cache_key_is_valid(alias_key) || !json_is_object(extra))
+        if (!cache_key_is_valid(alias_key))
                 return -EINVAL;
+        char *copy = malloc(extra_size + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, extra, extra_size);
+        copy[extra_size] = 0;
         memcpy(p->alias_key, alias_key, SHA256_HEX_SIZE);
-        json_decref(p->alias_extra);
-        p->alias_extra = json_incref(extra);
+        free(p->alias_extra);
+        p->alias_extra = copy;
+        p->alias_extra_size = extra_size;
         return 0;
 }
 
@@ -351,13 +366,13 @@ int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, json
  * a crash leaves of it a miss, and a lost alias costs one parse. */
 static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
                        const char *payload_sha256, const char *metadata_sha256,
-                       const struct diag_list *diags, const json_t *extra)
+                       const struct diag_list *diags, const char *extra, size_t extra_size)
 {
         struct cache_temp_file t = {.dir_fd = c->blobs_fd};
         char name[CACHE_NAME_SIZE];
         size_t size;
-        _cleanup_free_ char *text = cache_alias_format(alias_key, facts, payload_sha256,
-                                                       metadata_sha256, diags, extra, &size);
+        _cleanup_free_ char *text = cache_alias_format(
+                alias_key, facts, payload_sha256, metadata_sha256, diags, extra, extra_size, &size);
         if (!text)
                 return -ENOMEM;
         cache_lock(c);
@@ -392,44 +407,40 @@ static int metadata_sha(struct cache *c, const char *key, char ret[SHA256_HEX_SI
 {
         _cleanup_free_ char *text = NULL;
         char name[CACHE_NAME_SIZE];
-        struct stat st;
         size_t size;
         cache_file_entry_name(name, key, ".json");
-        int r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &st, &text, &size);
+        int r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &text, &size);
         if (r < 0)
                 return r;
         return sha256_hex(text, size, ret);
 }
 
 int cache_alias_store(struct cache *c, const char *alias_key, const struct blob *b,
-                      const struct diag_list *diags, const json_t *extra)
+                      const struct diag_list *diags, const char *extra, size_t extra_size)
 {
         char payload[SHA256_HEX_SIZE], meta[SHA256_HEX_SIZE];
         int r;
 
         assert(c);
         assert(b);
-        if (!cache_key_is_valid(alias_key) || !cache_key_is_valid(b->key) || b->n_insns == 0 ||
-            !json_is_object(extra))
+        if (!cache_key_is_valid(alias_key) || !cache_key_is_valid(b->key) || b->n_insns == 0)
                 return -EINVAL;
         if (c->unusable < 0)
                 return c->unusable;
         if ((r = sha256_hex(b->insns, blob_size(b), payload)) < 0 ||
             (r = metadata_sha(c, b->key, meta)) < 0)
                 return r;
-        return alias_write(c, alias_key, b, payload, meta, diags, extra);
+        return alias_write(c, alias_key, b, payload, meta, diags, extra, extra_size);
 }
 
-/* Removes the alias that was read, if it is still the file that was judged. */
-static void alias_discard(struct cache *c, const char *alias_key, const struct stat *seen)
+/* Removes a damaged alias. Should a concurrent store have just replaced it with a good one,
+ * that one goes too: it costs one slow path, never a wrong answer. */
+static void alias_discard(struct cache *c, const char *alias_key)
 {
         char name[CACHE_NAME_SIZE];
-        struct stat st;
         cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
         cache_lock(c);
-        if (fstatat(c->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            st.st_dev == seen->st_dev && st.st_ino == seen->st_ino &&
-            unlinkat(c->blobs_fd, name, 0) == 0)
+        if (unlinkat(c->blobs_fd, name, 0) == 0 || errno == ENOENT)
                 cache_index_remove(&c->index, alias_key);
         cache_unlock(c);
 }
@@ -448,14 +459,13 @@ static void touch_locked(struct cache *c, const char *key, const char *suffix, u
 }
 
 int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,
-                       struct diag_list **ret_diags, json_t **ret_extra)
+                       struct diag_list **ret_diags, char **ret_extra, size_t *ret_extra_size)
 {
         _cleanup_free_ char *text = NULL, *meta = NULL, *payload = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
         _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
         struct cache_alias a = {0};
         char name[CACHE_NAME_SIZE], sha[SHA256_HEX_SIZE];
-        struct stat st;
         size_t size;
         int r;
 
@@ -465,7 +475,7 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         if (c->unusable < 0)
                 return -ENOENT;
         cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
-        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE, &st, &text, &size);
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE, &text, &size);
         if (r == -ENOENT || is_transient(r))
                 return r;
         if (r >= 0)
@@ -473,7 +483,7 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                alias_discard(c, alias_key, &st);
+                alias_discard(c, alias_key);
                 return -ENOENT;
         }
 
@@ -486,15 +496,15 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         cache_unlock(c);
         r = -ENOENT;
         if (!listed)
-                goto out;
+                goto miss;
         cache_file_entry_name(name, a.key, ".json");
-        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &st, &meta, &size);
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &meta, &size);
         if (r >= 0)
                 r = sha256_hex(meta, size, sha);
         if (r < 0 || !streq(sha, a.metadata_sha256))
                 goto miss;
         cache_file_entry_name(name, a.key, ".bpf");
-        r = cache_file_read(c->blobs_fd, name, a.instructions * sizeof(struct sock_filter), &st,
+        r = cache_file_read(c->blobs_fd, name, a.instructions * sizeof(struct sock_filter),
                             &payload, &size);
         if (r >= 0 && size != a.instructions * sizeof(struct sock_filter))
                 r = -EBADMSG;
@@ -503,7 +513,7 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         if (r < 0 || !streq(sha, a.payload_sha256))
                 goto miss;
         if ((r = blob_from_bytes(payload, size, &b)) < 0 ||
-            (r = diag_list_from_json(a.diagnostics, NULL, &diags)) < 0)
+            (r = cache_alias_diagnostics(&a, &diags)) < 0)
                 goto miss;
         b->optimize = a.optimize;
         b->flags = a.flags;
@@ -522,15 +532,14 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         *ret_blob = TAKE_PTR(b);
         if (ret_diags)
                 *ret_diags = TAKE_PTR(diags);
-        if (ret_extra)
-                *ret_extra = json_incref(a.extra);
-        r = 0;
-        goto out;
+        /* The extra moves to the front of the file's buffer, which the caller gets. */
+        memmove(text, a.extra, a.extra_size);
+        text[a.extra_size] = 0;
+        *ret_extra = TAKE_PTR(text);
+        *ret_extra_size = a.extra_size;
+        return 0;
 miss:
-        r = is_transient(r) ? r : -ENOENT;
-out:
-        cache_alias_done(&a);
-        return r;
+        return is_transient(r) ? r : -ENOENT;
 }
 
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
