@@ -243,9 +243,16 @@ static void write_cache_metrics(struct manager *m, FILE *f)
                 "# TYPE seccompd_cache_corrupt_total counter\n"
                 "seccompd_cache_corrupt_total %llu\n"
                 "# HELP seccompd_cache_bytes Size of the on-disk cache.\n"
-                "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n",
+                "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n"
+                "# HELP seccompd_cache_alias_hits_total Of the cache hits, profile files served "
+                "through the cache's alias of their bytes, without being parsed.\n"
+                "# TYPE seccompd_cache_alias_hits_total counter\n"
+                "seccompd_cache_alias_hits_total %llu\n"
+                "# HELP seccompd_cache_aliases Aliases in the on-disk cache.\n"
+                "# TYPE seccompd_cache_aliases gauge\nseccompd_cache_aliases %llu\n",
                 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-                (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes);
+                (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes,
+                (unsigned long long)cs.alias_hits, (unsigned long long)cs.aliases);
 }
 
 int manager_write_metrics(struct manager *m, FILE *f)

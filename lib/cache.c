@@ -440,7 +440,10 @@ static void alias_discard(struct cache *c, const char *alias_key)
         char name[CACHE_NAME_SIZE];
         cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
         cache_lock(c);
-        if (unlinkat(c->blobs_fd, name, 0) == 0 || errno == ENOENT)
+        /* An empty directory in its place (a damaged cache) goes too, or no alias could
+         * ever be stored there again. */
+        if (unlinkat(c->blobs_fd, name, 0) == 0 || errno == ENOENT ||
+            (errno == EISDIR && unlinkat(c->blobs_fd, name, AT_REMOVEDIR) == 0))
                 cache_index_remove(&c->index, alias_key);
         cache_unlock(c);
 }
