@@ -303,14 +303,19 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                 const char *name = list[i]->d_name;
                 _cleanup_free_ char *path = NULL, *rel = NULL;
                 struct stat st;
+                /* The entry's type says whether it is a directory: an lstat() only when the
+                 * file system does not tell (DT_UNKNOWN), not one per profile. */
+                unsigned char type = list[i]->d_type;
                 if (name[0] == '.' || asprintf(&path, "%s/%s", dir, name) < 0 ||
                     asprintf(&rel, "%s%s%s", prefix, prefix[0] ? "/" : "", name) < 0 ||
-                    lstat(path, &st) < 0) {
+                    (type == DT_UNKNOWN && lstat(path, &st) < 0)) {
                         free(list[i]);
                         continue;
                 }
                 free(list[i]);
-                if (S_ISDIR(st.st_mode)) {
+                if (type == DT_UNKNOWN)
+                        type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+                if (type == DT_DIR) {
                         if (root->config->recursive && depth + 1 > m->config.max_depth)
                                 too_deep_add(m, root, rel);
                         else if (root->config->recursive)
