@@ -378,7 +378,9 @@ static int alias_write(struct cache *c, const char *alias_key, const struct blob
         cache_lock(c);
         uint64_t stamp = next_stamp_locked(c);
         cache_unlock(c);
-        int r = cache_file_write_temp(c->blobs_fd, text, size, stamp, false, &t);
+        /* Its mtime is left as written (now): the index has the exact stamp, and the next
+         * start's LRU order needs no better than the file system's clock. */
+        int r = cache_file_write_temp(c->blobs_fd, text, size, 0, false, &t);
         if (r >= 0 && t.has_fd) {
                 t.has_fd = false;
                 if (close(t.fd) < 0)
