@@ -108,6 +108,23 @@ check "warm: nothing compiled" [ "$(metric seccompd_compiles_total)" = 0 ]
 same "warm start" "$T/snap-cold" "$T/snap-warm"
 contexts warm
 same "warm start, blobs for another context (profile parsed then)" "$T/ctx-cold" "$T/ctx-warm"
+stop
+
+# Again warm, and the first parse of one profile raced by six clients, each asking for
+# another context (entry_source_profile(): one parse published, the others' freed).
+start
+P=k/tests/docker-extended.json
+pids=()
+for a in x86 x32 aarch64 arm s390x riscv64; do
+        api "/v1/bpf/$P?arch=$a&caps=all" -o "$T/race-$a" -w '%{http_code}\n' >"$T/race-$a.code" &
+        pids+=($!)
+done
+wait "${pids[@]}"
+raced_ok() { [ "$(cat "$T/race-$1.code")" = 200 ] && cmp -s "$T/race-$1" "$T/again-$1"; }
+for a in x86 x32 aarch64 arm s390x riscv64; do
+        api "/v1/bpf/$P?arch=$a&caps=all" -o "$T/again-$a"
+        check "raced first parse: $a answered 200, the same blob as asked alone" raced_ok "$a"
+done
 
 # A reload loads every file again (through the aliases): the same answers.
 api /v1/reload -X POST -o /dev/null
