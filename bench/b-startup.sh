@@ -17,9 +17,10 @@ startup_spawn() {
                 "$SECCOMPD" --foreground --root "k=$T/roots/r$n:kubernetes-containerd" \
                 --socket "$T/s$n.sock" --cache-dir "$T/cache-$n" --ready-file "$T/s$n.ready" \
                 --log-level warning)
-        printf '%s compiles=%s cache_hits=%s valid=%s\n' "$line" \
+        printf '%s compiles=%s cache_hits=%s alias_hits=%s valid=%s\n' "$line" \
                 "$(awk '/^seccompd_compiles_total / { print $2 }' "$m")" \
                 "$(awk '/^seccompd_cache_hits_total / { print $2 }' "$m")" \
+                "$(awk '/^seccompd_cache_alias_hits_total / { print $2 }' "$m")" \
                 "$(awk '/^seccompd_profiles\{state="valid"\} / { print $2 }' "$m")"
 }
 
@@ -39,10 +40,11 @@ bench_startup() {
            "own errno) in one root. Time from exec of seccompd to its \`--ready-file\` (written when the" \
            "first full scan is done, with READY=1), by inotify. Cold: empty cache directory, so every" \
            "profile is compiled and stored (fsync'd); warm: the same start again with that cache." \
+           "Unparsed: profiles served through the cache's alias of their bytes (the warm path)." \
            "The profiles themselves are in the page cache in both cases. Memory: VmHWM of seccompd" \
            "when ready; CPU: its user + system time until ready." ""
-        md "| profiles | start | runs | ready s (median) | CPU s | VmHWM MiB | compiles | cache hits |" \
-           "|---:|---|---:|---:|---:|---:|---:|---:|"
+        md "| profiles | start | runs | ready s (median) | CPU s | VmHWM MiB | compiles | cache hits | unparsed |" \
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
         local n i reps_cold reps_warm
         local -A cold warm
         for n in 1000 10000; do
@@ -87,5 +89,5 @@ startup_row() { # N KIND RUNS MEDIAN LINE...
         local cpu hwm
         cpu=$(median_of cpu_ms "$@")
         hwm=$(median_of hwm_kib "$@")
-        md "| $n | $kind | $runs | $(awk -v v="$med" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$cpu" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$hwm" 'BEGIN { printf "%.1f", v / 1024 }') | $(kv "$1" compiles) | $(kv "$1" cache_hits) |"
+        md "| $n | $kind | $runs | $(awk -v v="$med" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$cpu" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk -v v="$hwm" 'BEGIN { printf "%.1f", v / 1024 }') | $(kv "$1" compiles) | $(kv "$1" cache_hits) | $(kv "$1" alias_hits) |"
 }

@@ -199,9 +199,10 @@ static int queue_store(struct builder *b, struct cache_pending *p, bool claimed)
         return 0;
 }
 
-int builder_build(struct builder *bd, const struct profile *p, const struct context *ctx,
-                  const struct compile_options *o, bool may_wait, struct blob **ret_blob,
-                  struct diag_list **ret_diags, bool *ret_compiled)
+static int build(struct builder *bd, const struct profile *p, const struct context *ctx,
+                 const struct compile_options *o, bool may_wait, const char *alias_key,
+                 const char *extra, size_t extra_size, struct blob **ret_blob,
+                 struct diag_list **ret_diags, bool *ret_compiled)
 {
         _cleanup_(resolved_freep) struct resolved *res = NULL;
         _cleanup_(blob_freep) struct blob *b = NULL;
@@ -216,6 +217,8 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
         if (r < 0)
                 return r;
         r = claim_or_lookup(bd, key, &b, &diags);
+        if (r == 0 && alias_key)
+                (void)cache_alias_store(bd->cache, alias_key, b, diags, extra, extra_size);
         if (r == 0) {
                 *ret_blob = TAKE_PTR(b);
                 *ret_diags = TAKE_PTR(diags);
@@ -240,9 +243,15 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
                         if (!may_wait)
                                 store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
                         else if (cache_pending_new(b, diags, p->digest, cs, &pend) < 0 ||
+                                 (alias_key && cache_pending_set_alias(pend, alias_key, extra,
+                                                                       extra_size) < 0) ||
                                  queue_store(bd, pend, claimed) < 0) {
                                 cache_pending_free(pend);
-                                store_failed(cache_store(bd->cache, b, diags, p->digest, cs));
+                                int k = cache_store(bd->cache, b, diags, p->digest, cs);
+                                store_failed(k);
+                                if (k >= 0 && alias_key)
+                                        (void)cache_alias_store(bd->cache, alias_key, b, diags,
+                                                                extra, extra_size);
                         } else
                                 claimed = false; /* the writer releases the key once stored */
                 }
@@ -258,4 +267,22 @@ int builder_build(struct builder *bd, const struct profile *p, const struct cont
         *ret_diags = TAKE_PTR(diags);
         *ret_compiled = true;
         return 0;
+}
+
+int builder_build(struct builder *bd, const struct profile *p, const struct context *ctx,
+                  const struct compile_options *o, bool may_wait, struct blob **ret_blob,
+                  struct diag_list **ret_diags, bool *ret_compiled)
+{
+        return build(bd, p, ctx, o, may_wait, NULL, NULL, 0, ret_blob, ret_diags, ret_compiled);
+}
+
+int builder_build_aliased(struct builder *bd, const struct profile *p, const struct context *ctx,
+                          const struct compile_options *o, const char *alias_key, const char *extra,
+                          size_t extra_size, struct blob **ret_blob, struct diag_list **ret_diags,
+                          bool *ret_compiled)
+{
+        if (!bd->cache || !alias_key || !extra)
+                alias_key = NULL;
+        return build(bd, p, ctx, o, true, alias_key, extra, extra_size, ret_blob, ret_diags,
+                     ret_compiled);
 }

@@ -72,3 +72,10 @@ void builder_cancel(struct builder *b);
 int builder_build(struct builder *bd, const struct profile *p, const struct context *ctx,
                   const struct compile_options *o, bool may_wait, struct blob **ret_blob,
                   struct diag_list **ret_diags, bool *ret_compiled);
+
+/* builder_build() for a pool worker's load of a file, which also writes the cache's alias
+ * `alias_key` (warm.h) with `extra` once the blob is in the cache (best effort). */
+int builder_build_aliased(struct builder *bd, const struct profile *p, const struct context *ctx,
+                          const struct compile_options *o, const char *alias_key, const char *extra,
+                          size_t extra_size, struct blob **ret_blob, struct diag_list **ret_diags,
+                          bool *ret_compiled);

@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "entry.h"
 #include "seccompd/protocol.h"
+#include "warm.h"
 
 static const char *const state_table[_ENTRY_STATE_MAX] = {
         [ENTRY_VALID] = SECCOMPD_STATE_VALID,
@@ -87,8 +88,40 @@ static struct entry_source *source_unref(struct entry_source *s)
                 return NULL;
         free(s->data);
         profile_free(s->profile);
+        free(s->summary);
         free(s);
         return NULL;
+}
+
+int entry_source_profile(struct entry_source *s, const struct profile **ret)
+{
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        _cleanup_(profile_freep) struct profile *p = NULL;
+        struct profile *expected = __atomic_load_n(&s->profile, __ATOMIC_ACQUIRE);
+        int r;
+
+        if (expected) {
+                *ret = expected;
+                return 0;
+        }
+        if ((r = diag_list_new(NULL, &diags)) < 0)
+                return r;
+        r = profile_parse(s->data, s->size, &s->parse, diags, &p);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !streq(p->digest, s->digest)) {
+                log_error("Failed to parse again the served version of a profile (%s): the "
+                          "warm path's alias did not match it",
+                          s->digest);
+                return -EIO;
+        }
+        /* Two threads may parse at once: the first to publish wins, the other's goes. */
+        if (__atomic_compare_exchange_n(&s->profile, &expected, p, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+                *ret = TAKE_PTR(p);
+        else
+                *ret = expected;
+        return 0;
 }
 
 struct entry_snapshot *entry_snapshot_ref(struct entry_snapshot *s)
@@ -229,6 +262,7 @@ int entry_snapshot_with_blob(const struct entry_snapshot *s, struct entry_blob *
 void entry_load_done(struct entry_load *l)
 {
         free(l->data);
+        free(l->summary);
         diag_list_free(l->diags);
         profile_free(l->profile);
         blob_free(l->blob);
@@ -263,14 +297,22 @@ static void next_unreadable(struct entry_snapshot *n, const struct entry_load *l
 /* The file was read: valid with its new blob, or stale/invalid when it is not good. */
 static int next_read(struct entry_snapshot *n, struct entry_load *load, struct cache *cache)
 {
-        sha256_digest_string(load->data, load->size, n->digest, sizeof(n->digest));
-        if (!load->profile || !load->blob) {
+        if (load->digest[0])
+                memcpy(n->digest, load->digest, sizeof(n->digest));
+        else
+                sha256_digest_string(load->data, load->size, n->digest, sizeof(n->digest));
+        if (!(load->profile || load->summary) || !load->blob) {
                 n->state = n->good ? ENTRY_STALE : ENTRY_INVALID;
                 return 0;
         }
+        if (!load->summary) {
+                load->summary = warm_summary(load->profile);
+                load->n_rules = load->profile->n_rules;
+                load->n_names = profile_count_names(load->profile);
+        }
         struct entry_source *src = calloc(1, sizeof(*src));
         struct entry_blob **blobs = calloc(1, sizeof(*blobs));
-        if (!src || !blobs) {
+        if (!src || !blobs || !load->summary) {
                 free(src);
                 free(blobs);
                 return -ENOMEM;
@@ -278,7 +320,11 @@ static int next_read(struct entry_snapshot *n, struct entry_load *load, struct c
         *src = (struct entry_source){.n_ref = 1,
                                      .data = TAKE_PTR(load->data),
                                      .size = load->size,
-                                     .profile = TAKE_PTR(load->profile)};
+                                     .profile = TAKE_PTR(load->profile),
+                                     .parse = load->parse,
+                                     .summary = TAKE_PTR(load->summary),
+                                     .n_rules = load->n_rules,
+                                     .n_names = load->n_names};
         memcpy(src->digest, n->digest, sizeof(src->digest));
         drop_served(n);
         n->good = src;
@@ -314,19 +360,6 @@ int entry_next(const struct entry_snapshot *old, const char *name, const struct 
         return 0;
 }
 
-static json_t *summary_json(const struct profile *p)
-{
-        json_t *arches = json_array();
-        for (size_t i = 0; i < p->n_architectures; i++)
-                json_array_append_new(arches, json_string(p->architectures[i]->name));
-        for (size_t i = 0; i < p->n_arch_map; i++)
-                json_array_append_new(arches, json_string(p->arch_map[i].arch->name));
-        return json_pack("{s:s, s:o, s:i, s:i}", SECCOMPD_KEY_DEFAULT_ACTION,
-                         action_to_string(p->default_action), SECCOMPD_KEY_ARCHES, arches,
-                         SECCOMPD_KEY_RULES, (int)p->n_rules, SECCOMPD_KEY_NAMES,
-                         (int)profile_count_names(p));
-}
-
 static json_t *blobs_json(const struct entry_snapshot *s)
 {
         json_t *blobs = json_array();
@@ -344,7 +377,7 @@ static json_t *blobs_json(const struct entry_snapshot *s)
 
 json_t *entry_to_json(const struct entry_snapshot *s, bool full)
 {
-        const struct profile *p = s->good ? s->good->profile : NULL;
+        const struct entry_source *p = s->good;
         char updated[LOG_TIME_MAX] = "";
         if (s->updated)
                 rfc3339_utc(s->updated, updated, sizeof(updated));
@@ -356,14 +389,14 @@ json_t *entry_to_json(const struct entry_snapshot *s, bool full)
                 entry_state_to_string(s->state), SECCOMPD_KEY_ERRORS,
                 s->diags ? (int)s->diags->counts[DIAG_ERROR] : 0, SECCOMPD_KEY_WARNINGS,
                 s->diags ? (int)s->diags->counts[DIAG_WARNING] : 0, SECCOMPD_KEY_RULES,
-                p ? (int)p->n_rules : 0, SECCOMPD_KEY_NAMES, p ? (int)profile_count_names(p) : 0,
+                p ? (int)p->n_rules : 0, SECCOMPD_KEY_NAMES, p ? (int)p->n_names : 0,
                 SECCOMPD_KEY_UPDATED, updated[0] ? updated : NULL);
         if (!o || !full)
                 return o;
         json_object_set_new(o, SECCOMPD_KEY_DIAGNOSTICS,
                             s->diags ? diag_list_to_json(s->diags) : json_array());
         if (p) {
-                json_object_set_new(o, SECCOMPD_KEY_SUMMARY, summary_json(p));
+                json_object_set_new(o, SECCOMPD_KEY_SUMMARY, json_loads(p->summary, 0, NULL));
                 json_object_set_new(o, SECCOMPD_KEY_SERVED_DIGEST, json_string(s->good->digest));
         }
         json_object_set_new(o, SECCOMPD_KEY_BLOBS, blobs_json(s));

@@ -50,14 +50,25 @@ void entry_blob_touch(struct entry_blob *b);
 struct entry_blob *entry_blob_unref(struct entry_blob *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct entry_blob *, entry_blob_unref);
 
-/* The version that is served (state valid or stale): the file's bytes and its profile. */
+/* The version that is served (state valid or stale): the file's bytes, its summary and its
+ * profile. A version loaded through the warm path (warm.h) has no profile until something
+ * needs it (a blob for another context, the denials' rule names): entry_source_profile()
+ * parses `data` then, once. */
 struct entry_source {
         unsigned n_ref;
         char *data; /* NUL-terminated */
         size_t size;
         char digest[PROFILE_DIGEST_MAX];
-        struct profile *profile;
+        struct profile *profile;            /* atomic: NULL until parsed; then fixed */
+        struct profile_parse_options parse; /* how `data` was (or is to be) parsed */
+        char *summary; /* GET /v1/profiles/NAME's "summary", compact JSON (warm_summary()) */
+        size_t n_rules, n_names;
 };
+
+/* The profile of `s` (borrowed from it), parsed from its data now if it was not yet; any
+ * thread. Returns 0, -ENOMEM, or -EIO when the data no longer parse as they did at load
+ * (which cannot happen: same bytes, same options, same binary). */
+int entry_source_profile(struct entry_source *s, const struct profile **ret);
 
 struct entry_snapshot {
         unsigned n_ref;
@@ -96,6 +107,12 @@ struct entry_load {
         int error;  /* 0, or why the file could not be read (-errno) */
         char *data; /* the file, NUL-terminated */
         size_t size;
+        char digest[PROFILE_DIGEST_MAX]; /* of data; "" when not computed yet */
+        struct profile_parse_options parse;
+        /* Through the warm path: no profile, but its summary and counts. Else computed from
+         * the profile. */
+        char *summary;
+        size_t n_rules, n_names;
         struct diag_list *diags; /* of parsing (and of a refused compile) */
         struct profile *profile; /* NULL: the file is invalid */
         struct blob *blob;       /* for `context`: with the profile, or NULL */

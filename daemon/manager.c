@@ -20,6 +20,7 @@
 #include "recorder.h"
 #include "proc-stat.h"
 #include "server.h"
+#include "warm.h"
 #include "watcher.h"
 
 /* One unit of work: (re)load one file of one root. run() in a pool worker reads, parses and
@@ -33,41 +34,88 @@ struct load_work {
         struct entry_load load; /* the result */
 };
 
+/* The warm path: the blob, diagnostics and summary of a file loaded before, from the cache's
+ * alias of its bytes, without parsing it (warm.h). Returns 0, or -errno for the slow path. */
+static int load_warm(struct manager *m, struct entry_load *l, const char *alias_key,
+                     const char *file)
+{
+        _cleanup_free_ char *extra = NULL;
+        size_t extra_size;
+        int r = cache_alias_lookup(m->cache, alias_key, &l->blob, &l->compile_diags, &extra,
+                                   &extra_size);
+        if (r < 0)
+                return r;
+        r = warm_extra_parse(extra, file, &l->diags, &l->summary, &l->n_rules, &l->n_names);
+        if (r >= 0)
+                r = context_to_string(&m->context, &l->context);
+        if (r < 0) {
+                l->blob = blob_free(l->blob);
+                l->compile_diags = diag_list_free(l->compile_diags);
+                l->diags = diag_list_free(l->diags);
+                free(TAKE_PTR(l->summary));
+                free(TAKE_PTR(l->context));
+        }
+        return r;
+}
+
 static void load_run(struct pool_work *w)
 {
         struct load_work *lw = (struct load_work *)w;
         struct manager *m = lw->m;
         struct entry_load *l = &lw->load;
+        _cleanup_free_ char *file = NULL, *cs = NULL, *extra = NULL;
+        size_t extra_size = 0;
+        char alias_key[SHA256_HEX_SIZE];
+        bool aliased = false;
 
         l->error = roots_read(&m->roots, lw->root, lw->rel, m->config.max_profile_size, &l->data,
                               &l->size);
         if (l->error < 0)
                 return;
 
-        struct profile_parse_options o = {
+        l->parse = (struct profile_parse_options){
                 .dialect = lw->root->config->dialect,
                 .strict = m->config.strict,
                 .max_size = m->config.max_profile_size,
         };
         /* Diagnostics name the file on disk, as the offline seccompctl does. */
-        _cleanup_free_ char *file = NULL;
         if (asprintf(&file, "%s/%s", lw->root->config->path, lw->rel) < 0) {
                 l->error = -ENOMEM;
                 return;
         }
+        l->error = sha256_digest_string(l->data, l->size, l->digest, sizeof(l->digest));
+        if (l->error < 0)
+                return;
+        if (m->cache && context_to_string(&m->context, &cs) == 0) {
+                struct warm_params wp = {.parse = l->parse,
+                                         .context = &m->context,
+                                         .context_string = cs,
+                                         .optimize = m->compile.optimize};
+                aliased = warm_key(&wp, l->digest, alias_key) == 0;
+        }
+        if (aliased && load_warm(m, l, alias_key, file) == 0)
+                return;
+
         l->error = diag_list_new(file, &l->diags);
         if (l->error < 0)
                 return;
-        int r = profile_parse(l->data, l->size, &o, l->diags, &l->profile);
+        int r = profile_parse(l->data, l->size, &l->parse, l->diags, &l->profile);
         if (r == -EINVAL)
                 return; /* invalid: diagnostics tell why */
         if (r < 0) {
                 l->error = r;
                 return;
         }
+        /* What a warm start needs instead of this parse, for the alias. */
+        l->summary = warm_summary(l->profile);
+        l->n_rules = l->profile->n_rules;
+        l->n_names = profile_count_names(l->profile);
+        if (aliased && l->summary)
+                extra = warm_extra(l->diags, l->summary, l->n_rules, l->n_names, &extra_size);
         bool compiled;
-        r = builder_build(&m->builder, l->profile, &m->context, &m->compile, true, &l->blob,
-                          &l->compile_diags, &compiled);
+        r = builder_build_aliased(&m->builder, l->profile, &m->context, &m->compile,
+                                  extra ? alias_key : NULL, extra, extra_size, &l->blob,
+                                  &l->compile_diags, &compiled);
         if (r == -EINVAL) {
                 /* libseccomp or the kernel refuse it: that makes the profile invalid. */
                 diag_list_extend(l->diags, l->compile_diags);
@@ -255,14 +303,19 @@ static int scan_dir(struct manager *m, struct root *root, const char *dir, const
                 const char *name = list[i]->d_name;
                 _cleanup_free_ char *path = NULL, *rel = NULL;
                 struct stat st;
+                /* The entry's type says whether it is a directory: an lstat() only when the
+                 * file system does not tell (DT_UNKNOWN), not one per profile. */
+                unsigned char type = list[i]->d_type;
                 if (name[0] == '.' || asprintf(&path, "%s/%s", dir, name) < 0 ||
                     asprintf(&rel, "%s%s%s", prefix, prefix[0] ? "/" : "", name) < 0 ||
-                    lstat(path, &st) < 0) {
+                    (type == DT_UNKNOWN && lstat(path, &st) < 0)) {
                         free(list[i]);
                         continue;
                 }
                 free(list[i]);
-                if (S_ISDIR(st.st_mode)) {
+                if (type == DT_UNKNOWN)
+                        type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+                if (type == DT_DIR) {
                         if (root->config->recursive && depth + 1 > m->config.max_depth)
                                 too_deep_add(m, root, rel);
                         else if (root->config->recursive)

@@ -47,11 +47,16 @@ static void *worker(void *arg)
                 w->run(w);
 
                 pthread_mutex_lock(&p->lock);
+                /* Only the first of a batch wakes the loop: the ones added before it takes
+                 * the list are dispatched with it (a start of 10,000 profiles made 10,000
+                 * writes and as many wake-ups of the loop). */
+                bool wake = !p->done;
                 w->next = p->done;
                 p->done = w;
                 pthread_mutex_unlock(&p->lock);
                 uint64_t one = 1;
-                (void)!write(p->efd, &one, sizeof(one));
+                if (wake)
+                        (void)!write(p->efd, &one, sizeof(one));
         }
 }
 

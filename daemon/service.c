@@ -79,9 +79,12 @@ int manager_blob_for(struct manager *m, const struct entry_snapshot *s, const st
         if (on_demand && !privileged)
                 return -EPERM;
         /* Compile it here, in the caller's own thread, from the snapshot's profile
-         * (immutable), so no other request waits for it. */
-        r = builder_build(&m->builder, s->good->profile, ctx, &m->compile, false, &b, &d,
-                          &compiled);
+         * (immutable; parsed now when the warm path left it out), so no other request waits
+         * for it. */
+        const struct profile *p;
+        if ((r = entry_source_profile(s->good, &p)) < 0)
+                return r;
+        r = builder_build(&m->builder, p, ctx, &m->compile, false, &b, &d, &compiled);
         if (r < 0) {
                 if (ret_diags)
                         *ret_diags = d;
@@ -240,9 +243,16 @@ static void write_cache_metrics(struct manager *m, FILE *f)
                 "# TYPE seccompd_cache_corrupt_total counter\n"
                 "seccompd_cache_corrupt_total %llu\n"
                 "# HELP seccompd_cache_bytes Size of the on-disk cache.\n"
-                "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n",
+                "# TYPE seccompd_cache_bytes gauge\nseccompd_cache_bytes %llu\n"
+                "# HELP seccompd_cache_alias_hits_total Of the cache hits, profile files served "
+                "through the cache's alias of their bytes, without being parsed.\n"
+                "# TYPE seccompd_cache_alias_hits_total counter\n"
+                "seccompd_cache_alias_hits_total %llu\n"
+                "# HELP seccompd_cache_aliases Aliases in the on-disk cache.\n"
+                "# TYPE seccompd_cache_aliases gauge\nseccompd_cache_aliases %llu\n",
                 (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-                (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes);
+                (unsigned long long)cs.corrupt, (unsigned long long)cs.bytes,
+                (unsigned long long)cs.alias_hits, (unsigned long long)cs.aliases);
 }
 
 int manager_write_metrics(struct manager *m, FILE *f)
@@ -337,8 +347,9 @@ int manager_denial_rule(void *userdata, const char *blob_key, const char *syscal
         if (registry_find_blob(m->registry, blob_key, &s, &eb) < 0 || !s->good)
                 return -ENOENT;
         snprintf(profile, profile_size, "%s", s->name);
-        if (context_from_string(eb->context, &ctx) < 0 ||
-            profile_resolve(s->good->profile, &ctx, &res) < 0) {
+        const struct profile *p;
+        if (context_from_string(eb->context, &ctx) < 0 || entry_source_profile(s->good, &p) < 0 ||
+            profile_resolve(p, &ctx, &res) < 0) {
                 snprintf(rule, rule_size, "unknown: cannot resolve for %s", eb->context);
                 return 0;
         }

@@ -35,6 +35,11 @@ int cache_file_sync_temp(struct cache_temp_file *t)
         return r;
 }
 
+void cache_file_entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix)
+{
+        snprintf(ret, CACHE_NAME_SIZE, "%s%s", key, suffix);
+}
+
 static void entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix)
 {
         snprintf(ret, CACHE_NAME_SIZE, "%s%s", key, suffix);
@@ -299,6 +304,53 @@ bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_o
         return true;
 }
 
+int cache_file_read(int dir_fd, const char *name, uint64_t max_size, char **ret, size_t *ret_size)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, cap = 4096;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADMSG : -errno;
+        if (!(buf = malloc(cap + 1)))
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, cap - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return errno == EISDIR || errno == EAGAIN ? -EBADMSG : -errno;
+                n += (size_t)k;
+                if (n > max_size)
+                        return -EBADMSG;
+                /* A short read of a regular file is its end: no read for the EOF. Whatever
+                 * the callers read is verified against a checksum. */
+                if (k == 0 || n < cap)
+                        break;
+                cap *= 2;
+                char *nb = realloc(buf, cap + 1);
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+int cache_file_touch_name(int blobs_fd, const char *key, const char *suffix, uint64_t stamp)
+{
+        char name[CACHE_NAME_SIZE];
+        struct timespec times[2];
+        entry_name(name, key, suffix);
+        stamp_to_times(stamp, times);
+        if (utimensat(blobs_fd, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return 0;
+}
+
 int cache_file_touch(int blobs_fd, const char *key, uint64_t stamp)
 {
         char name[CACHE_NAME_SIZE];
@@ -365,6 +417,16 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
 {
         char key[SHA256_HEX_SIZE], other[CACHE_NAME_SIZE];
         struct stat json_st, bpf_st;
+
+        if (parse_entry_name(name, CACHE_ALIAS_SUFFIX, key)) {
+                if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(json_st.st_mode))
+                        return 0; /* the lookup decides */
+                memcpy(ret_key, key, SHA256_HEX_SIZE);
+                *ret_size = (uint64_t)json_st.st_size;
+                *ret_stamp = cache_file_stamp(&json_st.st_mtim);
+                return 2;
+        }
 
         if (strncmp(name, CACHE_TEMP_PREFIX, strlen(CACHE_TEMP_PREFIX)) == 0) {
                 /* A store that crashed before its rename. */

@@ -19,8 +19,9 @@
 
 #define CACHE_BLOBS_DIR      "blobs"
 #define CACHE_TEMP_PREFIX    ".tmp-"
-#define CACHE_NAME_SIZE      (SHA256_HEX_SIZE + sizeof(".json") - 1) /* "<key>.json", NUL */
-#define CACHE_TEMP_NAME_SIZE (sizeof(CACHE_TEMP_PREFIX) + 16)        /* ".tmp-<16 hex>", NUL */
+#define CACHE_ALIAS_SUFFIX   ".alias"
+#define CACHE_NAME_SIZE      (SHA256_HEX_SIZE + sizeof(CACHE_ALIAS_SUFFIX) - 1) /* "<key>.alias" */
+#define CACHE_TEMP_NAME_SIZE (sizeof(CACHE_TEMP_PREFIX) + 16) /* ".tmp-<16 hex>", NUL */
 
 /* What a lookup found on disk, so that a bad entry is removed only if it is still the one that
  * was judged, not one a concurrent store has just put in its place. */
@@ -52,6 +53,14 @@ int cache_file_load(int blobs_fd, const char *key, struct cache_file_observed *o
 /* Removes the bad entry a lookup judged, if its .json is still the file that was judged.
  * Returns whether it did: otherwise the entry was replaced or removed meanwhile. */
 bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_observed *obs);
+/* "<key><suffix>" (".json", ".bpf", ".alias"). */
+void cache_file_entry_name(char ret[CACHE_NAME_SIZE], const char *key, const char *suffix);
+/* Reads the whole of `name` in `dir_fd` (at most max_size bytes, else -EBADMSG; a symlink or
+ * directory is -EBADMSG too) into a new NUL-terminated buffer, in as few calls as it can (open,
+ * read, close): for files whose contents the caller verifies against a checksum. */
+int cache_file_read(int dir_fd, const char *name, uint64_t max_size, char **ret, size_t *ret_size);
+/* Sets the times of "<key><suffix>" to `stamp`. */
+int cache_file_touch_name(int blobs_fd, const char *key, const char *suffix, uint64_t stamp);
 /* Sets the .json's times to `stamp`: the entry becomes the most recently used. */
 int cache_file_touch(int blobs_fd, const char *key, uint64_t stamp);
 /* Removes an entry's files, the .json first: from then on the entry does not exist. */
@@ -77,7 +86,8 @@ int cache_file_commit(int blobs_fd, const char *key, struct cache_temp_file *bpf
 
 /* Judges one name found in blobs/ when the cache opens: removes what a crash leaves behind
  * (temporary files, a .bpf without its .json, a .json without its .bpf) and returns 1 with
- * the key, the size of both files and the .json's mtime as stamp for an entry, 0 for anything
- * else. Payloads are verified on lookup, not here. */
+ * the key, the size of both files and the .json's mtime as stamp for an entry, 2 with the
+ * key, size and mtime of an alias (<key>.alias), 0 for anything else. Payloads and aliases
+ * are verified on lookup, not here. */
 int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_SIZE],
                         uint64_t *ret_size, uint64_t *ret_stamp);

@@ -85,13 +85,16 @@ int cache_index_reserve(struct cache_index *idx)
         return 0;
 }
 
-int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp)
+int cache_index_set(struct cache_index *idx, const char *key, bool alias, uint64_t size,
+                    uint64_t stamp)
 {
         struct cache_entry *e = cache_index_find(idx, key);
         if (e) {
                 idx->bytes = idx->bytes - e->size + size;
+                idx->n_aliases = idx->n_aliases - e->alias + alias;
+                e->alias = alias;
                 e->size = size;
-                e->stamp = stamp;
+                e->stamp = e->disk_stamp = stamp;
                 return 0;
         }
         int r = cache_index_reserve(idx);
@@ -99,10 +102,12 @@ int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uin
                 return r;
         e = &idx->entries[idx->n_entries++];
         memcpy(e->key, key, SHA256_HEX_SIZE);
+        e->alias = alias;
         e->size = size;
-        e->stamp = stamp;
+        e->stamp = e->disk_stamp = stamp;
         idx->slots[slot_of(idx, key)] = idx->n_entries;
         idx->bytes += size;
+        idx->n_aliases += alias;
         return 0;
 }
 
@@ -134,6 +139,7 @@ void cache_index_remove(struct cache_index *idx, const char *key)
                 return;
         size_t i = idx->slots[s] - 1, last = idx->n_entries - 1;
         idx->bytes -= idx->entries[i].size;
+        idx->n_aliases -= idx->entries[i].alias;
 #define EMPTY(j) (idx->slots[j] == 0)
 #define HOME(j)  key_hash(idx->entries[idx->slots[j] - 1].key)
         BACKWARD_SHIFT(idx->slots, idx->n_slots, s, EMPTY, HOME);
@@ -147,9 +153,10 @@ void cache_index_remove(struct cache_index *idx, const char *key)
         idx->n_entries--;
 }
 
-int cache_index_append(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp)
+int cache_index_append(struct cache_index *idx, const char *key, bool alias, uint64_t size,
+                       uint64_t stamp)
 {
-        return cache_index_set(idx, key, size, stamp);
+        return cache_index_set(idx, key, alias, size, stamp);
 }
 
 /* The slot of `key` in the pins' table, or of the empty slot where it would go. */

@@ -14,8 +14,10 @@
 
 struct cache_entry {
         char key[SHA256_HEX_SIZE]; /* first, so that a key compares with an entry */
-        uint64_t size;             /* .bpf + .json */
-        uint64_t stamp;            /* ns since the epoch, the .json's mtime: the LRU order */
+        bool alias;                /* <key>.alias (cache.h), not a blob's .bpf + .json */
+        uint64_t size;             /* .bpf + .json, or the .alias */
+        uint64_t stamp;            /* ns since the epoch: the LRU order */
+        uint64_t disk_stamp;       /* the stamp on disk (the .json's or .alias's mtime) */
 };
 
 struct cache_index_pin {
@@ -28,6 +30,7 @@ struct cache_index {
         size_t n_entries, allocated;
         size_t *slots;                /* hash table: 1 + the index of an entry, or 0 (empty) */
         size_t n_slots;               /* a power of two, at least twice n_entries */
+        size_t n_aliases;             /* entries that are aliases */
         uint64_t bytes;               /* the sizes of all entries */
         struct cache_index_pin *pins; /* hash table: count 0 is an empty slot */
         size_t n_pins, n_pin_slots;   /* n_pin_slots: a power of two, at least 2 × n_pins */
@@ -42,13 +45,16 @@ struct cache_entry *cache_index_find(struct cache_index *idx, const char *key);
  * calls this before renaming files into place). Returns 0 or -ENOMEM. All operations take
  * constant time on average, but eviction, which sorts by stamp. */
 int cache_index_reserve(struct cache_index *idx);
-/* Adds or updates the entry of `key`. Returns 0 or -ENOMEM. */
-int cache_index_set(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
+/* Adds or updates the entry of `key` (an alias when `alias`), written to disk with `stamp`.
+ * Returns 0 or -ENOMEM. */
+int cache_index_set(struct cache_index *idx, const char *key, bool alias, uint64_t size,
+                    uint64_t stamp);
 /* Removes the entry of `key`, if any. */
 void cache_index_remove(struct cache_index *idx, const char *key);
 /* Adds an entry found by a scan of the directory (which holds each key once). Returns 0 or
  * -ENOMEM. */
-int cache_index_append(struct cache_index *idx, const char *key, uint64_t size, uint64_t stamp);
+int cache_index_append(struct cache_index *idx, const char *key, bool alias, uint64_t size,
+                       uint64_t stamp);
 
 /* Counted pins: a pinned key is never evicted. cache_index_pin returns 0 or -ENOMEM;
  * unpinning a key not pinned does nothing. */

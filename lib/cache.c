@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cache-alias.h"
 #include "cache-file.h"
 #include "cache-index.h"
 #include "cache.h"
+#include "diag-json.h"
 
 /* The cache's public face: its lock, counters and LRU clock over the files (cache-file.c)
  * and the index of them (cache-index.c). */
@@ -27,19 +29,26 @@ struct cache {
         /* The entries, and the keys in use by the caller (cache_pin), never evicted. */
         struct cache_index index;
         uint64_t last_stamp;
-        uint64_t hits, misses, corrupt, stores, evictions;
+        uint64_t hits, misses, corrupt, stores, evictions, alias_hits;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 bool cache_key_is_valid(const char *key)
 {
-        if (!key)
+        /* A table and no early exit: random hex digits made the comparisons' branches
+         * mispredict every other character, on every key of a warm start. */
+        static const bool hex[256] = {
+                ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+                ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+                ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+        };
+        if (!key || strnlen(key, SHA256_HEX_SIZE) != SHA256_HEX_SIZE - 1)
                 return false;
+        bool ok = true;
         for (size_t i = 0; i < SHA256_HEX_SIZE - 1; i++)
-                if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
-                        return false; /* also stops at a short key's NUL */
-        return key[SHA256_HEX_SIZE - 1] == 0;
+                ok &= hex[(unsigned char)key[i]];
+        return ok;
 }
 
 /* A default mutex fails only when misused. */
@@ -107,7 +116,7 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
          * still good, but the index must not get it back. */
         uint64_t stamp = next_stamp_locked(c);
         if (cache_file_touch(c->blobs_fd, key, stamp) == 0)
-                (void)cache_index_set(&c->index, key, obs.size, stamp); /* best effort */
+                (void)cache_index_set(&c->index, key, false, obs.size, stamp); /* best effort */
         c->hits++;
         cache_unlock(c);
 
@@ -137,6 +146,12 @@ void cache_unpin(struct cache *c, const char *key)
 static int remove_files(const char *key, void *userdata)
 {
         struct cache *c = userdata;
+        const struct cache_entry *e = cache_index_find(&c->index, key);
+        if (e && e->alias) {
+                char name[CACHE_NAME_SIZE];
+                cache_file_entry_name(name, key, CACHE_ALIAS_SUFFIX);
+                return unlinkat(c->blobs_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+        }
         return cache_file_remove(c->blobs_fd, key);
 }
 
@@ -168,7 +183,7 @@ static int commit_locked(struct cache *c, const char *key, struct cache_temp_fil
         r = cache_file_commit(c->blobs_fd, key, bpf, json);
         if (r < 0)
                 return r;
-        r = cache_index_set(&c->index, key, size, stamp);
+        r = cache_index_set(&c->index, key, false, size, stamp);
         assert(r == 0);
         c->stores++;
         return 0;
@@ -180,6 +195,12 @@ struct cache_pending {
         size_t size;
         char *text; /* the metadata */
         size_t text_size;
+        char payload_sha256[SHA256_HEX_SIZE];
+        struct blob facts;               /* the blob's fields, without insns */
+        struct diag_list *diags;         /* a copy, for an alias */
+        char alias_key[SHA256_HEX_SIZE]; /* "" or an alias to write once the entry is */
+        char *alias_extra;
+        size_t alias_extra_size;
 };
 
 struct cache_pending *cache_pending_free(struct cache_pending *p)
@@ -187,6 +208,8 @@ struct cache_pending *cache_pending_free(struct cache_pending *p)
         if (p) {
                 free(p->bytes);
                 free(p->text);
+                diag_list_free(p->diags);
+                free(p->alias_extra);
                 free(p);
         }
         return NULL;
@@ -220,9 +243,20 @@ int cache_pending_new(const struct blob *b, const struct diag_list *diags,
                 return -ENOMEM;
         memcpy(p->bytes, b->insns, p->size);
         p->text_size = strlen(p->text);
+        memcpy(p->payload_sha256, sha, SHA256_HEX_SIZE);
+        p->facts = *b;
+        p->facts.insns = NULL;
+        if (diags && diags->n > 0 &&
+            ((r = diag_list_new(diags->file, &p->diags)) < 0 ||
+             (r = diag_list_extend(p->diags, diags)) < 0))
+                return r;
         *ret = TAKE_PTR(p);
         return 0;
 }
+
+static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
+                       const char *payload_sha256, const char *metadata_sha256,
+                       const struct diag_list *diags, const char *extra, size_t extra_size);
 
 void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
                          int *ret_results)
@@ -298,6 +332,219 @@ void cache_store_pending(struct cache *c, struct cache_pending *const *items, si
                 (void)evict_locked(c, stored, n_stored, NULL); /* -ENOMEM: evict next time */
                 cache_unlock(c);
         }
+        /* Aliases go after their entries, which they name. Best effort: a lost alias costs
+         * its caller the slow path once. */
+        for (size_t i = 0; i < n; i++) {
+                char meta[SHA256_HEX_SIZE];
+                const struct cache_pending *p = items[i];
+                if (ret_results[i] < 0 || !p->alias_key[0] ||
+                    sha256_hex(p->text, p->text_size, meta) < 0)
+                        continue;
+                (void)alias_write(c, p->alias_key, &p->facts, p->payload_sha256, meta, p->diags,
+                                  p->alias_extra, p->alias_extra_size);
+        }
+}
+
+int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, const char *extra,
+                            size_t extra_size)
+{
+        if (!cache_key_is_valid(alias_key))
+                return -EINVAL;
+        char *copy = malloc(extra_size + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, extra, extra_size);
+        copy[extra_size] = 0;
+        memcpy(p->alias_key, alias_key, SHA256_HEX_SIZE);
+        free(p->alias_extra);
+        p->alias_extra = copy;
+        p->alias_extra_size = extra_size;
+        return 0;
+}
+
+/* Puts the alias text in place: written and renamed, not fsync'd. Its checksum makes whatever
+ * a crash leaves of it a miss, and a lost alias costs one parse. */
+static int alias_write(struct cache *c, const char *alias_key, const struct blob *facts,
+                       const char *payload_sha256, const char *metadata_sha256,
+                       const struct diag_list *diags, const char *extra, size_t extra_size)
+{
+        struct cache_temp_file t = {.dir_fd = c->blobs_fd};
+        char name[CACHE_NAME_SIZE];
+        size_t size;
+        _cleanup_free_ char *text = cache_alias_format(
+                alias_key, facts, payload_sha256, metadata_sha256, diags, extra, extra_size, &size);
+        if (!text)
+                return -ENOMEM;
+        cache_lock(c);
+        uint64_t stamp = next_stamp_locked(c);
+        cache_unlock(c);
+        /* Its mtime is left as written (now): the index has the exact stamp, and the next
+         * start's LRU order needs no better than the file system's clock. */
+        int r = cache_file_write_temp(c->blobs_fd, text, size, 0, false, &t);
+        if (r >= 0 && t.has_fd) {
+                t.has_fd = false;
+                if (close(t.fd) < 0)
+                        r = -errno;
+        }
+        if (r >= 0) {
+                cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+                cache_lock(c);
+                r = cache_index_reserve(&c->index);
+                if (r >= 0 && renameat(c->blobs_fd, t.name, c->blobs_fd, name) < 0)
+                        r = -errno;
+                if (r >= 0) {
+                        t.name[0] = 0;
+                        r = cache_index_set(&c->index, alias_key, true, size, stamp);
+                        assert(r == 0);
+                        (void)evict_locked(c, NULL, 0, alias_key);
+                }
+                cache_unlock(c);
+        }
+        cache_temp_file_unlinkp(&t);
+        return r;
+}
+
+/* The sha256 of the text of `key`'s .json as it is now. */
+static int metadata_sha(struct cache *c, const char *key, char ret[SHA256_HEX_SIZE])
+{
+        _cleanup_free_ char *text = NULL;
+        char name[CACHE_NAME_SIZE];
+        size_t size;
+        cache_file_entry_name(name, key, ".json");
+        int r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &text, &size);
+        if (r < 0)
+                return r;
+        return sha256_hex(text, size, ret);
+}
+
+int cache_alias_store(struct cache *c, const char *alias_key, const struct blob *b,
+                      const struct diag_list *diags, const char *extra, size_t extra_size)
+{
+        char payload[SHA256_HEX_SIZE], meta[SHA256_HEX_SIZE];
+        int r;
+
+        assert(c);
+        assert(b);
+        if (!cache_key_is_valid(alias_key) || !cache_key_is_valid(b->key) || b->n_insns == 0)
+                return -EINVAL;
+        if (c->unusable < 0)
+                return c->unusable;
+        if ((r = sha256_hex(b->insns, blob_size(b), payload)) < 0 ||
+            (r = metadata_sha(c, b->key, meta)) < 0)
+                return r;
+        return alias_write(c, alias_key, b, payload, meta, diags, extra, extra_size);
+}
+
+/* Removes a damaged alias. Should a concurrent store have just replaced it with a good one,
+ * that one goes too: it costs one slow path, never a wrong answer. */
+static void alias_discard(struct cache *c, const char *alias_key)
+{
+        char name[CACHE_NAME_SIZE];
+        cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+        cache_lock(c);
+        /* An empty directory in its place (a damaged cache) goes too, or no alias could
+         * ever be stored there again. */
+        if (unlinkat(c->blobs_fd, name, 0) == 0 || errno == ENOENT ||
+            (errno == EISDIR && unlinkat(c->blobs_fd, name, AT_REMOVEDIR) == 0))
+                cache_index_remove(&c->index, alias_key);
+        cache_unlock(c);
+}
+
+/* Makes entry `key` the most recently used: in the index always, on disk only when the
+ * stamp there is older than CACHE_TOUCH_INTERVAL, so that a warm start writes nothing. */
+static void touch_locked(struct cache *c, const char *key, const char *suffix, uint64_t stamp)
+{
+        struct cache_entry *e = cache_index_find(&c->index, key);
+        if (!e)
+                return;
+        e->stamp = stamp;
+        if (stamp - e->disk_stamp > CACHE_TOUCH_INTERVAL &&
+            cache_file_touch_name(c->blobs_fd, key, suffix, stamp) == 0)
+                e->disk_stamp = stamp;
+}
+
+int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,
+                       struct diag_list **ret_diags, char **ret_extra, size_t *ret_extra_size)
+{
+        _cleanup_free_ char *text = NULL, *meta = NULL, *payload = NULL;
+        _cleanup_(blob_freep) struct blob *b = NULL;
+        _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
+        struct cache_alias a = {0};
+        char name[CACHE_NAME_SIZE], sha[SHA256_HEX_SIZE];
+        size_t size;
+        int r;
+
+        assert(c);
+        if (!cache_key_is_valid(alias_key))
+                return -EINVAL;
+        if (c->unusable < 0)
+                return -ENOENT;
+        cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE, &text, &size);
+        if (r == -ENOENT || is_transient(r))
+                return r;
+        if (r >= 0)
+                r = cache_alias_parse(text, size, alias_key, &a);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                alias_discard(c, alias_key);
+                return -ENOENT;
+        }
+
+        /* The blob entry must be the one the alias was made with: in the index, its .json
+         * unchanged and its payload of the recorded sha256. Anything else is a miss, which
+         * the caller's cache_lookup() judges. */
+        cache_lock(c);
+        const struct cache_entry *e = cache_index_find(&c->index, a.key);
+        bool listed = e && !e->alias;
+        cache_unlock(c);
+        r = -ENOENT;
+        if (!listed)
+                goto miss;
+        cache_file_entry_name(name, a.key, ".json");
+        r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE << 2, &meta, &size);
+        if (r >= 0)
+                r = sha256_hex(meta, size, sha);
+        if (r < 0 || !streq(sha, a.metadata_sha256))
+                goto miss;
+        cache_file_entry_name(name, a.key, ".bpf");
+        r = cache_file_read(c->blobs_fd, name, a.instructions * sizeof(struct sock_filter),
+                            &payload, &size);
+        if (r >= 0 && size != a.instructions * sizeof(struct sock_filter))
+                r = -EBADMSG;
+        if (r >= 0)
+                r = sha256_hex(payload, size, sha);
+        if (r < 0 || !streq(sha, a.payload_sha256))
+                goto miss;
+        if ((r = blob_from_bytes(payload, size, &b)) < 0 ||
+            (r = cache_alias_diagnostics(&a, &diags)) < 0)
+                goto miss;
+        b->optimize = a.optimize;
+        b->flags = a.flags;
+        b->n_rules = a.rules;
+        b->n_skipped_names = a.skipped_names;
+        b->foreign_byte_order = a.foreign_byte_order;
+        memcpy(b->key, a.key, SHA256_HEX_SIZE);
+
+        cache_lock(c);
+        uint64_t stamp = next_stamp_locked(c);
+        touch_locked(c, a.key, ".json", stamp);
+        touch_locked(c, alias_key, CACHE_ALIAS_SUFFIX, stamp);
+        c->hits++;
+        c->alias_hits++;
+        cache_unlock(c);
+        *ret_blob = TAKE_PTR(b);
+        if (ret_diags)
+                *ret_diags = TAKE_PTR(diags);
+        /* The extra moves to the front of the file's buffer, which the caller gets. */
+        memmove(text, a.extra, a.extra_size);
+        text[a.extra_size] = 0;
+        *ret_extra = TAKE_PTR(text);
+        *ret_extra_size = a.extra_size;
+        return 0;
+miss:
+        return is_transient(r) ? r : -ENOENT;
 }
 
 int cache_store(struct cache *c, const struct blob *b, const struct diag_list *diags,
@@ -323,9 +570,10 @@ static int scan_one(struct cache *c, const char *name)
 {
         char key[SHA256_HEX_SIZE];
         uint64_t size, stamp;
-        if (cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp) <= 0)
+        int kind = cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp);
+        if (kind <= 0)
                 return 0;
-        int r = cache_index_append(&c->index, key, size, stamp);
+        int r = cache_index_append(&c->index, key, kind == 2, size, stamp);
         if (r < 0)
                 return r;
         if (stamp > c->last_stamp)
@@ -435,7 +683,9 @@ void cache_get_stats(struct cache *c, struct cache_stats *ret)
                 .corrupt = c->corrupt,
                 .stores = c->stores,
                 .evictions = c->evictions,
-                .entries = c->index.n_entries,
+                .alias_hits = c->alias_hits,
+                .entries = c->index.n_entries - c->index.n_aliases,
+                .aliases = c->index.n_aliases,
                 .bytes = c->index.bytes,
                 .max_bytes = c->max_bytes,
         };

@@ -23,7 +23,9 @@ struct cache;
 
 struct cache_stats {
         uint64_t hits, misses, corrupt, stores, evictions; /* since cache_open() */
-        uint64_t entries, bytes, max_bytes;                /* bytes: both files of every entry */
+        uint64_t alias_hits;                               /* of hits: through an alias */
+        uint64_t entries, bytes, max_bytes; /* bytes: both files of every entry, and aliases */
+        uint64_t aliases;
 };
 
 /* Whether `key` is a blob key: exactly 64 lowercase hex digits. */
@@ -78,6 +80,31 @@ const char *cache_pending_key(const struct cache_pending *p);
  * -errno of items[i]. */
 void cache_store_pending(struct cache *c, struct cache_pending *const *items, size_t n,
                          int *ret_results);
+
+/* Aliases (cache-alias.h): blobs/<alias key>.alias, an index into the cache by another key
+ * (the daemon's: the profile file's bytes and what its parse depends on), with what the
+ * caller needs to use the blob without redoing the work that found its key (`extra`: bytes
+ * the cache does not read). Aliases count in the cache's bytes and are evicted like entries, least
+ * recently used first (a served blob is pinned, its alias is not).
+ *
+ * cache_pending_set_alias() writes the alias (`extra` is copied) after the
+ * pending entry is stored, cache_alias_store() for a blob already in the cache (it names the
+ * .json that is there now). Neither is fsync'd: see cache-alias.h. Return 0 or -errno.
+ *
+ * cache_alias_lookup() returns the blob the alias names, as cache_lookup() would, with its
+ * compile diagnostics and the alias's `extra` (a new buffer, NUL-terminated), and counts a hit; it
+ * never judges the blob entry: any doubt about it (gone, its .json changed, its payload not the
+ * recorded one) is -ENOENT, and the caller's slow path (cache_lookup()) judges it. A damaged
+ * alias is removed. The LRU stamp on disk is written only when older than
+ * CACHE_TOUCH_INTERVAL (the index has the exact order), so that a warm start writes nothing.
+ * -ENOENT: a miss; -ENOMEM, -EMFILE, -ENFILE. */
+#define CACHE_TOUCH_INTERVAL (UINT64_C(600) * 1000000000) /* ns: 10 minutes */
+int cache_pending_set_alias(struct cache_pending *p, const char *alias_key, const char *extra,
+                            size_t extra_size);
+int cache_alias_store(struct cache *c, const char *alias_key, const struct blob *b,
+                      const struct diag_list *diags, const char *extra, size_t extra_size);
+int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,
+                       struct diag_list **ret_diags, char **ret_extra, size_t *ret_extra_size);
 
 /* Pins `key` (counted): a pinned entry is never evicted, by cache_evict() or by a store,
  * though it may still be replaced by a store of the same key or removed when found corrupt.

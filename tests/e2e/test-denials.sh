@@ -10,7 +10,8 @@
 #   - seccompctl denials shows each denial within a second with the right container id,
 #     profile name, syscall name, action and deciding rule; the outsider is "unattributed";
 #   - /metrics counts them per profile, syscall and action;
-#   - seccompctl containers lists each container while it runs, and not after.
+#   - seccompctl containers lists each container while it runs, and not after;
+#   - all of it after a warm start, where the profiles are parsed only to name the rules.
 #   test-denials.sh SECCOMPD SECCOMPCTL SECCOMPD-OCI SOURCE-DIR
 # Runs as root; skips (77) without root, crun or busybox-static. KEEP_TMP=1 keeps the temp dir.
 set -u
@@ -52,6 +53,13 @@ JSON
 DAEMON_ROOT="kubernetes=$T/kubelet:kubernetes-containerd:recursive"
 DAEMON_EXTRA=(--log-filter 'kubernetes/op/deny.json')
 start_daemon || { echo "FAIL: seccompd not ready"; tail -20 "$T/daemon.log"; exit 1; }
+# Started again on that cache (issue 13): a warm start serves both profiles through the
+# cache's aliases without parsing them; naming a denial's rule parses the profile then.
+stop_daemon
+start_daemon || { echo "FAIL: seccompd not ready (warm)"; tail -20 "$T/daemon.log"; exit 1; }
+check "a warm start: both profiles served unparsed, through their aliases" \
+        [ "$(curl -s --unix-socket "$SOCK" http://localhost/metrics |
+                awk '$1 == "seccompd_cache_alias_hits_total" { print $2 }')" = 2 ]
 reading=$(curl -s --unix-socket "$SOCK" http://localhost/v1/denials | jq -r .reader.reading)
 [ "$reading" = true ] || skip "the daemon cannot read audit records here: $(curl -s --unix-socket "$SOCK" http://localhost/v1/denials | jq -c .reader)"
 

@@ -923,7 +923,7 @@ static void test_cache_index_matches_model(_unused_ void **state)
                 switch ((rnd >> 20) % 5) {
                 case 0:
                 case 1:
-                        assert_int_equal(cache_index_set(&idx, keys[k], k + 1, step), 0);
+                        assert_int_equal(cache_index_set(&idx, keys[k], false, k + 1, step), 0);
                         bytes += k + 1 - size[k];
                         size[k] = k + 1;
                         break;
@@ -964,6 +964,170 @@ static void test_cache_index_matches_model(_unused_ void **state)
         cache_index_done(&idx);
 }
 
+/* --- Aliases (issue 13) --- */
+
+static const char alias_extra[] = "rules 1\nnames 3\nsummary {}\ndiagnostics []\n";
+
+static char *alias_key(unsigned i)
+{
+        char seed[32], *k = malloc(SHA256_HEX_SIZE);
+        assert_non_null(k);
+        snprintf(seed, sizeof(seed), "alias %u", i);
+        assert_int_equal(sha256_hex(seed, strlen(seed), k), 0);
+        return k;
+}
+
+static void test_cache_alias_roundtrips_and_restarts(void **state)
+{
+        struct fixture *f = *state;
+        struct diag_list *diags = make_diags(), *got_diags = NULL;
+        struct blob *got = NULL;
+        char *extra = NULL, *a = alias_key(0), *a2 = alias_key(1);
+        size_t extra_size = 0;
+        struct cache_stats st;
+        struct cache *c;
+
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        /* An alias names a blob in the cache: none for a blob that is not there. */
+        assert_int_equal(
+                cache_alias_store(c, a, f->build.blob, diags, alias_extra, strlen(alias_extra)),
+                -ENOENT);
+        assert_int_equal(cache_alias_lookup(c, a, &got, &got_diags, &extra, &extra_size), -ENOENT);
+        assert_int_equal(cache_store(c, f->build.blob, diags, "sha256:abc", "ctx"), 0);
+        assert_int_equal(
+                cache_alias_store(c, a, f->build.blob, diags, alias_extra, strlen(alias_extra)), 0);
+        cache_free(c);
+
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.entries, 1);
+        assert_int_equal(st.aliases, 1);
+        assert_int_equal(cache_alias_lookup(c, a2, &got, &got_diags, &extra, &extra_size), -ENOENT);
+        assert_int_equal(cache_alias_lookup(c, a, &got, &got_diags, &extra, &extra_size), 0);
+        assert_blob_equal(got, f->build.blob);
+        assert_int_equal(got_diags->n, diags->n);
+        assert_int_equal(extra_size, strlen(alias_extra));
+        assert_string_equal(extra, alias_extra);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.hits, 1);
+        assert_int_equal(st.alias_hits, 1);
+        assert_int_equal(st.misses, 0); /* an alias miss is the caller's to count */
+        blob_free(got);
+        diag_list_free(got_diags);
+        free(extra);
+        cache_free(c);
+        diag_list_free(diags);
+        free(a);
+        free(a2);
+}
+
+/* Each damage to an alias, or to the blob it names, is a miss: never another blob. */
+static void test_cache_alias_damage_is_a_miss(void **state)
+{
+        struct fixture *f = *state;
+        char *a = alias_key(0), *path = entry_path(f, a, ".alias"), *text = NULL;
+        char *json = entry_path(f, f->build.blob->key, ".json");
+        char *bpf = entry_path(f, f->build.blob->key, ".bpf");
+        size_t size, extra_size;
+        struct blob *got = NULL;
+        char *extra = NULL;
+        struct cache *c;
+
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), 0);
+        assert_int_equal(
+                cache_alias_store(c, a, f->build.blob, NULL, alias_extra, strlen(alias_extra)), 0);
+        assert_int_equal(read_file_capped(path, 1 << 20, &text, &size), 0);
+        cache_free(c);
+
+        /* Every byte of the alias flipped in turn, then cut at every length. */
+        for (size_t i = 0; i < 2 * size; i++) {
+                char *t = malloc(size);
+                assert_non_null(t);
+                memcpy(t, text, size);
+                if (i < size)
+                        t[i] ^= 0x20;
+                write_file(path, t, i < size ? size : i - size);
+                free(t);
+                assert_int_equal(cache_open(f->dir, 0, &c), 0);
+                assert_int_equal(cache_alias_lookup(c, a, &got, NULL, &extra, &extra_size),
+                                 -ENOENT);
+                assert_false(exists(f, a, ".alias")); /* removed */
+                cache_free(c);
+        }
+        /* The whole alias under another alias's name. */
+        char *other = alias_key(7), *other_path = entry_path(f, other, ".alias");
+        write_file(other_path, text, size);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_alias_lookup(c, other, &got, NULL, &extra, &extra_size), -ENOENT);
+        cache_free(c);
+
+        /* Whole, but the blob's .json rewritten (same entry, stored again), or its .bpf
+         * damaged: a miss, and the blob entry is left to cache_lookup() to judge. */
+        write_file(path, text, size);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_alias_lookup(c, a, &got, NULL, &extra, &extra_size), 0);
+        blob_free(got);
+        free(extra);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, "sha256:other", NULL), 0);
+        assert_int_equal(cache_alias_lookup(c, a, &got, NULL, &extra, &extra_size), -ENOENT);
+        cache_free(c);
+        write_file(path, text, size);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(
+                cache_alias_store(c, a, f->build.blob, NULL, alias_extra, strlen(alias_extra)), 0);
+        char *b = NULL;
+        size_t bs;
+        assert_int_equal(read_file_capped(bpf, 1 << 20, &b, &bs), 0);
+        b[bs / 2] ^= 1;
+        write_file(bpf, b, bs);
+        assert_int_equal(cache_alias_lookup(c, a, &got, NULL, &extra, &extra_size), -ENOENT);
+        assert_true(exists(f, f->build.blob->key, ".bpf")); /* not judged here */
+        struct blob *lb = NULL;
+        assert_int_equal(cache_lookup(c, f->build.blob->key, &lb, NULL), -ENOENT); /* there */
+        cache_free(c);
+        free(b);
+        free(other);
+        free(other_path);
+        free(text);
+        free(path);
+        free(json);
+        free(bpf);
+        free(a);
+}
+
+/* Aliases count in the bound and are evicted like entries, least recently used first. */
+static void test_cache_aliases_are_bounded(void **state)
+{
+        struct fixture *f = *state;
+        struct cache_stats st;
+        struct cache *c;
+        uint64_t one = entry_bytes(f);
+
+        assert_int_equal(cache_open(f->dir, one * 3, &c), 0);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), 0);
+        assert_int_equal(cache_pin(c, f->build.blob->key), 0);
+        for (unsigned i = 0; i < 200; i++) {
+                char *a = alias_key(i);
+                assert_int_equal(cache_alias_store(c, a, f->build.blob, NULL, alias_extra,
+                                                   strlen(alias_extra)),
+                                 0);
+                cache_get_stats(c, &st);
+                assert_true(st.bytes <= st.max_bytes);
+                free(a);
+        }
+        assert_true(st.aliases > 0 && st.aliases < 200);
+        assert_int_equal(st.entries, 1); /* pinned */
+        assert_int_equal(st.evictions, 200 - st.aliases);
+        char *last = alias_key(199), *first = alias_key(0);
+        assert_true(exists(f, last, ".alias"));
+        assert_false(exists(f, first, ".alias"));
+        free(last);
+        free(first);
+        assert_int_equal(count_files(f, false), 2 + st.aliases);
+        cache_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -983,6 +1147,9 @@ int main(void)
                 T(test_cache_concurrent_evictions_never_serve_bad_entries),
                 T(test_cache_killed_store_leaves_no_bad_entry),
                 T(test_cache_stale_temp_files_removed_on_open),
+                T(test_cache_alias_roundtrips_and_restarts),
+                T(test_cache_alias_damage_is_a_miss),
+                T(test_cache_aliases_are_bounded),
                 cmocka_unit_test(test_cache_diagnostics_json_roundtrip),
                 cmocka_unit_test(test_cache_index_matches_model),
 #undef T
