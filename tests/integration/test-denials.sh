@@ -78,6 +78,7 @@ if until_denial 'select(.syscall == "mkdir")'; then
 else ko "no mkdir denial within 1 s"; fi
 
 # LOG: allowed and logged.
+first_getppid=$(date +%s)
 "$CTL" exec "$T/prof/deny.json" -- "$PROBE" sh -c "$PROBE sleep 0.5" 2>/dev/null
 if until_denial 'select(.syscall == "getppid")'; then
         # Alive while the reader looks (the shell waits for sleep): not a known container.
@@ -197,6 +198,10 @@ cpu0=$(cpu)
 # The storm in a process of its own, under the profile (getppid is LOG): seccompctl exec
 # execs python in its own pid, by which its denials are told apart.
 PY=$(python3 -c 'import sys; print(sys.executable)')
+# Quirk of this host (no auditd, a kernel that printks every audit record to a slow console):
+# in some runs the storm's process exits a whole minute after its last call, every record
+# received and counted; the kernel's audit_backlog_wait_time (60 s by default) is the likely
+# cause. Nothing in the daemon waits then; the test's timeout allows for it.
 "$CTL" exec "$T/prof/deny.json" -- "$PY" "$T/storm.py" "$STORM_SECONDS" >"$T/storm.out" &
 SP=$!
 read -r storm_n storm_p50 storm_p99 < <(python3 "$T/fetch.py" "$SOCK" "$STORM_SECONDS")
@@ -238,10 +243,12 @@ elif [ "$klost" != unknown ]; then
 fi
 [ "$storm_n" -ge 10 ] && ok || ko "only $storm_n fetches during the storm"
 # The log (the journal's fallback here) is never a storm: one line per distinct (container,
-# syscall, action) per 10 s.
+# syscall, action) per 10 s, counted from the first getppid (a loaded machine stretches this
+# test past 30 s).
 lines=$(grep -c "Seccomp denial: getppid LOG" "$T/log")
-echo "log lines for the storm's getppid LOG denials (and every other getppid LOG): $lines"
-[ "$lines" -le 3 ] && ok || ko "$lines log lines for getppid LOG"
+allowed=$(( ($(date +%s) - first_getppid) / 10 + 2 ))
+echo "log lines for the storm's getppid LOG denials (and every other getppid LOG): $lines (at most $allowed)"
+[ "$lines" -le "$allowed" ] && ok || ko "$lines log lines for getppid LOG, more than $allowed"
 
 # A follower does not hold shutdown: SIGTERM ends its stream and the daemon exits.
 (curl -sN --unix-socket "$SOCK" 'http://localhost/v1/denials?follow=1' >/dev/null) &
