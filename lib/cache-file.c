@@ -306,38 +306,14 @@ bool cache_file_discard(int blobs_fd, const char *key, const struct cache_file_o
 
 int cache_file_read(int dir_fd, const char *name, uint64_t max_size, char **ret, size_t *ret_size)
 {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 4096;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_close_ int fd =
+                openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return errno == ELOOP ? -EBADMSG : -errno;
-        if (!(buf = malloc(cap + 1)))
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, cap - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return errno == EISDIR || errno == EAGAIN ? -EBADMSG : -errno;
-                n += (size_t)k;
-                if (n > max_size)
-                        return -EBADMSG;
-                /* A short read of a regular file is its end: no read for the EOF. Whatever
-                 * the callers read is verified against a checksum. */
-                if (k == 0 || n < cap)
-                        break;
-                cap *= 2;
-                char *nb = realloc(buf, cap + 1);
-                if (!nb)
-                        return -ENOMEM;
-                buf = nb;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
+        /* Whatever the callers read is verified against a checksum. */
+        int r = read_fd_capped(fd, 4096, max_size > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max_size,
+                               ret, ret_size);
+        return r == -EISDIR || r == -EAGAIN || r == -EFBIG ? -EBADMSG : r;
 }
 
 int cache_file_touch_name(int blobs_fd, const char *key, const char *suffix, uint64_t stamp)

@@ -58,20 +58,27 @@ int read_file_capped(const char *path, size_t max_size, char **ret, size_t *ret_
                 return -EBADFD;
         if ((size_t)st.st_size > max_size)
                 return -EFBIG;
-        /* One byte more than stat'ed, to see whether the file grew; doubled while it does. */
-        size_t cap = (size_t)st.st_size + 1, n = 0;
+        /* One byte more than stat'ed, to see whether the file grew. */
+        return read_fd_capped(fd, (size_t)st.st_size + 1, max_size, ret, ret_size);
+}
+
+int read_fd_capped(int fd, size_t cap, size_t max_size, char **ret, size_t *ret_size)
+{
+        size_t n = 0;
         _cleanup_free_ char *buf = malloc(cap + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
-                ssize_t k = read_at_most(fd, buf + n, cap - n);
+                ssize_t k = read(fd, buf + n, cap - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
                 if (k < 0)
-                        return (int)k;
+                        return -errno;
                 n += (size_t)k;
                 if (n > max_size)
-                        return -EFBIG; /* grew while we read it */
-                if (n < cap)
-                        break; /* end of file */
+                        return -EFBIG;
+                if (k == 0 || n < cap)
+                        break;
                 cap *= 2;
                 char *nb = realloc(buf, cap + 1);
                 if (!nb)

@@ -11,6 +11,12 @@ int write_all(int fd, const void *data, size_t size);
  * of bytes read or -errno. */
 ssize_t read_at_most(int fd, void *buf, size_t max);
 
+/* Reads the regular file open on `fd` to its end into a new NUL-terminated buffer (`*ret`,
+ * its length in `*ret_size`): `cap` bytes at first, doubled while the file fills them; a short
+ * read is the end, as a regular file gives it (no read for the EOF). Returns 0, -EFBIG past
+ * `max_size` bytes, or -errno of the read. */
+int read_fd_capped(int fd, size_t cap, size_t max_size, char **ret, size_t *ret_size);
+
 /* Reads the whole regular file `path` into a new NUL-terminated buffer (`*ret`, its length
  * without the NUL in `*ret_size`). Returns 0, -EISDIR for a directory, -EBADFD for anything
  * else that is not a regular file, -EFBIG when it holds (or grows to) more than `max_size`
