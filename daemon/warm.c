@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache-alias.h"
 #include "compile.h"
 #include "config.h"
 #include "diag-json.h"
@@ -99,46 +100,29 @@ char *warm_summary(const struct profile *p)
 char *warm_extra(const struct diag_list *diags, const char *summary, size_t n_rules, size_t n_names,
                  size_t *ret_size)
 {
-        _cleanup_free_ char *d = NULL;
+        _cleanup_free_ char *d = diag_list_to_line(diags);
         char *text = NULL;
-        if (diags && diags->n > 0) {
-                _cleanup_(json_decrefp) json_t *a = diag_list_to_json(diags);
-                if (!a || !(d = json_dumps(a, JSON_COMPACT)))
-                        return NULL;
-        }
+        if (!d)
+                return NULL;
         int n = asprintf(&text, "rules %zu\nnames %zu\nsummary %s\ndiagnostics %s\n", n_rules,
-                         n_names, summary, d ? d : "[]");
+                         n_names, summary, d);
         if (n < 0)
                 return NULL;
         *ret_size = (size_t)n;
         return text;
 }
 
-/* "<name> <value>\n" at *p: the value, NUL-terminated in place. */
-static char *line(char **p, const char *name)
-{
-        size_t l = strlen(name);
-        if (strncmp(*p, name, l) != 0 || (*p)[l] != ' ')
-                return NULL;
-        char *v = *p + l + 1, *nl = strchr(v, '\n');
-        if (!nl)
-                return NULL;
-        *nl = 0;
-        *p = nl + 1;
-        return v;
-}
-
 int warm_extra_parse(char *extra, const char *file, struct diag_list **ret_diags,
                      char **ret_summary, size_t *ret_rules, size_t *ret_names)
 {
         _cleanup_(diag_list_freep) struct diag_list *diags = NULL;
-        char *p = extra, *rules, *names, *summary, *d, *end;
-        json_error_t error;
+        char *p = extra, *stop = extra + strlen(extra), *rules, *names, *summary, *d, *end;
         int r;
 
-        if (!(rules = line(&p, "rules")) || !(names = line(&p, "names")) ||
-            !(summary = line(&p, "summary")) || summary[0] != '{' ||
-            !(d = line(&p, "diagnostics")) || *p != 0)
+        if (!(rules = cache_alias_field(&p, stop, "rules")) ||
+            !(names = cache_alias_field(&p, stop, "names")) ||
+            !(summary = cache_alias_field(&p, stop, "summary")) || summary[0] != '{' ||
+            !(d = cache_alias_field(&p, stop, "diagnostics")) || *p != 0)
                 return -EBADMSG;
         errno = 0;
         unsigned long long nr = strtoull(rules, &end, 10);
@@ -147,17 +131,9 @@ int warm_extra_parse(char *extra, const char *file, struct diag_list **ret_diags
         unsigned long long nn = strtoull(names, &end, 10);
         if (errno || *end || !names[0])
                 return -EBADMSG;
-        if (streq(d, "[]"))
-                r = diag_list_new(file, &diags);
-        else {
-                _cleanup_(json_decrefp) json_t *a = json_loads(d, JSON_REJECT_DUPLICATES, &error);
-                if (!a)
-                        return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM
-                                                                                   : -EBADMSG;
-                r = diag_list_from_json(a, file, &diags);
-        }
+        r = diag_list_from_line(d, strlen(d), file, &diags);
         if (r < 0)
-                return r == -ENOMEM ? r : -EBADMSG;
+                return r;
         char *s = strdup(summary);
         if (!s)
                 return -ENOMEM;

@@ -20,15 +20,12 @@ char *cache_alias_format(const char *alias_key, const struct blob *b, const char
                          const char *metadata_sha256, const struct diag_list *diags,
                          const char *extra, size_t extra_size, size_t *ret_size)
 {
-        _cleanup_free_ char *d = NULL, *body = NULL, *text = NULL;
+        _cleanup_free_ char *d = diag_list_to_line(diags), *body = NULL, *text = NULL;
         char sha[SHA256_HEX_SIZE];
         size_t body_size;
 
-        if (diags && diags->n > 0) {
-                _cleanup_(json_decrefp) json_t *a = diag_list_to_json(diags);
-                if (!a || !(d = json_dumps(a, JSON_COMPACT)))
-                        return NULL;
-        }
+        if (!d)
+                return NULL;
         FILE *f = open_memstream(&body, &body_size);
         if (!f)
                 return NULL;
@@ -36,7 +33,7 @@ char *cache_alias_format(const char *alias_key, const struct blob *b, const char
                 "alias %s\nkey %s\nmetadata_sha256 %s\npayload_sha256 %s\n"
                 "blob %zu %d %u %zu %zu %d\ndiagnostics %s\nextra %zu\n",
                 alias_key, b->key, metadata_sha256, payload_sha256, b->n_insns, b->optimize,
-                b->flags, b->n_rules, b->n_skipped_names, (int)b->foreign_byte_order, d ? d : "[]",
+                b->flags, b->n_rules, b->n_skipped_names, (int)b->foreign_byte_order, d,
                 extra_size);
         fwrite(extra, 1, extra_size, f);
         if (ferror(f) | (fclose(f) != 0) || sha256_hex(body, body_size, sha) < 0)
@@ -53,9 +50,7 @@ char *cache_alias_format(const char *alias_key, const struct blob *b, const char
         return TAKE_PTR(text);
 }
 
-/* Takes "<name> " at *p, and returns the value up to the newline (which is made a NUL: the
- * caller's buffer is its own copy of the file). */
-static char *field(char **p, char *end, const char *name)
+char *cache_alias_field(char **p, char *end, const char *name)
 {
         size_t l = strlen(name);
         if ((size_t)(end - *p) <= l || memcmp(*p, name, l) != 0 || (*p)[l] != ' ')
@@ -92,16 +87,18 @@ int cache_alias_parse(char *text, size_t size, const char *alias_key, struct cac
         snprintf(header, sizeof(header), HEADER_PREFIX "%d %s\n", CACHE_ALIAS_FORMAT, sha);
         if (memcmp(text, header, HEADER_SIZE) != 0)
                 return -EBADMSG; /* another format, or not the text it was written with */
-        if (!(v = field(&p, end, "alias")) || !streq(v, alias_key) ||
-            !(v = field(&p, end, "key")) || copy_hex(v, a.key) < 0 ||
-            !(v = field(&p, end, "metadata_sha256")) || copy_hex(v, a.metadata_sha256) < 0 ||
-            !(v = field(&p, end, "payload_sha256")) || copy_hex(v, a.payload_sha256) < 0 ||
-            !(v = field(&p, end, "blob")) ||
+        if (!(v = cache_alias_field(&p, end, "alias")) || !streq(v, alias_key) ||
+            !(v = cache_alias_field(&p, end, "key")) || copy_hex(v, a.key) < 0 ||
+            !(v = cache_alias_field(&p, end, "metadata_sha256")) ||
+            copy_hex(v, a.metadata_sha256) < 0 ||
+            !(v = cache_alias_field(&p, end, "payload_sha256")) ||
+            copy_hex(v, a.payload_sha256) < 0 || !(v = cache_alias_field(&p, end, "blob")) ||
             sscanf(v, "%llu %d %u %llu %llu %d%n", &insns, &a.optimize, &flags, &rules, &skipped,
                    &foreign, &n) != 6 ||
             v[n] != 0 || insns < 1 || insns > BPF_MAXINSNS || foreign < 0 || foreign > 1 ||
-            !(v = field(&p, end, "diagnostics")) || v[0] != '[' ||
-            !(a.diagnostics = v, a.diagnostics_size = strlen(v), v = field(&p, end, "extra")) ||
+            !(v = cache_alias_field(&p, end, "diagnostics")) || v[0] != '[' ||
+            !(a.diagnostics = v, a.diagnostics_size = strlen(v),
+              v = cache_alias_field(&p, end, "extra")) ||
             sscanf(v, "%llu%n", &extra_size, &n) != 1 || v[n] != 0 ||
             extra_size != (unsigned long long)(end - p))
                 return -EBADMSG;
@@ -118,13 +115,5 @@ int cache_alias_parse(char *text, size_t size, const char *alias_key, struct cac
 
 int cache_alias_diagnostics(const struct cache_alias *a, struct diag_list **ret)
 {
-        json_error_t error;
-        if (streq(a->diagnostics, "[]"))
-                return diag_list_new(NULL, ret);
-        _cleanup_(json_decrefp) json_t *array =
-                json_loadb(a->diagnostics, a->diagnostics_size, JSON_REJECT_DUPLICATES, &error);
-        if (!array)
-                return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
-        int r = diag_list_from_json(array, NULL, ret);
-        return r == -EINVAL ? -EBADMSG : r;
+        return diag_list_from_line(a->diagnostics, a->diagnostics_size, NULL, ret);
 }

@@ -58,5 +58,10 @@ char *cache_alias_format(const char *alias_key, const struct blob *b, const char
  * or out of range) or -ENOMEM. */
 int cache_alias_parse(char *text, size_t size, const char *alias_key, struct cache_alias *ret);
 
+/* Reads the line "<name> <value>\n" at *p (not past `end`): the value, its newline made a NUL
+ * (the buffer is the caller's copy), *p moved to the next line; NULL when the line is not
+ * there. The alias's lines, and the daemon's extra in the same form (daemon/warm.c). */
+char *cache_alias_field(char **p, char *end, const char *name);
+
 /* The compile diagnostics of `a`: a new list. Returns 0, -EBADMSG or -ENOMEM. */
 int cache_alias_diagnostics(const struct cache_alias *a, struct diag_list **ret);

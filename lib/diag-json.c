@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <limits.h>
+#include <string.h>
 
 #include "diag-json.h"
 #include "seccompd/protocol.h"
@@ -129,4 +130,22 @@ int diag_list_from_json(const json_t *array, const char *file, struct diag_list 
         }
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+char *diag_list_to_line(const struct diag_list *l)
+{
+        _cleanup_(json_decrefp) json_t *a = diag_list_to_json(l);
+        return a ? json_dumps(a, JSON_COMPACT) : NULL;
+}
+
+int diag_list_from_line(const char *text, size_t size, const char *file, struct diag_list **ret)
+{
+        json_error_t error;
+        if (size == 2 && memcmp(text, "[]", 2) == 0) /* most profiles: no JSON parse */
+                return diag_list_new(file, ret);
+        _cleanup_(json_decrefp) json_t *a = json_loadb(text, size, JSON_REJECT_DUPLICATES, &error);
+        if (!a)
+                return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
+        int r = diag_list_from_json(a, file, ret);
+        return r == -EINVAL ? -EBADMSG : r;
 }

@@ -20,3 +20,12 @@ json_t *diag_list_to_json(const struct diag_list *l);
  * left out or null. Returns 0, -EINVAL when `array` is not such an array (nothing is written
  * to `ret`), or -ENOMEM. */
 int diag_list_from_json(const json_t *array, const char *file, struct diag_list **ret);
+
+/* The list as one line of compact JSON ("[]" when `l` is NULL or empty; jansson escapes every
+ * control character, so no newline is in it): the form the cache's line-oriented files keep
+ * them in. NULL when out of memory. */
+char *diag_list_to_line(const struct diag_list *l);
+
+/* The inverse, on `size` bytes at `text`, the list named as diag_list_from_json() names it.
+ * Returns 0, -EBADMSG when the text is not such a line, or -ENOMEM. */
+int diag_list_from_line(const char *text, size_t size, const char *file, struct diag_list **ret);
