@@ -254,6 +254,8 @@ static int config_set(struct config *c, const char *k, const char *v)
                 r = set_string(&c->cache_dir, v);
         else if (streq(k, "cache-max"))
                 r = config_parse_size(v, &c->cache_max_bytes);
+        else if (streq(k, "cache-sync"))
+                r = parse_bool(v, &c->cache_sync);
         else if (streq(k, "strict"))
                 r = parse_bool(v, &c->strict);
         else if (streq(k, "log-level"))

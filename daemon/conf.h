@@ -25,6 +25,7 @@ struct config {
         char *socket_group; /* may be NULL: root only for mutating routes */
         char *cache_dir;
         uint64_t cache_max_bytes;
+        bool cache_sync; /* stores wait for the disk: cache_set_durable() */
         bool strict;
         int log_level;
         bool foreground;
@@ -69,6 +70,7 @@ int config_fallback_spool(const struct config *c, char **ret);
 /* Reads a config file (missing: 0). Format, one setting a line, '#' comments:
  *   root = NAME=DIR[:DIALECT][:recursive]   (repeatable; the first one replaces the defaults)
  *   socket = PATH      socket-group = GROUP   cache-dir = DIR   cache-max = BYTES
+ *   cache-sync = yes|no
  *   strict = yes|no    log-level = info        max-profile-size = BYTES
  *   max-body = BYTES   max-connections = N     connection-timeout = SECONDS   workers = N
  *   request-timeout = SECONDS   max-connections-per-peer = N   compile-timeout = SECONDS

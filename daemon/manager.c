@@ -666,6 +666,7 @@ int manager_new(struct config *config, struct manager **ret)
                         "Cannot use the cache directory '%s' (%m): every blob is compiled "
                         "and served from memory, none is stored",
                         m->config.cache_dir);
+        cache_set_durable(m->cache, m->config.cache_sync);
         m->builder.cache = m->cache;
         if ((r = registry_new(m->cache, &m->registry)) < 0)
                 return r;

@@ -41,6 +41,10 @@ static void help(void)
                "  --socket-group GROUP    group allowed to reload and compile (socket 0660)\n"
                "  --cache-dir DIR         blob cache (default /var/cache/seccompd)\n"
                "  --cache-max BYTES       cache bound (default 256M)\n"
+               "  --cache-sync            each blob stored is fsync'd before it counts as\n"
+               "                          stored (default: the kernel writes it back later;\n"
+               "                          a power loss may lose recent ones, never serve one\n"
+               "                          torn)\n"
                "  --fallback-spool DIR    seccompd-oci's fallback records (default: fallbacks\n"
                "                          next to the socket; none: not read)\n"
                "  --containers-file FILE  the container table kept across restarts (default:\n"
@@ -89,6 +93,7 @@ enum {
         ARG_SOCKET_GROUP,
         ARG_CACHE_DIR,
         ARG_CACHE_MAX,
+        ARG_CACHE_SYNC,
         ARG_STRICT,
         ARG_WORKERS,
         ARG_LOG_LEVEL,
@@ -172,6 +177,7 @@ static int apply_option(int opt, const char *arg, struct config *c)
                           arg);
                 return EXIT_FAILURE;
         case ARG_STRICT: c->strict = true; return GO_ON;
+        case ARG_CACHE_SYNC: c->cache_sync = true; return GO_ON;
         case ARG_WORKERS:
                 if (config_parse_size(arg, &w) < 0 || w < 1 || w > 256) {
                         log_error("Invalid --workers '%s': expected 1 to 256", arg);
@@ -285,6 +291,7 @@ int main(int argc, char **argv)
                 {"socket-group", required_argument, NULL, ARG_SOCKET_GROUP},
                 {"cache-dir", required_argument, NULL, ARG_CACHE_DIR},
                 {"cache-max", required_argument, NULL, ARG_CACHE_MAX},
+                {"cache-sync", no_argument, NULL, ARG_CACHE_SYNC},
                 {"strict", no_argument, NULL, ARG_STRICT},
                 {"workers", required_argument, NULL, ARG_WORKERS},
                 {"log-level", required_argument, NULL, ARG_LOG_LEVEL},

@@ -24,11 +24,19 @@ void cache_temp_file_unlinkp(struct cache_temp_file *t)
                 (void)unlinkat(t->dir_fd, t->name, 0);
 }
 
-int cache_file_sync_temp(struct cache_temp_file *t)
+void cache_file_start_writeback(struct cache_temp_file *t)
+{
+        /* Only a hint: fsync() still decides. Where it fails (not Linux's, a file system
+         * without it), the fsync does all the work as before. */
+        if (t->has_fd)
+                (void)sync_file_range(t->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+int cache_file_close_temp(struct cache_temp_file *t, bool durable)
 {
         if (!t->has_fd)
                 return 0;
-        int r = fsync(t->fd) < 0 ? -errno : 0;
+        int r = durable && fsync(t->fd) < 0 ? -errno : 0;
         t->has_fd = false;
         if (close(t->fd) < 0 && r == 0)
                 r = -errno;
@@ -395,9 +403,10 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
         struct stat json_st, bpf_st;
 
         if (parse_entry_name(name, CACHE_ALIAS_SUFFIX, key)) {
-                if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !S_ISREG(json_st.st_mode))
-                        return 0; /* the lookup decides */
+                if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return 0;
+                /* Not a regular file: listed all the same, so that its lookup (which a key
+                 * missing from the index never reaches) finds it damaged and removes it. */
                 memcpy(ret_key, key, SHA256_HEX_SIZE);
                 *ret_size = (uint64_t)json_st.st_size;
                 *ret_stamp = cache_file_stamp(&json_st.st_mtim);
@@ -420,7 +429,7 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
         if (!parse_entry_name(name, ".json", key))
                 return 0; /* not ours */
         if (fstatat(blobs_fd, name, &json_st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(json_st.st_mode))
-                return 0; /* the lookup decides */
+                return 0; /* not an entry, and never one: a store cannot rename onto it */
         entry_name(other, key, ".bpf");
         if (fstatat(blobs_fd, other, &bpf_st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)

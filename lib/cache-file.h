@@ -71,13 +71,17 @@ char *cache_file_metadata_format(const struct blob *b, const char *payload_sha25
                                  const struct diag_list *diags, const char *profile_digest,
                                  const char *context);
 /* Writes `size` bytes to a new temporary file in `dir_fd` and, when `durable`, makes them
- * durable (else the file stays open in `t` for cache_file_sync_temp()); `stamp` (unless 0)
+ * durable (else the file stays open in `t` for cache_file_close_temp()); `stamp` (unless 0)
  * becomes its mtime. The name goes to `t`, whose cleanup removes the file. */
 int cache_file_write_temp(int dir_fd, const void *data, size_t size, uint64_t stamp, bool durable,
                           struct cache_temp_file *t);
-/* Makes a temporary file written with durable false durable (fsync) and closes it. Many
- * files written first and synced after share the file system's journal commits. */
-int cache_file_sync_temp(struct cache_temp_file *t);
+/* Starts the writeback of a temporary file written with durable false, without waiting: the
+ * writebacks of a group's files go to the device together, so that their fsyncs after find
+ * most of their data written. */
+void cache_file_start_writeback(struct cache_temp_file *t);
+/* Closes a temporary file written with durable false, made durable (fsync) first when
+ * `durable`. */
+int cache_file_close_temp(struct cache_temp_file *t, bool durable);
 /* Puts both temporary files in place as the entry of `key`, the .bpf first: the .json is what
  * makes the entry exist, and a lookup verifies one against the other whatever a crash
  * leaves. A renamed file's name is cleared in its cache_temp_file. */
@@ -87,7 +91,7 @@ int cache_file_commit(int blobs_fd, const char *key, struct cache_temp_file *bpf
 /* Judges one name found in blobs/ when the cache opens: removes what a crash leaves behind
  * (temporary files, a .bpf without its .json, a .json without its .bpf) and returns 1 with
  * the key, the size of both files and the .json's mtime as stamp for an entry, 2 with the
- * key, size and mtime of an alias (<key>.alias), 0 for anything else. Payloads and aliases
- * are verified on lookup, not here. */
+ * key, size and mtime of an alias (<key>.alias, whatever its type: its lookup removes what
+ * is not one), 0 for anything else. Payloads and aliases are verified on lookup, not here. */
 int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_SIZE],
                         uint64_t *ret_size, uint64_t *ret_stamp);

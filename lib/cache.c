@@ -22,6 +22,7 @@ struct cache {
          * fails with it, and the caller serves from memory. */
         int unusable;
         uint64_t max_bytes;
+        bool durable; /* cache_set_durable() */
         /* Guards everything below. It is also held around the renames and removals in blobs/,
          * so that within the process the index follows the directory and an entry's two files
          * always change together. Reads and writes of file contents happen outside it. */
@@ -98,6 +99,17 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
                 cache_unlock(c);
                 return -ENOENT;
         }
+        /* The index knows every entry of this cache's directory (its scan at open and every
+         * store since): a key it lacks is a miss without a lookup in blobs/, whose lock the
+         * stores of a cold start hold most of the time. */
+        cache_lock(c);
+        const struct cache_entry *known = cache_index_find(&c->index, key);
+        if (!known || known->alias) {
+                c->misses++;
+                cache_unlock(c);
+                return -ENOENT;
+        }
+        cache_unlock(c);
         int r = cache_file_load(c->blobs_fd, key, &obs, &b, &diags);
         if (is_transient(r))
                 return r;
@@ -283,8 +295,9 @@ void cache_store_pending(struct cache *c, struct cache_pending *const *items, si
         for (size_t i = 0; i < 2 * n; i++)
                 temps[i].dir_fd = c->blobs_fd;
 
-        /* Every temp file written first, made durable after: their fsyncs share the file
-         * system's journal commits, where one store at a time paid three of its own. */
+        /* Every temp file written first, made durable after (when the cache is): their
+         * writebacks start together and their fsyncs share the file system's commits, where
+         * one store at a time paid three of its own. */
         cache_lock(c);
         for (size_t i = 0; i < n; i++)
                 stamps[i] = next_stamp_locked(c);
@@ -297,31 +310,35 @@ void cache_store_pending(struct cache *c, struct cache_pending *const *items, si
                                                   stamps[i], false, &temps[2 * i + 1]);
                 ret_results[i] = r;
         }
+        for (size_t i = 0; c->durable && i < 2 * n; i++)
+                cache_file_start_writeback(&temps[i]);
         for (size_t i = 0; i < n; i++) {
                 int r = ret_results[i];
                 if (r >= 0)
-                        r = cache_file_sync_temp(&temps[2 * i]);
+                        r = cache_file_close_temp(&temps[2 * i], c->durable);
                 if (r >= 0)
-                        r = cache_file_sync_temp(&temps[2 * i + 1]);
+                        r = cache_file_close_temp(&temps[2 * i + 1], c->durable);
                 ret_results[i] = r;
         }
 
-        cache_lock(c);
+        /* The lock is taken for each entry's renames, not for the group's: lookups (misses
+         * too, which consult the index) wait for one entry's renames at most. */
         for (size_t i = 0; i < n; i++)
                 if (ret_results[i] >= 0) {
+                        cache_lock(c);
                         ret_results[i] =
                                 commit_locked(c, items[i]->key, &temps[2 * i], &temps[2 * i + 1],
                                               items[i]->size + items[i]->text_size, stamps[i]);
+                        cache_unlock(c);
                         if (ret_results[i] >= 0)
                                 stored[n_stored++] = items[i]->key;
                 }
-        cache_unlock(c);
         for (size_t i = 0; i < 2 * n; i++)
                 cache_temp_file_unlinkp(&temps[i]); /* what was not renamed into place */
 
         /* One fsync for all the renames: if a crash keeps a .json and loses its .bpf,
          * verification turns the entry into a miss. */
-        if (n_stored > 0 && fsync(c->blobs_fd) < 0) {
+        if (n_stored > 0 && c->durable && fsync(c->blobs_fd) < 0) {
                 int r = -errno;
                 for (size_t i = 0; i < n; i++)
                         if (ret_results[i] >= 0)
@@ -479,6 +496,12 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
                 return -EINVAL;
         if (c->unusable < 0)
                 return -ENOENT;
+        cache_lock(c);
+        const struct cache_entry *known = cache_index_find(&c->index, alias_key);
+        bool is_alias = known && known->alias;
+        cache_unlock(c);
+        if (!is_alias)
+                return -ENOENT; /* not one of this cache's aliases: see cache_lookup() */
         cache_file_entry_name(name, alias_key, CACHE_ALIAS_SUFFIX);
         r = cache_file_read(c->blobs_fd, name, CACHE_ALIAS_MAX_SIZE, &text, &size);
         if (r == -ENOENT || is_transient(r))
@@ -639,6 +662,7 @@ int cache_open(const char *dir, uint64_t max_bytes, struct cache **ret)
                 return -r;
         }
         c->max_bytes = max_bytes ? max_bytes : CACHE_MAX_BYTES_DEFAULT;
+        c->durable = true;
         c->dir = strdup(dir);
         if (!c->dir)
                 return -ENOMEM;
@@ -690,6 +714,12 @@ void cache_get_stats(struct cache *c, struct cache_stats *ret)
                 .max_bytes = c->max_bytes,
         };
         cache_unlock(c);
+}
+
+void cache_set_durable(struct cache *c, bool durable)
+{
+        assert(c);
+        c->durable = durable;
 }
 
 int cache_unusable(const struct cache *c)

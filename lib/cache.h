@@ -49,6 +49,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_free);
  * a profile of the same canonical content under another name or layout has the same key, so
  * callers may want to rename the list (pointers stay right). A hit makes the entry the most
  * recently used (its .json's mtime).
+ * A key the index lacks (not found by cache_open()'s scan, nor stored through this handle
+ * since) is a miss at once, without a look in blobs/, whose directory lock a burst of stores
+ * holds most of the time: an entry another process stores there is not seen before the next
+ * cache_open() (it is compiled and stored again, over the other one), and an alias likewise.
  * Returns -EINVAL for a malformed key, -ENOENT for a miss; an entry that fails verification
  * (payload hash, sizes, metadata, unreadable files) is removed, counted as corrupt and as a
  * miss, and also gives -ENOENT so that the caller rebuilds it. Other -errno (-ENOMEM,
@@ -59,7 +63,8 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
 /* Stores `b` under b->key with `diags` (may be NULL), the profile digest ("sha256:...") and
  * the context string (both may be NULL), replacing an entry of the same key. Each file is
  * written to a temporary file in blobs/, fsync'd and renamed (the .bpf first, then the .json),
- * then the directory is fsync'd. Evicts least recently used entries, never this one, when the
+ * then the directory is fsync'd (no fsync at all when the cache is not durable:
+ * cache_set_durable()). Evicts least recently used entries, never this one, when the
  * cache is over its bound. Returns 0, -EINVAL for a malformed key or empty blob, or -errno
  * (nothing of a failed store is left behind but, at worst, a .bpf without .json that the
  * next cache_open() removes). */
@@ -119,6 +124,15 @@ void cache_unpin(struct cache *c, const char *key);
 int cache_evict(struct cache *c, const char *const *referenced, size_t n);
 
 void cache_get_stats(struct cache *c, struct cache_stats *ret);
+/* Whether stores wait for the disk (fsync), true from cache_open(). Set before any store.
+ * Not durable, a store is written and renamed into place, and the kernel writes it back in
+ * its own time: a process killed at any point loses nothing stored, as before; a machine
+ * that loses power may lose the entries stored in the seconds before (the kernel's
+ * writeback delay, 30 s by default) or keep them torn, and a torn entry is never served:
+ * every lookup verifies the metadata and the payload's sha256, and removes what fails. A
+ * lost entry is compiled again when next asked for. */
+void cache_set_durable(struct cache *c, bool durable);
+
 /* 0, or the -errno for which cache_open() could not use the directory. */
 int cache_unusable(const struct cache *c) _pure_;
 /* The directory given to cache_open(). */

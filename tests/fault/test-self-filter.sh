@@ -42,7 +42,7 @@ for call in execve execveat ptrace mount umount2 kexec_load init_module bpf unsh
         "ioctl 0 0x5412" "prctl 4" "prctl 38" seccomp; do
         check "the self profile denies $call with EPERM" [ "$(verdict $call)" = "ERRNO(1)" ]
 done
-for call in read write openat inotify_add_watch renameat fsync accept4 "socket 1" \
+for call in read write openat inotify_add_watch renameat fsync sync_file_range accept4 "socket 1" \
         "ioctl 3 0x541b" "prctl 15" clone3 futex; do
         check "the self profile allows $call" [ "$(verdict $call)" = ALLOW ]
 done
@@ -62,7 +62,8 @@ start() { # args...: the daemon on $T/root, its spool and a small cache (evictio
         PID=$!
         until_true 30 ready || { ko "daemon ready"; tail -20 "$T/log"; exit 1; }
 }
-start
+# --cache-sync: the durable stores (sync_file_range, fsync) run under the filter too.
+start --cache-sync
 if grep -q "Self filter: off in a sanitizer build" "$T/log"; then
         skip "a sanitizer build: the self filter is off by default (LeakSanitizer needs ptrace)"
 fi

@@ -215,6 +215,7 @@ root = cfg=$T/runtime:docker
 socket = $T/cfg.sock
 cache-dir = $T/cache
 cache-max = 64M
+cache-sync = yes
 EOF
 "$SECCOMPD" --foreground --config "$T/seccompd.conf" >>"$T/log" 2>&1 &
 PID=$!
@@ -226,7 +227,7 @@ stop
 echo "bogus = 1" >> "$T/seccompd.conf"
 "$SECCOMPD" --foreground --config "$T/seccompd.conf" 2>"$T/cfg.err"
 check "config file: unknown setting refused" [ $? = 1 ]
-check "config file: error names file and line" grep -q "seccompd.conf:6: unknown setting 'bogus'" "$T/cfg.err"
+check "config file: error names file and line" grep -q "seccompd.conf:7: unknown setting 'bogus'" "$T/cfg.err"
 "$SECCOMPD" --foreground --config="$T/seccompd.conf" 2>/dev/null
 check "config file: --config=FILE as the last argument is read too" [ $? = 1 ]
 

@@ -768,6 +768,7 @@ static void test_cache_killed_store_leaves_no_bad_entry(void **state)
                 if (pid == 0) {
                         if (cache_open(f->dir, bound, &c) < 0)
                                 _exit(1);
+                        cache_set_durable(c, round % 2); /* half the rounds without fsync */
                         for (unsigned i = 0;; i++) {
                                 struct blob b = blob_with_key(f, i % 6);
                                 (void)cache_store(c, &b, diags, "sha256:x", "ctx");
@@ -791,6 +792,54 @@ static void test_cache_killed_store_leaves_no_bad_entry(void **state)
                 cache_free(c);
         }
         diag_list_free(diags);
+}
+
+/* Not durable: stores are found and verified as before; a key the index lacks (stored by
+ * another handle on the directory since this one opened) is a plain miss until the next
+ * open, and a damaged entry is still never served. */
+static void test_cache_not_durable_and_index_first_misses(void **state)
+{
+        struct fixture *f = *state;
+        struct blob one = blob_with_key(f, 1), two = blob_with_key(f, 2), *got = NULL;
+        struct cache_stats st;
+        struct cache *c, *other;
+
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_open(f->dir, 0, &other), 0);
+        cache_set_durable(c, false);
+        cache_set_durable(other, false);
+        assert_int_equal(cache_store(c, &one, NULL, NULL, NULL), 0);
+        assert_int_equal(cache_lookup(c, one.key, &got, NULL), 0);
+        assert_blob_equal(&one, got);
+        got = blob_free(got);
+        assert_int_equal(count_files(f, true), 0);
+
+        assert_int_equal(cache_store(other, &two, NULL, NULL, NULL), 0);
+        assert_int_equal(cache_lookup(c, two.key, &got, NULL), -ENOENT);
+        assert_null(got);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.misses, 1);
+        assert_int_equal(st.corrupt, 0);
+        cache_free(other);
+        cache_free(c);
+
+        /* Reopened: both are there. A flipped byte in one's payload is found and removed. */
+        char *p = entry_path(f, one.key, ".bpf");
+        FILE *fp = fopen(p, "r+");
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 3, SEEK_SET), 0);
+        assert_int_equal(fputc(0xff ^ ((const unsigned char *)one.insns)[3], fp) == EOF, 0);
+        assert_int_equal(fclose(fp), 0);
+        free(p);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_lookup(c, two.key, &got, NULL), 0);
+        assert_blob_equal(&two, got);
+        got = blob_free(got);
+        assert_int_equal(cache_lookup(c, one.key, &got, NULL), -ENOENT);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.corrupt, 1);
+        assert_int_equal(st.entries, 1);
+        cache_free(c);
 }
 
 static void test_cache_stale_temp_files_removed_on_open(void **state)
@@ -1147,6 +1196,7 @@ int main(void)
                 T(test_cache_concurrent_evictions_never_serve_bad_entries),
                 T(test_cache_killed_store_leaves_no_bad_entry),
                 T(test_cache_stale_temp_files_removed_on_open),
+                T(test_cache_not_durable_and_index_first_misses),
                 T(test_cache_alias_roundtrips_and_restarts),
                 T(test_cache_alias_damage_is_a_miss),
                 T(test_cache_aliases_are_bounded),
