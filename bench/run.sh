@@ -81,6 +81,7 @@ cleanup() {
         local pid
         delete_containers
         for pid in $DAEMON_PIDS; do stop_daemon "$pid"; done
+        if [ -n "${STARTUP_FS:-}" ] && mountpoint -q "$STARTUP_FS"; then umount "$STARTUP_FS"; fi
         if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT

@@ -15,6 +15,8 @@
 /* The cache's public face: its lock, counters and LRU clock over the files (cache-file.c)
  * and the index of them (cache-index.c). */
 
+#define CACHE_SEEN_BITS (UINT64_C(1) << 20) /* 128 KiB per open cache */
+
 struct cache {
         char *dir;
         int blobs_fd;
@@ -30,8 +32,39 @@ struct cache {
         /* The entries, and the keys in use by the caller (cache_pin), never evicted. */
         struct cache_index index;
         uint64_t last_stamp;
-        uint64_t hits, misses, corrupt, stores, evictions, alias_hits;
+        uint64_t hits, misses, corrupt, stores, evictions, alias_hits; /* misses: atomic */
+        /* Every key the index has held, as bits set (never cleared) before it went in: a key
+         * whose bit is clear is not in the index, known without the lock, which the stores
+         * of a cold start hold around their renames. A set bit may be another key's or a
+         * removed one's: then the index is asked. Atomic. */
+        uint64_t seen[CACHE_SEEN_BITS / 64];
 };
+
+static size_t seen_bit(const char *key)
+{
+        /* The key is hex digits of a SHA-256: its first ones are as good as any hash. */
+        size_t v = 0;
+        for (unsigned i = 0; i < 8; i++)
+                v = v << 4 | (size_t)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
+        return v % CACHE_SEEN_BITS;
+}
+
+static void seen_add(struct cache *c, const char *key)
+{
+        size_t bit = seen_bit(key);
+        __atomic_fetch_or(&c->seen[bit / 64], UINT64_C(1) << (bit % 64), __ATOMIC_RELEASE);
+}
+
+static bool seen_maybe(const struct cache *c, const char *key)
+{
+        size_t bit = seen_bit(key);
+        return __atomic_load_n(&c->seen[bit / 64], __ATOMIC_ACQUIRE) & UINT64_C(1) << (bit % 64);
+}
+
+static void count_miss(struct cache *c)
+{
+        __atomic_fetch_add(&c->misses, 1, __ATOMIC_RELAXED);
+}
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
@@ -93,23 +126,21 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
         assert(ret_blob);
         if (!cache_key_is_valid(key))
                 return -EINVAL;
-        if (c->unusable < 0) {
-                cache_lock(c);
-                c->misses++;
-                cache_unlock(c);
+        /* The index knows every entry of this cache's directory (its scan at open and every
+         * store since): a key it lacks is a miss without a lookup in blobs/, whose directory
+         * lock the stores of a cold start hold most of the time. */
+        if (c->unusable < 0 || !seen_maybe(c, key)) {
+                count_miss(c);
                 return -ENOENT;
         }
-        /* The index knows every entry of this cache's directory (its scan at open and every
-         * store since): a key it lacks is a miss without a lookup in blobs/, whose lock the
-         * stores of a cold start hold most of the time. */
         cache_lock(c);
         const struct cache_entry *known = cache_index_find(&c->index, key);
-        if (!known || known->alias) {
-                c->misses++;
-                cache_unlock(c);
+        bool listed = known && !known->alias;
+        cache_unlock(c);
+        if (!listed) {
+                count_miss(c);
                 return -ENOENT;
         }
-        cache_unlock(c);
         int r = cache_file_load(c->blobs_fd, key, &obs, &b, &diags);
         if (is_transient(r))
                 return r;
@@ -120,7 +151,7 @@ int cache_lookup(struct cache *c, const char *key, struct blob **ret_blob,
                         cache_index_remove(&c->index, key);
                         c->corrupt++;
                 }
-                c->misses++;
+                count_miss(c);
                 cache_unlock(c);
                 return -ENOENT;
         }
@@ -195,6 +226,7 @@ static int commit_locked(struct cache *c, const char *key, struct cache_temp_fil
         r = cache_file_commit(c->blobs_fd, key, bpf, json);
         if (r < 0)
                 return r;
+        seen_add(c, key);
         r = cache_index_set(&c->index, key, false, size, stamp);
         assert(r == 0);
         c->stores++;
@@ -411,6 +443,7 @@ static int alias_write(struct cache *c, const char *alias_key, const struct blob
                         r = -errno;
                 if (r >= 0) {
                         t.name[0] = 0;
+                        seen_add(c, alias_key);
                         r = cache_index_set(&c->index, alias_key, true, size, stamp);
                         assert(r == 0);
                         (void)evict_locked(c, NULL, 0, alias_key);
@@ -494,7 +527,7 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
         assert(c);
         if (!cache_key_is_valid(alias_key))
                 return -EINVAL;
-        if (c->unusable < 0)
+        if (c->unusable < 0 || !seen_maybe(c, alias_key))
                 return -ENOENT;
         cache_lock(c);
         const struct cache_entry *known = cache_index_find(&c->index, alias_key);
@@ -596,6 +629,7 @@ static int scan_one(struct cache *c, const char *name)
         int kind = cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp);
         if (kind <= 0)
                 return 0;
+        seen_add(c, key);
         int r = cache_index_append(&c->index, key, kind == 2, size, stamp);
         if (r < 0)
                 return r;
@@ -703,7 +737,7 @@ void cache_get_stats(struct cache *c, struct cache_stats *ret)
         cache_lock(c);
         *ret = (struct cache_stats){
                 .hits = c->hits,
-                .misses = c->misses,
+                .misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED),
                 .corrupt = c->corrupt,
                 .stores = c->stores,
                 .evictions = c->evictions,
