@@ -63,8 +63,13 @@ bench_fetch() {
         # median of the rounds: one 1-client run alone moved by 8× from run to run (the VM's
         # idle vCPU, BENCHMARKS.md §2). The last variant: the client and every thread of the
         # daemon on CPU 0, where a wake-up never crosses CPUs.
-        local -A d
+        # Beside each run, the floor (bench/floor.c): a bare server thread answering each
+        # request with as many bytes over a Unix socket, to the same number of clients; what
+        # any server pays here for the wake-ups and the copies.
+        local -A d f
         local -a order
+        local bytes
+        bytes=$(curl -sf --unix-socket "$T/main.sock" http://localhost/v1/bpf/runtime/default | wc -c)
         read -r -a order <<<"$levels pinned"
         for r in $(seq "$rounds"); do
                 local i v
@@ -72,14 +77,14 @@ bench_fetch() {
                         v=${order[$(((i + r) % ${#order[@]}))]}
                         if [ "$v" = pinned ]; then
                                 d[$v]+="$(fetch_once 1 0)"$'\n'
+                                f[$v]+="$(must taskset -c 0 "$BIN/bench-floor" 1 "$bytes" "$FETCH_SECS")"$'\n'
                         else
                                 d[$v]+="$(fetch_once "$v")"$'\n'
+                                f[$v]+="$(must "$BIN/bench-floor" "$v" "$bytes" "$FETCH_SECS")"$'\n'
                         fi
                 done
         done
 
-        local bytes
-        bytes=$(curl -sf --unix-socket "$T/main.sock" http://localhost/v1/bpf/runtime/default | wc -c)
         md "## 2. Blob fetch over the socket vs compiling in-process" ""
         md "Each client is a thread with its own libseccompd handle fetching \`GET /v1/bpf/runtime/default\`" \
            "(profiles/default.json: Docker's semantics, $((bytes / 8)) instructions, $bytes bytes) in a loop for $FETCH_SECS s;" \
@@ -87,22 +92,27 @@ bench_fetch() {
            "same file compiled in-process with the engine (parse, resolve, compile) by 1 and by $cores" \
            "threads. Clients and daemon share the machine's $cores CPUs; in the last daemon row the" \
            "client and the daemon are both held on CPU 0 (\`taskset\`)." ""
-        md "| clients | blobs/s | p50 µs | p50 µs, each run | p99 µs | daemon CPU µs per blob | each run | blobs/s vs in-process compile | p50 vs one compile |" \
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        local e1_p50 base lines label
+        md "| clients | blobs/s | p50 µs | p50 µs, each run | p99 µs | daemon CPU µs per blob | each run | floor CPU µs per answer | daemon / floor | blobs/s vs in-process compile | p50 vs one compile |" \
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        local e1_p50 base lines flines label
         e1_p50=$(kv "${e[1]}" p50_us)
         for v in "${order[@]}"; do
                 mapfile -t lines < <(printf '%s' "${d[$v]}")
+                mapfile -t flines < <(printf '%s' "${f[$v]}")
                 n=$v label=$v
                 [ "$v" != pinned ] || { n=1 label="1, on one CPU with the daemon"; }
                 base=${e[$((n < cores ? n : cores))]}
-                md "| $label | $(med ops_per_s "${lines[@]}") | $(med p50_us "${lines[@]}") | $(range p50_us "${lines[@]}") | $(med p99_us "${lines[@]}") | $(med dcpu_us "${lines[@]}") | $(range dcpu_us "${lines[@]}") | $(ratio "$(med ops_per_s "${lines[@]}")" "$(kv "$base" ops_per_s)") | $(ratio "$(med p50_us "${lines[@]}")" "$e1_p50") |"
+                md "| $label | $(med ops_per_s "${lines[@]}") | $(med p50_us "${lines[@]}") | $(range p50_us "${lines[@]}") | $(med p99_us "${lines[@]}") | $(med dcpu_us "${lines[@]}") | $(range dcpu_us "${lines[@]}") | $(med cpu_us "${flines[@]}") | $(ratio "$(med dcpu_us "${lines[@]}")" "$(med cpu_us "${flines[@]}")") | $(ratio "$(med ops_per_s "${lines[@]}")" "$(kv "$base" ops_per_s)") | $(ratio "$(med p50_us "${lines[@]}")" "$e1_p50") |"
         done
         for k in $ks; do
-                md "| in-process compile, $k thread(s) | $(kv "${e[$k]}" ops_per_s) | $(kv "${e[$k]}" p50_us) | | $(kv "${e[$k]}" p99_us) | | | 1 | $(ratio "$(kv "${e[$k]}" p50_us)" "$e1_p50") |"
+                md "| in-process compile, $k thread(s) | $(kv "${e[$k]}" ops_per_s) | $(kv "${e[$k]}" p50_us) | | $(kv "${e[$k]}" p99_us) | | | | | 1 | $(ratio "$(kv "${e[$k]}" p50_us)" "$e1_p50") |"
         done
         md "" "Daemon CPU per blob: seccompd's user + system time over the run divided by the blobs served" \
-           "(a tick is 10 ms, so it is coarse for short runs)." \
+           "(a tick is 10 ms, so it is coarse for short runs). Floor: \`bench-floor\` (bench/floor.c)," \
+           "not seccompd: one server thread in \`epoll_wait\` answering each request of as many clients" \
+           "with $bytes bytes over a \`SOCK_SEQPACKET\` Unix socket, no parsing nor lookup; its thread's" \
+           "CPU per answer is what the wake-ups and the copies cost any server on this machine, run" \
+           "beside each daemon run (the median of the $rounds)." \
            "Throughput ratios compare with the in-process compile on min(clients, $cores) threads." \
            "Reproduce: \`sudo bench/run.sh fetch\`." ""
         bench_contexts

@@ -67,6 +67,7 @@ cc_bench() { # NAME SOURCE FLAGS...: rebuilt when the source, bench.h or the eng
 {
         cc_bench bench-runner runner.c
         cc_bench bench-spawn spawn.c
+        cc_bench bench-floor floor.c -lpthread
         cc_bench bench-storm storm.c
         cc_bench bench-compile compile.c $ENGINE $CLIENT
         cc_bench bench-fetch fetch.c $ENGINE $CLIENT
