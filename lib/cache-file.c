@@ -419,12 +419,10 @@ int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_
                 return 0;
         }
         if (parse_entry_name(name, ".bpf", key)) {
-                /* A crash between the two renames of a store, or the two unlinks of an
-                 * eviction. */
-                entry_name(other, key, ".json");
-                if (fstatat(blobs_fd, other, &json_st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-                        (void)unlinkat(blobs_fd, name, 0);
-                return 0;
+                /* Judged by the caller once the whole directory is listed: no look here for
+                 * its .json, which the listing has (or has not) anyway. */
+                memcpy(ret_key, key, SHA256_HEX_SIZE);
+                return 3;
         }
         if (!parse_entry_name(name, ".json", key))
                 return 0; /* not ours */

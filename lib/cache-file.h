@@ -89,9 +89,11 @@ int cache_file_commit(int blobs_fd, const char *key, struct cache_temp_file *bpf
                       struct cache_temp_file *json);
 
 /* Judges one name found in blobs/ when the cache opens: removes what a crash leaves behind
- * (temporary files, a .bpf without its .json, a .json without its .bpf) and returns 1 with
- * the key, the size of both files and the .json's mtime as stamp for an entry, 2 with the
- * key, size and mtime of an alias (<key>.alias, whatever its type: its lookup removes what
- * is not one), 0 for anything else. Payloads and aliases are verified on lookup, not here. */
+ * (temporary files, a .json without its .bpf) and returns 1 with the key, the size of both
+ * files and the .json's mtime as stamp for an entry, 2 with the key, size and mtime of an
+ * alias (<key>.alias, whatever its type: its lookup removes what is not one), 3 with the key
+ * of a .bpf (the caller removes it unless its entry is found: a crash between the two renames
+ * of a store, or the two unlinks of an eviction, leaves a .bpf alone), 0 for anything else.
+ * Payloads and aliases are verified on lookup, not here. */
 int cache_file_scan_one(int blobs_fd, const char *name, char ret_key[SHA256_HEX_SIZE],
                         uint64_t *ret_size, uint64_t *ret_stamp);

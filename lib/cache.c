@@ -622,13 +622,31 @@ int cache_store(struct cache *c, const struct blob *b, const struct diag_list *d
         return r;
 }
 
-static int scan_one(struct cache *c, const char *name)
+/* A .bpf seen by the scan (kind 3), judged once the whole directory is listed. */
+struct scan_bpfs {
+        char (*keys)[SHA256_HEX_SIZE];
+        size_t n, allocated;
+};
+
+static int scan_one(struct cache *c, const char *name, struct scan_bpfs *bpfs)
 {
         char key[SHA256_HEX_SIZE];
         uint64_t size, stamp;
         int kind = cache_file_scan_one(c->blobs_fd, name, key, &size, &stamp);
         if (kind <= 0)
                 return 0;
+        if (kind == 3) {
+                if (bpfs->n == bpfs->allocated) {
+                        size_t n = bpfs->allocated ? bpfs->allocated * 2 : 256;
+                        void *k = realloc(bpfs->keys, n * sizeof(*bpfs->keys));
+                        if (!k)
+                                return -ENOMEM;
+                        bpfs->keys = k;
+                        bpfs->allocated = n;
+                }
+                memcpy(bpfs->keys[bpfs->n++], key, SHA256_HEX_SIZE);
+                return 0;
+        }
         seen_add(c, key);
         int r = cache_index_append(&c->index, key, kind == 2, size, stamp);
         if (r < 0)
@@ -640,6 +658,8 @@ static int scan_one(struct cache *c, const char *name)
 
 static int cache_scan(struct cache *c)
 {
+        _cleanup_free_ char(*bpf_keys)[SHA256_HEX_SIZE] = NULL;
+        struct scan_bpfs bpfs = {0};
         int fd = openat(c->blobs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -657,9 +677,20 @@ static int cache_scan(struct cache *c)
                                 return -errno;
                         break;
                 }
-                int r = scan_one(c, de->d_name);
+                int r = scan_one(c, de->d_name, &bpfs);
+                bpf_keys = bpfs.keys; /* freed on every return */
                 if (r < 0)
                         return r;
+        }
+        /* A .bpf whose .json was not listed, or was no entry, is what a crash between the
+         * two renames of a store (or the two unlinks of an eviction) leaves. */
+        for (size_t i = 0; i < bpfs.n; i++) {
+                const struct cache_entry *e = cache_index_find(&c->index, bpfs.keys[i]);
+                if (!e || e->alias) {
+                        char name[CACHE_NAME_SIZE];
+                        cache_file_entry_name(name, bpfs.keys[i], ".bpf");
+                        (void)unlinkat(c->blobs_fd, name, 0);
+                }
         }
         return 0;
 }
