@@ -628,6 +628,11 @@ struct scan_bpfs {
         size_t n, allocated;
 };
 
+static void scan_bpfs_done(struct scan_bpfs *b)
+{
+        free(b->keys);
+}
+
 static int scan_one(struct cache *c, const char *name, struct scan_bpfs *bpfs)
 {
         char key[SHA256_HEX_SIZE];
@@ -658,8 +663,7 @@ static int scan_one(struct cache *c, const char *name, struct scan_bpfs *bpfs)
 
 static int cache_scan(struct cache *c)
 {
-        _cleanup_free_ char(*bpf_keys)[SHA256_HEX_SIZE] = NULL;
-        struct scan_bpfs bpfs = {0};
+        _cleanup_(scan_bpfs_done) struct scan_bpfs bpfs = {0};
         int fd = openat(c->blobs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -678,7 +682,6 @@ static int cache_scan(struct cache *c)
                         break;
                 }
                 int r = scan_one(c, de->d_name, &bpfs);
-                bpf_keys = bpfs.keys; /* freed on every return */
                 if (r < 0)
                         return r;
         }
