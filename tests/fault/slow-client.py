@@ -55,7 +55,9 @@ def dribble(path, n, seconds, interval):
                 s.close()
                 conns.remove(c)
         time.sleep(interval)
-    print("opened %d refused %d cut %d alive %d" % (opened, refused, cut, len(conns)), flush=True)
+    # One write per line: the processes of one run share stdout, and print() writes the line
+    # and its newline apart, so two lines could interleave ("alive 16opened 20 ...").
+    os.write(1, b"opened %d refused %d cut %d alive %d\n" % (opened, refused, cut, len(conns)))
     for s, _ in conns:
         s.close()
 

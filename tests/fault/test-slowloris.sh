@@ -52,7 +52,9 @@ echo "fetch with all 64 slots held, --request-timeout 4: $t s"
 check "a legitimate fetch succeeds after the 4 s deadline, before the slow clients end (took $t)" \
         within "$t" 9
 wait "${HELPERS[-1]}"
-check "no slow connection outlived the deadline" eval '! grep -qv "alive 0" "$T/slow2"'
+sed 's/^/  /' "$T/slow2"
+check "the 4 processes reported, none with a slow connection alive past the deadline" \
+        eval '[ "$(grep -c " alive 0$" "$T/slow2")" = 4 ] && [ "$(wc -l <"$T/slow2")" = 4 ]'
 good_served
 stop
 
@@ -66,7 +68,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x /usr/bin/python3 
         setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
                 /usr/bin/python3 - dribble "$SOCK" 20 8 1 2 <"$SLOW" >"$T/slow3"
         sed 's/^/  uid 65534: /' "$T/slow3"
-        refused=$(awk '{ n += $4 } END { print n }' "$T/slow3")
+        refused=$(awk '$3 == "refused" { n += $4 } END { print n + 0 }' "$T/slow3")
+        check "both processes reported (got $(wc -l <"$T/slow3") lines)" [ "$(wc -l <"$T/slow3")" = 2 ]
         check "uid 65534 with 2 processes x 20 connections: 8 refused (got $refused)" [ "$refused" = 8 ]
         good_served
         stop
