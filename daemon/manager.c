@@ -142,6 +142,19 @@ static void maybe_ready(struct manager *m)
          * right after READY=1 then leaves a cache that makes the next start warm. */
         if (m->ready || m->scanning > 0 || builder_stores_pending(&m->builder) > 0)
                 return;
+        /* Every profile of the first scan came through its alias or stored one: the others
+         * are an older build's, other options', removed profiles' (cache_sweep_aliases()).
+         * Before READY=1, so that what a client sees of the cache then is what stays. */
+        if (m->cache) {
+                uint64_t bytes;
+                int n = cache_sweep_aliases(m->cache, &bytes);
+                if (n < 0)
+                        log_warning("Failed to sweep the cache's unused aliases: %s", strerror(-n));
+                else if (n > 0)
+                        log_info("Removed %d cache alias%s no profile used (an older build's or "
+                                 "other options', or of removed profiles): %llu KiB",
+                                 n, n == 1 ? "" : "es", (unsigned long long)(bytes + 1023) / 1024);
+        }
         __atomic_store_n(&m->ready, true, __ATOMIC_RELEASE);
         size_t counts[_ENTRY_STATE_MAX];
         registry_counts(m->registry, NULL, counts);

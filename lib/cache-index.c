@@ -95,6 +95,7 @@ int cache_index_set(struct cache_index *idx, const char *key, bool alias, uint64
                 e->alias = alias;
                 e->size = size;
                 e->stamp = e->disk_stamp = stamp;
+                e->used = true;
                 return 0;
         }
         int r = cache_index_reserve(idx);
@@ -105,6 +106,7 @@ int cache_index_set(struct cache_index *idx, const char *key, bool alias, uint64
         e->alias = alias;
         e->size = size;
         e->stamp = e->disk_stamp = stamp;
+        e->used = true;
         idx->slots[slot_of(idx, key)] = idx->n_entries;
         idx->bytes += size;
         idx->n_aliases += alias;
@@ -156,7 +158,10 @@ void cache_index_remove(struct cache_index *idx, const char *key)
 int cache_index_append(struct cache_index *idx, const char *key, bool alias, uint64_t size,
                        uint64_t stamp)
 {
-        return cache_index_set(idx, key, alias, size, stamp);
+        int r = cache_index_set(idx, key, alias, size, stamp);
+        if (r == 0)
+                cache_index_find(idx, key)->used = false;
+        return r;
 }
 
 /* The slot of `key` in the pins' table, or of the empty slot where it would go. */

@@ -18,6 +18,7 @@ struct cache_entry {
         uint64_t size;             /* .bpf + .json, or the .alias */
         uint64_t stamp;            /* ns since the epoch: the LRU order */
         uint64_t disk_stamp;       /* the stamp on disk (the .json's or .alias's mtime) */
+        bool used;                 /* set, looked up or touched since the scan found it */
 };
 
 struct cache_index_pin {
@@ -45,14 +46,14 @@ struct cache_entry *cache_index_find(struct cache_index *idx, const char *key);
  * calls this before renaming files into place). Returns 0 or -ENOMEM. All operations take
  * constant time on average, but eviction, which sorts by stamp. */
 int cache_index_reserve(struct cache_index *idx);
-/* Adds or updates the entry of `key` (an alias when `alias`), written to disk with `stamp`.
- * Returns 0 or -ENOMEM. */
+/* Adds or updates the entry of `key` (an alias when `alias`), written to disk with `stamp`;
+ * it is `used`. Returns 0 or -ENOMEM. */
 int cache_index_set(struct cache_index *idx, const char *key, bool alias, uint64_t size,
                     uint64_t stamp);
 /* Removes the entry of `key`, if any. */
 void cache_index_remove(struct cache_index *idx, const char *key);
-/* Adds an entry found by a scan of the directory (which holds each key once). Returns 0 or
- * -ENOMEM. */
+/* Adds an entry found by a scan of the directory (which holds each key once), not `used`.
+ * Returns 0 or -ENOMEM. */
 int cache_index_append(struct cache_index *idx, const char *key, bool alias, uint64_t size,
                        uint64_t stamp);
 

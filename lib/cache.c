@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -508,9 +509,55 @@ static void touch_locked(struct cache *c, const char *key, const char *suffix, u
         if (!e)
                 return;
         e->stamp = stamp;
+        e->used = true;
         if (stamp - e->disk_stamp > CACHE_TOUCH_INTERVAL &&
             cache_file_touch_name(c->blobs_fd, key, suffix, stamp) == 0)
                 e->disk_stamp = stamp;
+}
+
+int cache_sweep_aliases(struct cache *c, uint64_t *ret_bytes)
+{
+        _cleanup_free_ char(*keys)[SHA256_HEX_SIZE] = NULL;
+        size_t n = 0, removed = 0;
+        uint64_t bytes = 0;
+
+        assert(c);
+        if (ret_bytes)
+                *ret_bytes = 0;
+        if (c->unusable < 0)
+                return 0;
+        /* The keys first: removing entries moves others in the index's array. */
+        cache_lock(c);
+        if (c->index.n_aliases > 0)
+                keys = malloc(c->index.n_aliases * sizeof(*keys));
+        if (!keys && c->index.n_aliases > 0) {
+                cache_unlock(c);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < c->index.n_entries && n < c->index.n_aliases; i++) {
+                const struct cache_entry *e = &c->index.entries[i];
+                if (e->alias && !e->used)
+                        memcpy(keys[n++], e->key, SHA256_HEX_SIZE);
+        }
+        cache_unlock(c);
+        /* One at a time under the lock: a lookup or a store of one of them meanwhile keeps
+         * it. */
+        for (size_t i = 0; i < n; i++) {
+                char name[CACHE_NAME_SIZE];
+                cache_file_entry_name(name, keys[i], CACHE_ALIAS_SUFFIX);
+                cache_lock(c);
+                const struct cache_entry *e = cache_index_find(&c->index, keys[i]);
+                if (e && e->alias && !e->used &&
+                    (unlinkat(c->blobs_fd, name, 0) == 0 || errno == ENOENT)) {
+                        bytes += e->size;
+                        removed++;
+                        cache_index_remove(&c->index, keys[i]);
+                }
+                cache_unlock(c);
+        }
+        if (ret_bytes)
+                *ret_bytes = bytes;
+        return removed > INT_MAX ? INT_MAX : (int)removed;
 }
 
 int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,

@@ -111,6 +111,17 @@ int cache_alias_store(struct cache *c, const char *alias_key, const struct blob 
 int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret_blob,
                        struct diag_list **ret_diags, char **ret_extra, size_t *ret_extra_size);
 
+/* Removes every alias that was neither stored, looked up nor touched since the cache was
+ * opened, and returns how many (their bytes in *ret_bytes, may be NULL); an alias that cannot
+ * be removed stays (a read-only cache). An alias's key holds what its owner's outcome depends
+ * on (for the daemon: its build, options and context), so an upgrade, another option or a
+ * removed profile leaves aliases no lookup will ever name: the daemon calls this once, when
+ * the first scan of its roots has loaded every profile (each through its alias, or storing a
+ * new one), so that they are not left to the LRU. A profile that was not loaded then (a root
+ * absent at start) loses only its alias: one parse when it is. Returns -errno only for
+ * out of memory. */
+int cache_sweep_aliases(struct cache *c, uint64_t *ret_bytes);
+
 /* Pins `key` (counted): a pinned entry is never evicted, by cache_evict() or by a store,
  * though it may still be replaced by a store of the same key or removed when found corrupt.
  * The daemon pins the blobs its registry serves, so a restart finds them. cache_pin returns

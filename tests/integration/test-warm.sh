@@ -164,5 +164,40 @@ check "after the damage: every alias written again (hits $(metric seccompd_cache
 same "after the damage, warm again" "$T/snap-cold" "$T/snap-again"
 stop
 
+# Aliases no profile used by the end of the first scan are removed before ready
+# (cache_sweep_aliases()). --strict changes every alias key, as an upgrade (another build id)
+# or another option does; the default options' aliases are then of no use to this daemon.
+aliases() { find "$T/cache/blobs" -name '*.alias' -printf '%f\n' | sort; }
+log_since() { tail -n +"$(($1 + 1))" "$T/log"; }
+aliases >"$T/aliases-default"
+n_default=$(wc -l <"$T/aliases-default")
+lines=$(wc -l <"$T/log")
+start --strict
+echo "strict: alias hits $(metric seccompd_cache_alias_hits_total), aliases $(metric seccompd_cache_aliases) (default options: $n_default)"
+check "strict: the default options' $n_default aliases removed before ready" \
+        grep -q "Removed $n_default cache aliases no profile used" <(log_since "$lines")
+check "strict: none of them is left" [ -z "$(comm -12 "$T/aliases-default" <(aliases))" ]
+check "strict: its own aliases written, and counted" \
+        [ "$(aliases | wc -l)" -gt 10 -a "$(aliases | wc -l)" = "$(metric seccompd_cache_aliases)" ]
+aliases >"$T/aliases-strict"
+stop
+lines=$(wc -l <"$T/log")
+start
+check "default options again: every file parsed (no alias left to hit)" \
+        [ "$(metric seccompd_cache_alias_hits_total)" -le 1 ]
+check "default options again: the strict start's aliases removed" \
+        grep -q "Removed $(wc -l <"$T/aliases-strict") cache aliases no profile used" <(log_since "$lines")
+check "default options again: the same aliases as before" cmp -s "$T/aliases-default" <(aliases)
+snapshot swept
+same "after the sweeps" "$T/snap-cold" "$T/snap-swept"
+stop
+lines=$(wc -l <"$T/log")
+start
+check "warm after the sweeps: every valid profile through its alias" \
+        [ "$(metric seccompd_cache_alias_hits_total)" = "$N_VALID" ]
+check "warm: no alias removed" eval '! log_since "$lines" | grep -q "cache alias"'
+check "warm: every alias kept" cmp -s "$T/aliases-default" <(aliases)
+stop
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

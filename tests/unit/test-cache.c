@@ -1177,6 +1177,76 @@ static void test_cache_aliases_are_bounded(void **state)
         cache_free(c);
 }
 
+/* The aliases no lookup named since the open go, the others stay; blob entries are not
+ * aliases. */
+static void test_cache_unused_aliases_are_swept(void **state)
+{
+        struct fixture *f = *state;
+        struct blob *got = NULL;
+        struct diag_list *got_diags = NULL;
+        char *extra = NULL, *k[4];
+        size_t extra_size = 0;
+        struct cache_stats st;
+        struct cache *c;
+        uint64_t bytes = 1;
+
+        for (unsigned i = 0; i < 4; i++)
+                k[i] = alias_key(i);
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        assert_int_equal(cache_sweep_aliases(c, &bytes), 0); /* an empty cache */
+        assert_int_equal(bytes, 0);
+        assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), 0);
+        for (unsigned i = 0; i < 3; i++)
+                assert_int_equal(cache_alias_store(c, k[i], f->build.blob, NULL, alias_extra,
+                                                   strlen(alias_extra)),
+                                 0);
+        /* Stored since the open: used. */
+        assert_int_equal(cache_sweep_aliases(c, NULL), 0);
+        cache_free(c);
+
+        assert_int_equal(cache_open(f->dir, 0, &c), 0);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.aliases, 3);
+        uint64_t before = st.bytes;
+        assert_int_equal(cache_alias_lookup(c, k[0], &got, &got_diags, &extra, &extra_size), 0);
+        assert_int_equal(
+                cache_alias_store(c, k[3], f->build.blob, NULL, alias_extra, strlen(alias_extra)),
+                0);
+        cache_get_stats(c, &st);
+        uint64_t with_new = st.bytes;
+        /* k[1] and k[2]: neither looked up nor stored since the open. */
+        assert_int_equal(cache_sweep_aliases(c, &bytes), 2);
+        cache_get_stats(c, &st);
+        assert_int_equal(st.aliases, 2);
+        assert_int_equal(st.entries, 1);
+        assert_true(bytes > 0);
+        assert_int_equal(st.bytes, with_new - bytes);
+        assert_int_equal(with_new - before, bytes / 2); /* all four aliases are the same size */
+        assert_true(exists(f, k[0], ".alias"));
+        assert_false(exists(f, k[1], ".alias"));
+        assert_false(exists(f, k[2], ".alias"));
+        assert_true(exists(f, k[3], ".alias"));
+        assert_true(exists(f, f->build.blob->key, ".bpf"));
+        assert_int_equal(count_files(f, false), 2 + 2);
+        assert_int_equal(cache_sweep_aliases(c, &bytes), 0);
+        assert_int_equal(bytes, 0);
+        blob_free(got);
+        diag_list_free(got_diags);
+        free(extra);
+        got = NULL;
+        got_diags = NULL;
+        extra = NULL;
+        assert_int_equal(cache_alias_lookup(c, k[1], &got, &got_diags, &extra, &extra_size),
+                         -ENOENT);
+        assert_int_equal(cache_alias_lookup(c, k[3], &got, &got_diags, &extra, &extra_size), 0);
+        blob_free(got);
+        diag_list_free(got_diags);
+        free(extra);
+        cache_free(c);
+        for (unsigned i = 0; i < 4; i++)
+                free(k[i]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1200,6 +1270,7 @@ int main(void)
                 T(test_cache_alias_roundtrips_and_restarts),
                 T(test_cache_alias_damage_is_a_miss),
                 T(test_cache_aliases_are_bounded),
+                T(test_cache_unused_aliases_are_swept),
                 cmocka_unit_test(test_cache_diagnostics_json_roundtrip),
                 cmocka_unit_test(test_cache_index_matches_model),
 #undef T
