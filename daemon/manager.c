@@ -136,25 +136,63 @@ static void load_work_free(struct load_work *lw)
         free(lw);
 }
 
+/* The cache's aliases that no profile of the first scan used: an older build's, other
+ * options', removed profiles' (cache_sweep_aliases()). On a pool thread once ready: after an
+ * upgrade, unlinking tens of thousands of them took 1.5 s here, which READY=1 need not wait
+ * for (a lookup meanwhile of one of them misses as it would anyway: its key is not this
+ * daemon's). */
+struct sweep_work {
+        struct pool_work work;
+        struct manager *m;
+        int removed; /* or -errno; 0 when it did not run */
+        uint64_t bytes;
+};
+
+static void sweep_run(struct pool_work *w)
+{
+        struct sweep_work *sw = (struct sweep_work *)w;
+        sw->removed = cache_sweep_aliases(sw->m->cache, &sw->m->stopping, &sw->bytes);
+}
+
+static void sweep_done(struct pool_work *w)
+{
+        struct sweep_work *sw = (struct sweep_work *)w;
+        if (sw->removed < 0)
+                log_warning("Failed to remove the cache's unused aliases: %s",
+                            strerror(-sw->removed));
+        else if (sw->removed > 0)
+                log_info("Removed %d cache alias%s no profile used (an older build's or other "
+                         "options', or of removed profiles): %llu KiB",
+                         sw->removed, sw->removed == 1 ? "" : "es",
+                         (unsigned long long)(sw->bytes + 1023) / 1024);
+        else
+                log_debug("No unused cache alias to remove");
+        free(sw);
+}
+
+static void sweep_aliases(struct manager *m)
+{
+        if (!m->cache)
+                return;
+        struct sweep_work *sw = calloc(1, sizeof(*sw));
+        if (!sw) {
+                log_warning("Failed to remove the cache's unused aliases: %s", strerror(ENOMEM));
+                return;
+        }
+        *sw = (struct sweep_work){.work = {.run = sweep_run, .done = sweep_done}, .m = m};
+        int r = pool_submit(m->pool, &sw->work);
+        if (r < 0) {
+                free(sw);
+                log_warning("Failed to remove the cache's unused aliases: %s", strerror(-r));
+        }
+}
+
 static void maybe_ready(struct manager *m)
 {
         /* Ready once every profile of the first scan is loaded and its blob stored: a stop
          * right after READY=1 then leaves a cache that makes the next start warm. */
         if (m->ready || m->scanning > 0 || builder_stores_pending(&m->builder) > 0)
                 return;
-        /* Every profile of the first scan came through its alias or stored one: the others
-         * are an older build's, other options', removed profiles' (cache_sweep_aliases()).
-         * Before READY=1, so that what a client sees of the cache then is what stays. */
-        if (m->cache) {
-                uint64_t bytes;
-                int n = cache_sweep_aliases(m->cache, &bytes);
-                if (n < 0)
-                        log_warning("Failed to sweep the cache's unused aliases: %s", strerror(-n));
-                else if (n > 0)
-                        log_info("Removed %d cache alias%s no profile used (an older build's or "
-                                 "other options', or of removed profiles): %llu KiB",
-                                 n, n == 1 ? "" : "es", (unsigned long long)(bytes + 1023) / 1024);
-        }
         __atomic_store_n(&m->ready, true, __ATOMIC_RELEASE);
         size_t counts[_ENTRY_STATE_MAX];
         registry_counts(m->registry, NULL, counts);
@@ -167,6 +205,7 @@ static void maybe_ready(struct manager *m)
                 if (f)
                         fclose(f);
         }
+        sweep_aliases(m);
 }
 
 /* The journal line of a change: it names the first error; seccompctl show NAME has them
@@ -718,6 +757,7 @@ struct manager *manager_free(struct manager *m)
         /* Compiles in child processes end now: neither the HTTP threads (server_free waits for
          * them) nor the pool wait for one. */
         builder_cancel(&m->builder);
+        __atomic_store_n(&m->stopping, true, __ATOMIC_RELAXED); /* the alias sweep */
         denials_stop(m->denials); /* followers end their streams: the server can stop */
         recorder_stop(m->recorder);
         m->server = server_free(m->server);

@@ -71,6 +71,7 @@ struct manager {
         bool ready;        /* the first full scan is done: written by the loop, read by HTTP threads
                             * through manager_is_ready() only (atomic) */
         unsigned scanning; /* jobs of the current scan still running */
+        bool stopping;     /* manager_free() began: the alias sweep ends early (atomic) */
 };
 
 int manager_new(struct config *config, struct manager **ret); /* takes over *config */

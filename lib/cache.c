@@ -515,7 +515,7 @@ static void touch_locked(struct cache *c, const char *key, const char *suffix, u
                 e->disk_stamp = stamp;
 }
 
-int cache_sweep_aliases(struct cache *c, uint64_t *ret_bytes)
+int cache_sweep_aliases(struct cache *c, const bool *cancel, uint64_t *ret_bytes)
 {
         _cleanup_free_ char(*keys)[SHA256_HEX_SIZE] = NULL;
         size_t n = 0, removed = 0;
@@ -542,7 +542,7 @@ int cache_sweep_aliases(struct cache *c, uint64_t *ret_bytes)
         cache_unlock(c);
         /* One at a time under the lock: a lookup or a store of one of them meanwhile keeps
          * it. */
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !(cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED)); i++) {
                 char name[CACHE_NAME_SIZE];
                 cache_file_entry_name(name, keys[i], CACHE_ALIAS_SUFFIX);
                 cache_lock(c);

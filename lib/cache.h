@@ -118,9 +118,9 @@ int cache_alias_lookup(struct cache *c, const char *alias_key, struct blob **ret
  * removed profile leaves aliases no lookup will ever name: the daemon calls this once, when
  * the first scan of its roots has loaded every profile (each through its alias, or storing a
  * new one), so that they are not left to the LRU. A profile that was not loaded then (a root
- * absent at start) loses only its alias: one parse when it is. Returns -errno only for
- * out of memory. */
-int cache_sweep_aliases(struct cache *c, uint64_t *ret_bytes);
+ * absent at start) loses only its alias: one parse when it is. It stops early once *cancel
+ * (may be NULL; read atomically) is true. Returns -errno only for out of memory. */
+int cache_sweep_aliases(struct cache *c, const bool *cancel, uint64_t *ret_bytes);
 
 /* Pins `key` (counted): a pinned entry is never evicted, by cache_evict() or by a store,
  * though it may still be replaced by a store of the same key or removed when found corrupt.

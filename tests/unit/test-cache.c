@@ -1193,7 +1193,7 @@ static void test_cache_unused_aliases_are_swept(void **state)
         for (unsigned i = 0; i < 4; i++)
                 k[i] = alias_key(i);
         assert_int_equal(cache_open(f->dir, 0, &c), 0);
-        assert_int_equal(cache_sweep_aliases(c, &bytes), 0); /* an empty cache */
+        assert_int_equal(cache_sweep_aliases(c, NULL, &bytes), 0); /* an empty cache */
         assert_int_equal(bytes, 0);
         assert_int_equal(cache_store(c, f->build.blob, NULL, NULL, NULL), 0);
         for (unsigned i = 0; i < 3; i++)
@@ -1201,7 +1201,7 @@ static void test_cache_unused_aliases_are_swept(void **state)
                                                    strlen(alias_extra)),
                                  0);
         /* Stored since the open: used. */
-        assert_int_equal(cache_sweep_aliases(c, NULL), 0);
+        assert_int_equal(cache_sweep_aliases(c, NULL, NULL), 0);
         cache_free(c);
 
         assert_int_equal(cache_open(f->dir, 0, &c), 0);
@@ -1215,7 +1215,7 @@ static void test_cache_unused_aliases_are_swept(void **state)
         cache_get_stats(c, &st);
         uint64_t with_new = st.bytes;
         /* k[1] and k[2]: neither looked up nor stored since the open. */
-        assert_int_equal(cache_sweep_aliases(c, &bytes), 2);
+        assert_int_equal(cache_sweep_aliases(c, NULL, &bytes), 2);
         cache_get_stats(c, &st);
         assert_int_equal(st.aliases, 2);
         assert_int_equal(st.entries, 1);
@@ -1228,7 +1228,7 @@ static void test_cache_unused_aliases_are_swept(void **state)
         assert_true(exists(f, k[3], ".alias"));
         assert_true(exists(f, f->build.blob->key, ".bpf"));
         assert_int_equal(count_files(f, false), 2 + 2);
-        assert_int_equal(cache_sweep_aliases(c, &bytes), 0);
+        assert_int_equal(cache_sweep_aliases(c, NULL, &bytes), 0);
         assert_int_equal(bytes, 0);
         blob_free(got);
         diag_list_free(got_diags);
